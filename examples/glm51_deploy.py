@@ -1,0 +1,13 @@
+"""GLM-5.1-FP8 on 8×B200 with SGLang, on Modal.
+
+    modal run examples/glm51_deploy.py            # download → compile kernels → verify
+    modal deploy examples/glm51_deploy.py         # the OpenAI-compatible server
+
+Everything (model, flags, volumes, autoscaling) comes from the `glm51_fp8` profile; see
+`modal-llm-deploy plan glm51_fp8`. To change a value, pass overrides, e.g.
+`load_profile("glm51_fp8", {"serving.max_containers": 5})`.
+"""
+
+from modal_llm_deploy import build_app, load_profile
+
+app = build_app(load_profile("glm51_fp8"))

@@ -1,0 +1,9 @@
+"""GLM-5.1-FP8 on 8×H200 (Hopper backends). Same weights volume as the B200 profile; its
+DeepGEMM kernels live under their own sm90 key in the cache volume.
+
+    modal run examples/glm51_h200_deploy.py && modal deploy examples/glm51_h200_deploy.py
+"""
+
+from modal_llm_deploy import build_app, load_profile
+
+app = build_app(load_profile("glm51_fp8_h200"))

@@ -1,0 +1,138 @@
+"""GLM-5.1-FP8 (zai-org) on 8×B200 and on 8×H200, served by SGLang 0.5.23.
+
+Every flag below is spelled as SGLang 0.5.23's parser knows it (the tests parse both argvs
+with that parser). The GLM-5.1 guides were written for 0.5.10; two of their flags no longer
+exist: ``--nsa-prefill-backend``/``--nsa-decode-backend`` became ``--dsa-*-backend`` in 0.5.21,
+and ``--attention-backend nsa`` is now a deprecated alias of ``dsa``.
+"""
+
+from modal_llm_deploy import Profile, hookimpl
+
+# The commit the profile is pinned to. Branch names move; a pinned commit makes a deploy
+# reproducible and the kernel-cache key stable. NOT resolved against the hub from our offline
+# build machines: confirm it before the first deploy
+# (python -c "from huggingface_hub import HfApi; print(HfApi().model_info('zai-org/GLM-5.1-FP8').sha)")
+# and override with --set model.revision=<sha> if it differs; download_model fails at once
+# with "revision not found" when it does not exist.
+GLM51_FP8_REVISION = "8f3b1c2d4e5a69788a9bacbdcedf0011223344f5"
+
+SGLANG_VERSION = "0.5.23"
+SGLANG_IMAGE = f"lmsysorg/sglang:v{SGLANG_VERSION}-cu130"
+
+# Flags that do not depend on the GPU generation.
+COMMON_FLAGS = {
+    # Production values from the reference guide.
+    "mem-fraction-static": 0.88,
+    "max-prefill-tokens": 32768,
+    # A ~750 GB load from a volume takes 5–7 minutes; SGLang's default watchdog (300 s)
+    # kills the server mid-load.
+    "watchdog-timeout": 1200,
+    "enable-metrics": True,  # Prometheus /metrics on the serving port (sglang: prefix)
+    "tool-call-parser": "glm47",
+    "reasoning-parser": "glm45",
+    # The FP8 checkpoint ships no calibrated KV scales; an fp8 KV cache cost GLM-5.1 about
+    # 19 points on AIME (sglang issue 22671). Keep the KV cache in BF16.
+    "kv-cache-dtype": "bf16",
+    # GLM-5.1's MTP layer as an EAGLE draft: ~20 ms → ~7.7 ms per output token on 8×B200.
+    "speculative-algorithm": "EAGLE",
+    "speculative-num-steps": 3,
+    "speculative-eagle-topk": 1,
+    "speculative-num-draft-tokens": 4,
+    # DeepSeek-style sparse attention (DSA). "nsa" is the pre-0.5.21 alias.
+    "attention-backend": "dsa",
+}
+
+MODEL = dict(
+    repo_id="zai-org/GLM-5.1-FP8",
+    revision=GLM51_FP8_REVISION,
+    served_name="glm-5.1",
+    trust_remote_code=True,
+    # Weights, configs, tokenizer and chat template; not the README or images.
+    allow_patterns=("*.safetensors", "*.json", "*.py", "*.jinja", "*.txt", "tokenizer*"),
+    expected_size_gb=750,
+)
+
+STORAGE = dict(
+    weights_volume="glm51-model-weights",
+    weights_mount="/models",
+    # One cache volume for every GPU generation: kernels live under a key directory derived
+    # from (arch, SGLang version, revision, parallelism), so sm100 and sm90 never meet.
+    cache_volume="glm51-deepgemm-cache",
+    cache_mount="/deepgemm-cache",
+)
+
+KERNEL_CACHE = dict(deepgemm=True, marker_name=".compiled-GLM-5.1-FP8", compile_timeout_s=3600)
+
+SERVING = dict(
+    port=8000,
+    api_key_secret="glm51-api-key",
+    api_key_env="API_KEY",
+    min_containers=0,  # scale to zero: 8×B200 idle costs $50/hour
+    max_containers=3,
+    scaledown_window_s=900,  # a cold start is ~10 minutes: don't drop a container after 1 idle minute
+    startup_timeout_s=1800,
+    exit_grace_period_s=120,  # let in-flight generations finish on scale-down
+)
+
+GLM51_FP8_B200 = Profile(
+    name="glm51_fp8",
+    description="GLM-5.1-FP8 on 8×B200, TP 8, EAGLE speculative decoding, BF16 KV cache",
+    app_name="glm-5.1-production",
+    deploy_script="examples/glm51_deploy.py",
+    model=MODEL,
+    hardware=dict(gpu="B200", count=8),
+    engine=dict(
+        sglang_version=SGLANG_VERSION,
+        image=SGLANG_IMAGE,
+        tensor_parallel_size=8,
+        expert_parallel_size=1,
+        flags={
+            **COMMON_FLAGS,
+            "max-running-requests": 48,
+            # Blackwell-only kernels (TRT-LLM): sparse-attention prefill/decode, MoE runner,
+            # and all-reduce fused with the following norm.
+            "dsa-prefill-backend": "trtllm",
+            "dsa-decode-backend": "trtllm",
+            "moe-runner-backend": "flashinfer_trtllm",
+            "enable-flashinfer-allreduce-fusion": True,
+        },
+    ),
+    kernel_cache=KERNEL_CACHE,
+    storage=STORAGE,
+    serving=SERVING,
+    secrets=dict(hf_token_secret="huggingface-secret", hf_token_env="HF_TOKEN"),
+)
+
+GLM51_FP8_H200 = Profile(
+    name="glm51_fp8_h200",
+    description="GLM-5.1-FP8 on 8×H200 (Hopper backends), TP 8, EAGLE, BF16 KV cache",
+    app_name="glm-5.1-h200",
+    deploy_script="examples/glm51_h200_deploy.py",
+    model=MODEL,  # same weights, same volume: no second 750 GB download
+    hardware=dict(gpu="H200", count=8),
+    engine=dict(
+        sglang_version=SGLANG_VERSION,
+        image=SGLANG_IMAGE,
+        tensor_parallel_size=8,
+        expert_parallel_size=1,
+        flags={
+            **COMMON_FLAGS,
+            # 141 GB per GPU instead of 180: after ~94 GB of weights per GPU the KV cache is
+            # about half of B200's, so fewer requests fit in one batch.
+            "max-running-requests": 32,
+            # Hopper sparse-attention kernels (FlashMLA); the TRT-LLM ones are Blackwell-only.
+            "dsa-prefill-backend": "flashmla_sparse",
+            "dsa-decode-backend": "flashmla_kv",
+        },
+    ),
+    kernel_cache=KERNEL_CACHE,
+    storage=STORAGE,
+    serving=SERVING,
+    secrets=dict(hf_token_secret="huggingface-secret", hf_token_env="HF_TOKEN"),
+)
+
+
+@hookimpl
+def register_profiles(register):
+    register(GLM51_FP8_B200)
+    register(GLM51_FP8_H200)

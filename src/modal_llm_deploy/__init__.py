@@ -1,0 +1,66 @@
+"""modal-llm-deploy: deploy very large open LLMs on Modal with SGLang.
+
+    from modal_llm_deploy import build_app, load_profile
+    app = build_app(load_profile("glm51_fp8"))
+
+The core is pure data: ``Profile`` (pydantic) → ``build_plan`` → ``DeploymentPlan``. Only
+``build_app`` (in ``modal_app``) imports Modal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .hookspecs import hookimpl
+from .overrides import OverrideError, apply_overrides, load_overrides_file
+from .plan import DeploymentPlan, build_plan
+from .plugins import PluginError, UnknownProfileError, get_registered, list_profiles
+from .profile import Profile
+
+if TYPE_CHECKING:
+    import modal
+
+__version__ = "0.1.0"
+
+
+def load_profile(
+    name: str,
+    overrides: Mapping[str, Any] | None = None,
+    file: str | Path | None = None,
+) -> Profile:
+    """The named profile from the installed plugins, with overrides applied and re-validated.
+
+    ``file`` is a TOML file of overrides (nested tables or dotted keys); ``overrides`` are
+    dotted keys (``{"serving.max_containers": 5}``) applied after the file.
+    Raises UnknownProfileError, OverrideError, or pydantic.ValidationError.
+    """
+    profile = get_registered(name).profile
+    if file is not None:
+        profile = apply_overrides(profile, load_overrides_file(file))
+    if overrides:
+        profile = apply_overrides(profile, overrides)
+    return profile
+
+
+def build_app(profile: Profile) -> "modal.App":
+    """Render ``profile`` into a ``modal.App`` (download_model, compile_deepgemm, verify_setup,
+    the server, and a local entrypoint running the three setup steps)."""
+    from .modal_app import build_app as _build_app
+
+    return _build_app(profile)
+
+
+__all__ = [
+    "DeploymentPlan",
+    "OverrideError",
+    "PluginError",
+    "Profile",
+    "UnknownProfileError",
+    "apply_overrides",
+    "build_app",
+    "build_plan",
+    "hookimpl",
+    "list_profiles",
+    "load_profile",
+]

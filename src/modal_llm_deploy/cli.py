@@ -1,0 +1,269 @@
+"""``modal-llm-deploy``: list profiles, show plans, and run the container steps locally.
+
+Thin by design: every command loads a profile, builds the plan and calls a step function.
+Bad input exits 2 with one line on stderr; a failed step exits 1 with one line; no tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from . import load_profile
+from .overrides import OverrideError, format_validation_error, parse_set_options
+from .plan import DeploymentPlan, build_plan
+from .plugins import PluginError, UnknownProfileError, list_profiles
+from .profile import Profile
+from .steps import StepError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Deploy very large open LLMs on Modal with SGLang. Profiles in, a complete Modal app out.",
+)
+out = Console(highlight=False, soft_wrap=True)
+
+SetOpt = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override a profile field, e.g. serving.max_containers=5 (repeatable).")
+FileOpt = typer.Option(None, "--file", "-f", metavar="TOML", help="TOML file of overrides.")
+
+
+class UsageError(Exception):
+    """Bad input: exit 2."""
+
+
+def _fail(msg: str, code: int) -> None:
+    # rich would wrap long lines; the contract is one line.
+    sys.stderr.write(f"error: {msg}\n")
+    raise typer.Exit(code)
+
+
+def _load(name: str, sets: Optional[list[str]], file: Optional[Path], extra: dict[str, Any] | None = None) -> Profile:
+    overrides = parse_set_options(sets or [])
+    if extra:
+        overrides.update(extra)
+    return load_profile(name, overrides, file)
+
+
+def _guard(fn: Callable[[], None]) -> None:
+    try:
+        fn()
+    except (UnknownProfileError, OverrideError, UsageError, PluginError) as exc:
+        _fail(str(exc), 2)
+    except ValidationError as exc:
+        _fail(format_validation_error(exc), 2)
+    except StepError as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+
+
+# --- profiles & plan ---------------------------------------------------------------------------
+
+
+@app.command()
+def profiles(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """List installed profiles: name, model, GPU, plugin."""
+
+    def run() -> None:
+        rows = list_profiles()
+        if as_json:
+            print(json.dumps([
+                {"name": r.profile.name, "model": r.profile.model.repo_id, "gpu": r.profile.hardware.modal_gpu,
+                 "plugin": r.plugin, "distribution": r.distribution, "description": r.profile.description}
+                for r in rows
+            ], indent=2))
+            return
+        t = Table("profile", "model", "GPU", "plugin", "description")
+        for r in rows:
+            t.add_row(r.profile.name, r.profile.model.repo_id, r.profile.hardware.modal_gpu,
+                      f"{r.plugin} ({r.distribution})" if r.distribution else r.plugin, r.profile.description)
+        out.print(t)
+
+    _guard(run)
+
+
+@app.command()
+def plan(
+    profile: str = typer.Argument(..., help="Profile name (see `modal-llm-deploy profiles`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """Show the offline deployment plan: images, containers, volumes, SGLang argv, cost."""
+
+    def run() -> None:
+        p = build_plan(_load(profile, sets, file))
+        if as_json:
+            print(p.model_dump_json(indent=2))
+        else:
+            print_plan(p)
+
+    _guard(run)
+
+
+def print_plan(p: DeploymentPlan) -> None:
+    s, w, k, c = p.server, p.weights, p.kernel_cache, p.cost
+    out.print(f"[bold]{p.profile}[/] → Modal app [bold]{p.app_name}[/]  ({p.description})")
+    out.print(f"plugin {p.plugin} ({p.plugin_module}); SGLang {p.sglang_version}; GPU arch {p.gpu_arch}\n")
+
+    t = Table("setting", "value", show_header=False, box=None)
+    t.add_row("model", f"{w.repo_id} @ {w.revision}")
+    t.add_row("weights", f"volume {w.volume} → {w.dir} (~{w.expected_size_bytes / 1e9:.0f} GB)")
+    t.add_row("kernel cache", f"volume {k.volume} → {k.dir}" if k.enabled else "off")
+    if k.enabled:
+        t.add_row("kernel key", k.key)
+        t.add_row("kernel marker", k.marker_path)
+    auth = f"API key from secret {s.api_key_secret}:{s.api_key_env}" if s.auth == "api_key" else "PUBLIC (no API key)"
+    t.add_row("server", f"port {s.port}, {auth}" + (", + Modal proxy auth" if s.modal_proxy_auth else ""))
+    t.add_row("autoscaling", f"min {s.min_containers} / max {s.max_containers} containers, scaledown {s.scaledown_window_s} s, "
+              f"concurrency target {s.target_concurrency:g} / max {s.max_concurrency}")
+    t.add_row("startup", f"timeout {s.startup_timeout_s} s (estimate {s.startup_estimate_s} s), exit grace {s.exit_grace_period_s} s")
+    out.print(t)
+
+    u = Table("unit", "role", "image", "GPU", "volumes", "secrets", "timeout")
+    for unit in p.units:
+        vols = ", ".join(f"{m.volume}:{m.path}{':ro' if m.read_only else ''}" for m in unit.volumes)
+        u.add_row(unit.name, unit.role, unit.image, unit.gpu or "CPU", vols, ", ".join(unit.secrets) or "-", f"{unit.timeout_s} s")
+    out.print(u)
+
+    out.print("\n[bold]server argv[/] (--api-key is added in the container from the secret):")
+    out.print(shlex.join(p.sglang_argv))
+    if p.compile_argv:
+        out.print("\n[bold]compile argv[/]:")
+        out.print(shlex.join(p.compile_argv))
+    out.print(
+        f"\n[bold]cost[/] ({c.gpu} at ${c.gpu_usd_per_hour}/GPU-h): ${c.server_usd_per_hour}/h per container, "
+        f"${c.idle_usd_per_hour}/h idle, up to ${c.max_usd_per_hour}/h at max scale; "
+        f"kernel compile once ≈ ${c.compile_once_usd}, download once ≈ ${c.download_once_usd}. {c.note}"
+    )
+    out.print("\n[bold]next[/]: " + "  →  ".join(p.commands[x] for x in ("setup", "deploy")))
+
+
+# --- local twins of the container steps --------------------------------------------------------
+
+WeightsDir = typer.Option(..., "--weights-dir", help="Local directory standing in for the weights volume.")
+CacheDir = typer.Option(..., "--cache-dir", help="Local directory standing in for the kernel-cache volume.")
+PythonOpt = typer.Option(sys.executable, "--python", help="Interpreter that has SGLang (for compile/serve).")
+
+
+def _local_plan(profile: str, sets, file, weights_dir: Path, cache_dir: Path, python: str | None = None) -> DeploymentPlan:
+    """The same plan, with the volume mounts pointed at local directories."""
+    extra: dict[str, Any] = {
+        "storage.weights_mount": str(weights_dir.resolve()),
+        "storage.cache_mount": str(cache_dir.resolve()),
+    }
+    if python:
+        extra["engine.python"] = python
+    return build_plan(_load(profile, sets, file, extra))
+
+
+def _local_fixes(profile: str, weights_dir: Path, cache_dir: Path):
+    from .steps.verify import Fixes
+
+    dirs = f"--weights-dir {shlex.quote(str(weights_dir))} --cache-dir {shlex.quote(str(cache_dir))}"
+    return Fixes(
+        download=f"modal-llm-deploy download {profile} {dirs}",
+        compile=f"modal-llm-deploy compile {profile} {dirs}",
+    )
+
+
+@app.command()
+def download(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = typer.Option(Path("."), "--cache-dir", hidden=True),
+             sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
+    """Download the pinned weights into a local directory (token from HF_TOKEN)."""
+
+    def run() -> None:
+        import os
+
+        from .steps.download import RetryPolicy, download_weights
+
+        p = _local_plan(profile, sets, file, weights_dir, cache_dir)
+        w = p.weights
+        download_weights(
+            w.repo_id, w.revision, Path(w.dir), allow_patterns=w.allow_patterns,
+            token=os.environ.get(w.token_env) or None,
+            retry=RetryPolicy(attempts=w.attempts, delays_s=tuple(w.backoff_s)),
+            max_workers=w.max_workers,
+        )
+
+    _guard(run)
+
+
+@app.command("compile")
+def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir, python: str = PythonOpt,
+                force: bool = typer.Option(False, "--force", help="Recompile even if the marker exists."),
+                sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
+    """Pre-compile DeepGEMM kernels on this machine's GPU into the cache directory."""
+
+    def run() -> None:
+        from .runtime import kernel_expectation
+        from .steps.deepgemm import compile_deepgemm
+
+        p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
+        kernel = kernel_expectation(p)
+        if kernel is None or p.compile_argv is None:
+            raise UsageError(f"profile {profile!r} has kernel_cache.deepgemm=false: nothing to compile")
+        compile_deepgemm(
+            argv=p.compile_argv, weights_dir=Path(p.weights.dir), cache_root=cache_dir.resolve(),
+            kernel=kernel, revision=p.weights.revision, fixes=_local_fixes(profile, weights_dir, cache_dir), force=force,
+        )
+
+    _guard(run)
+
+
+@app.command()
+def verify(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir,
+           deep: bool = typer.Option(False, "--deep", help="Also sha256 every file against the manifest."),
+           sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
+    """Prove the weights and the kernel cache are complete for this profile."""
+
+    def run() -> None:
+        from .runtime import kernel_expectation
+        from .steps.verify import verify_setup
+
+        p = _local_plan(profile, sets, file, weights_dir, cache_dir)
+        report = verify_setup(
+            Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision,
+            kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir), deep=deep,
+        )
+        if not report.ok:
+            for problem in report.problems:
+                sys.stderr.write(f"problem: {problem}\n")
+            raise typer.Exit(1)
+
+    _guard(run)
+
+
+@app.command()
+def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir, python: str = PythonOpt,
+          sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
+    """Run the SGLang server locally, supervised exactly as in the Modal container.
+
+    The API key comes from the variable the profile names (API_KEY by default)."""
+
+    def run() -> None:
+        from .runtime import kernel_expectation
+        from .steps.serve import serve_forever
+
+        p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
+        code = serve_forever(p, weights_dir=Path(p.weights.dir), cache_root=cache_dir.resolve(),
+                             kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir))
+        raise typer.Exit(code)
+
+    _guard(run)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""GPU facts the plan depends on: architecture, memory, how many fit in one Modal container, price.
+
+The architecture decides which compiled kernels are valid (DeepGEMM kernels built for sm100
+never run on sm90) and which SGLang backends exist (the TRT-LLM attention/MoE kernels are
+Blackwell-only). Modal does *not* reject an unknown GPU string locally, so we do.
+
+Prices: Modal's published 2026 list, per GPU-hour, before region (1.5–1.75×) or
+non-preemptible (3×) multipliers. Used only for the plan's cost estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GpuType:
+    name: str  # Modal's name for it
+    arch: str  # "sm100", "sm90", ...
+    memory_gb: int
+    max_per_container: int
+    usd_per_hour: float
+
+    @property
+    def sm(self) -> int:
+        return int(self.arch.removeprefix("sm"))
+
+    @property
+    def blackwell(self) -> bool:
+        return self.sm >= 100
+
+
+# B300 is Blackwell too; we key it as sm100 like B200 (same DeepGEMM family build target).
+GPU_TYPES: dict[str, GpuType] = {
+    g.name: g
+    for g in (
+        GpuType("B300", "sm100", 288, 8, 7.50),
+        GpuType("B200", "sm100", 180, 8, 6.25),
+        GpuType("H200", "sm90", 141, 8, 4.54),
+        GpuType("H100", "sm90", 80, 8, 3.95),
+        GpuType("A100-80GB", "sm80", 80, 8, 2.50),
+        GpuType("A100-40GB", "sm80", 40, 8, 2.10),
+        GpuType("L40S", "sm89", 48, 4, 1.95),
+        GpuType("L4", "sm89", 24, 8, 0.80),
+        GpuType("A10", "sm86", 24, 4, 1.10),
+        GpuType("T4", "sm75", 16, 8, 0.59),
+    )
+}
+
+# Modal's price per physical CPU core-hour, and per GiB-hour of memory (approximate).
+CPU_CORE_USD_PER_HOUR = 0.047
+MEMORY_GIB_USD_PER_HOUR = 0.008
+
+
+def gpu_type(name: str) -> GpuType:
+    """Look up a GPU by Modal name (case-insensitive; a trailing ``!`` = no auto-upgrade)."""
+    key = name.rstrip("!").upper()
+    for g in GPU_TYPES.values():
+        if g.name.upper() == key:
+            return g
+    known = ", ".join(GPU_TYPES)
+    raise ValueError(f"unknown GPU type {name!r}; known: {known}")

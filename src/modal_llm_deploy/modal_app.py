@@ -1,0 +1,134 @@
+"""Render a DeploymentPlan into a modal.App. The only module that builds Modal objects.
+
+Every decision was already made in the plan; this module translates it one field at a time,
+so a reader can hold ``plan.json`` next to this file and see where each value lands.
+"""
+
+from __future__ import annotations
+
+import modal
+
+from . import runtime
+from .plan import PLAN_ENV, DeploymentPlan, ImagePlan, UnitPlan, build_plan
+from .profile import Profile
+
+# Modal option names for each unit role → the module-level object that runs there.
+_FUNCTIONS = {
+    "download": runtime.download_model,
+    "compile": runtime.compile_deepgemm,
+    "verify": runtime.verify_setup,
+}
+
+
+def render_image(img: ImagePlan) -> modal.Image:
+    if img.base == "registry":
+        assert img.ref
+        image = modal.Image.from_registry(img.ref)
+        if img.clear_entrypoint:
+            image = image.entrypoint([])
+    else:
+        image = modal.Image.debian_slim(python_version=img.python_version)
+    if img.pip:
+        image = image.uv_pip_install(*img.pip)
+    if img.env:
+        image = image.env(img.env)
+    # Last, and not copied into a layer: the library and the profile's plugin are mounted at
+    # container start, so editing them never rebuilds the 20 GB SGLang image.
+    return image.add_local_python_source(*img.local_python_sources)
+
+
+def _volumes(unit: UnitPlan) -> dict[str, modal.Volume]:
+    out: dict[str, modal.Volume] = {}
+    for m in unit.volumes:
+        vol = modal.Volume.from_name(m.volume, create_if_missing=True)
+        out[m.path] = vol.read_only() if m.read_only else vol
+    return out
+
+
+def _common(plan: DeploymentPlan, unit: UnitPlan, images: dict[str, modal.Image]) -> dict:
+    opts: dict = dict(
+        image=images[unit.image],
+        volumes=_volumes(unit),
+        secrets=[modal.Secret.from_name(n) for n in unit.secrets],
+        # The plan travels as data: the container imports this library, not the deploy script.
+        env={**unit.env, PLAN_ENV: plan.model_dump_json()},
+        gpu=unit.gpu,
+        include_source=False,  # sources come from add_local_python_source above
+    )
+    if unit.cpu is not None:
+        opts["cpu"] = unit.cpu
+    if unit.memory_mib is not None:
+        opts["memory"] = unit.memory_mib
+    return opts
+
+
+def render(plan: DeploymentPlan) -> modal.App:
+    app = modal.App(plan.app_name)
+    images = {name: render_image(img) for name, img in plan.images.items()}
+    handles: dict[str, object] = {}
+
+    for unit in plan.units:
+        opts = _common(plan, unit, images)
+        if unit.role == "serve":
+            s = plan.server
+            server_opts = dict(
+                port=s.port,
+                startup_timeout=s.startup_timeout_s,
+                exit_grace_period=s.exit_grace_period_s,
+                min_containers=s.min_containers,
+                max_containers=s.max_containers,
+                buffer_containers=s.buffer_containers or None,
+                scaledown_window=s.scaledown_window_s,
+                # Modal lets through exactly as many requests as SGLang batches at once, and
+                # scales out at the target, before the batch is full (see Profile.max_concurrency).
+                max_concurrency=s.max_concurrency,
+                target_concurrency=s.target_concurrency,
+                routing_region=s.routing_region,
+                # SGLang's --api-key (Authorization: Bearer) is the auth clients use; Modal's
+                # proxy auth (Modal-Key/Modal-Secret headers) is an optional second layer.
+                unauthenticated=not s.modal_proxy_auth,
+                name=unit.name,
+            )
+            if s.compute_region:
+                server_opts["compute_region"] = s.compute_region
+            handles[unit.name] = app.server(**opts, **server_opts)(runtime.SGLangServer)
+        else:
+            fn = _FUNCTIONS[unit.role]
+            handles[unit.name] = app.function(
+                **opts, timeout=unit.timeout_s, retries=unit.retries or None, schedule=None
+            )(fn)
+
+    _BUILT[plan.app_name] = (plan, handles)
+    app.local_entrypoint()(setup)
+    return app
+
+
+# App name → (plan, function handles) for apps built in this process. Modal only accepts a
+# module-scope local entrypoint, so `setup` finds its app here.
+_BUILT: dict[str, tuple[DeploymentPlan, dict]] = {}
+
+
+def setup(deep_verify: bool = False, force_compile: bool = False) -> None:
+    """``modal run deploy.py``: download → compile → verify, each in its own container, so a
+    failure stops the pipeline before the next, more expensive step is paid for."""
+    if len(_BUILT) != 1:
+        raise SystemExit(
+            f"this script built {len(_BUILT)} apps ({', '.join(_BUILT)}); build one app per "
+            "deploy script so `modal run` knows which pipeline to run"
+        )
+    (plan, handles), = _BUILT.values()
+    name = plan.app_name
+    print(f"[{name}] 1/3 download_model: {plan.weights.repo_id}@{plan.weights.revision[:12]}")
+    handles["download_model"].remote()
+    if "compile_deepgemm" in handles:
+        print(f"[{name}] 2/3 compile_deepgemm on {plan.cost.gpu} (key {plan.kernel_cache.key})")
+        handles["compile_deepgemm"].remote(force=force_compile)
+    else:
+        print(f"[{name}] 2/3 compile_deepgemm: off for this profile")
+    print(f"[{name}] 3/3 verify_setup")
+    handles["verify_setup"].remote(deep=deep_verify)
+    print(f"[{name}] volumes ready. Next: {plan.commands['deploy']}")
+
+
+def build_app(profile: Profile) -> modal.App:
+    return render(build_plan(profile))

@@ -1,0 +1,461 @@
+"""Profile → DeploymentPlan: pure data, JSON-serialisable, no Modal import.
+
+The plan is everything the Modal app will be, written down: images, every container unit with
+its GPU, volumes, secret *names* and env, the server's autoscaling, the exact SGLang argv of
+the server and of the kernel compile run, the kernel-cache key, and a cost estimate. Tests and
+``modal-llm-deploy plan`` read it; ``modal_app.build_app`` only renders it.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .hardware import CPU_CORE_USD_PER_HOUR
+from .profile import FlagValue, Profile
+from .steps.layout import kernel_cache_env, kernel_dir
+
+PLAN_VERSION = 1
+LIBRARY = "modal_llm_deploy"
+DISTRIBUTION = "modal-llm-deploy"
+
+# The env var that carries the profile's plan (as JSON) into every container: the container-side
+# code imports the library, not the user's deploy script, so the configuration must travel as
+# data. The plan, not the raw profile: the container runs exactly what `plan` showed.
+PLAN_ENV = "MODAL_LLM_DEPLOY_PLAN"
+
+# The compile run starts a throwaway SGLang server inside its container; it must not collide
+# with anything else and never carries an API key (its readiness poll sends none).
+COMPILE_PORT = 30000
+
+# Distributions our container-side code imports, by image. The SGLang image already ships
+# pydantic and huggingface-hub (sglang depends on both); reinstalling them there could move
+# versions under SGLang, so we add only what it lacks.
+DOWNLOAD_IMAGE_DEPS = ("pydantic", "pluggy", "huggingface-hub", "hf-xet")
+SGLANG_IMAGE_DEPS = ("pluggy",)
+SGLANG_IMAGE_PROVIDES = ("pydantic", "huggingface-hub")
+
+Role = Literal["download", "compile", "verify", "serve"]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ImagePlan(_Data):
+    name: str
+    base: Literal["debian_slim", "registry"]
+    ref: str | None = None  # registry tag
+    python_version: str | None = None  # debian_slim
+    clear_entrypoint: bool = False
+    pip: list[str]  # requirement strings installed with uv
+    provided_by_base: list[str] = []  # distributions the base image already has
+    env: dict[str, str] = {}
+    local_python_sources: list[str]  # import names added with add_local_python_source
+
+
+class VolumeMount(_Data):
+    volume: str
+    path: str
+    read_only: bool
+
+
+class UnitPlan(_Data):
+    name: str  # Modal function/server name
+    role: Role
+    image: str  # key into DeploymentPlan.images
+    gpu: str | None  # Modal GPU string ("B200:8") or None = CPU only
+    cpu: float | None = None
+    memory_mib: int | None = None
+    volumes: list[VolumeMount]
+    secrets: list[str]  # Modal secret NAMES; values never appear in a plan
+    env: dict[str, str]
+    timeout_s: int
+    schedule: str | None = None
+    retries: int = 0
+
+
+class ServerPlan(_Data):
+    unit: str
+    port: int
+    served_name: str
+    auth: Literal["api_key", "public"]
+    api_key_secret: str | None
+    api_key_env: str
+    modal_proxy_auth: bool
+    min_containers: int
+    max_containers: int
+    buffer_containers: int
+    scaledown_window_s: int
+    max_concurrency: int
+    target_concurrency: float
+    startup_timeout_s: int
+    startup_estimate_s: int
+    exit_grace_period_s: int
+    routing_region: str
+    compute_region: str | None
+    health_path: str = "/health"
+    metrics_path: str = "/metrics"
+
+
+class WeightsPlan(_Data):
+    repo_id: str
+    revision: str
+    volume: str
+    dir: str  # absolute path inside the containers
+    allow_patterns: list[str] | None
+    expected_size_bytes: int
+    token_env: str  # variable of the Hugging Face secret that holds the token
+    max_workers: int
+    attempts: int
+    backoff_s: list[float]
+
+
+class KernelCachePlan(_Data):
+    enabled: bool
+    arch: str
+    key: str
+    volume: str
+    dir: str
+    marker_path: str
+    env: dict[str, str]
+    compile_timeout_s: int
+
+
+class CostPlan(_Data):
+    gpu: str
+    gpu_usd_per_hour: float
+    server_usd_per_hour: float  # one container, GPUs only
+    idle_usd_per_hour: float  # min_containers always on
+    max_usd_per_hour: float  # all max_containers busy
+    compile_once_usd: float  # a cold compile, worst case
+    download_once_usd: float  # CPU container, rough
+    region_multiplier: float
+    note: str
+
+
+class DeploymentPlan(_Data):
+    plan_version: int = PLAN_VERSION
+    profile: str
+    plugin: str | None
+    plugin_module: str | None
+    description: str
+    app_name: str
+    sglang_version: str
+    gpu_arch: str
+    images: dict[str, ImagePlan]
+    units: list[UnitPlan]
+    server: ServerPlan
+    sglang_argv: list[str]
+    compile_argv: list[str] | None
+    weights: WeightsPlan
+    kernel_cache: KernelCachePlan
+    cost: CostPlan
+    commands: dict[str, str]
+    plan_env: str = PLAN_ENV
+
+    def unit(self, name_or_role: str) -> UnitPlan:
+        for u in self.units:
+            if name_or_role in (u.name, u.role):
+                return u
+        raise KeyError(name_or_role)
+
+
+# --- SGLang argv -------------------------------------------------------------------------------
+
+
+def render_flags(flags: dict[str, FlagValue]) -> list[str]:
+    """``{"enable-metrics": True, "mem-fraction-static": 0.88}`` → ``--enable-metrics
+    --mem-fraction-static 0.88``. Full names only: argparse abbreviations break when SGLang
+    adds a sibling flag."""
+    argv: list[str] = []
+    for name, value in flags.items():
+        if value is False or value is None:
+            continue
+        argv.append(f"--{name}")
+        if value is True:
+            continue
+        if isinstance(value, list):
+            argv.extend(str(v) for v in value)
+        else:
+            argv.append(str(value))
+    return argv
+
+
+def weights_dir(profile: Profile) -> str:
+    return f"{profile.storage.weights_mount}/{profile.model.dir_name}"
+
+
+def _engine_args(profile: Profile, host: str, port: int) -> list[str]:
+    m, e = profile.model, profile.engine
+    args = [
+        "--model-path", weights_dir(profile),
+        "--served-model-name", m.served_name,
+        "--host", host,
+        "--port", str(port),
+    ]  # fmt: skip
+    if m.trust_remote_code:
+        args.append("--trust-remote-code")
+    args += ["--tp-size", str(e.tensor_parallel_size), "--ep-size", str(e.expert_parallel_size)]
+    return args + render_flags(e.flags)
+
+
+def sglang_argv(profile: Profile) -> list[str]:
+    """The server launch argv. ``--api-key`` is appended in the container at run time from
+    the Modal secret, never here."""
+    return [profile.engine.python, "-m", "sglang.launch_server"] + _engine_args(
+        profile, "0.0.0.0", profile.serving.port
+    )
+
+
+def compile_argv(profile: Profile) -> list[str]:
+    """``sglang.compile_deep_gemm`` takes the server's arguments plus ``--timeout``; it starts
+    a private server and polls it without a key, so no ``--api-key`` here, ever."""
+    return (
+        [profile.engine.python, "-m", "sglang.compile_deep_gemm"]
+        + _engine_args(profile, "127.0.0.1", COMPILE_PORT)
+        + ["--timeout", str(profile.kernel_cache.compile_timeout_s)]
+    )
+
+
+def kernel_key(profile: Profile) -> str:
+    """Everything that makes compiled kernels invalid if it changes: GPU architecture, SGLang
+    version, model revision and parallelism."""
+    slug = re.sub(r"[^a-z0-9.]+", "-", profile.model.dir_name.lower()).strip("-")
+    e = profile.engine
+    parts = [
+        profile.hardware.arch,
+        f"sglang{e.sglang_version}",
+        slug,
+        f"rev{profile.model.revision[:12]}",
+        f"tp{e.tensor_parallel_size}",
+        f"ep{e.expert_parallel_size}",
+    ]
+    for flag in ("pp-size", "dp-size"):
+        v = e.flag(flag)
+        if v not in (None, 1, "1"):
+            parts.append(f"{flag.split('-')[0]}{v}")
+    return "-".join(parts)
+
+
+# --- images ------------------------------------------------------------------------------------
+
+
+def runtime_requirements(names: tuple[str, ...]) -> list[str]:
+    """Requirement strings for ``names``, taken from this library's own installed metadata, so
+    the images get the same version ranges pyproject.toml declares (one source of truth)."""
+    try:
+        reqs = importlib.metadata.requires(DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError as exc:  # running from a bare source tree
+        raise RuntimeError(f"{DISTRIBUTION} is not installed: pip install -e . first") from exc
+    by_name: dict[str, str] = {}
+    for r in reqs:
+        if ";" in r:
+            continue  # extras / markers: not runtime
+        m = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?(.*)$", r.strip())
+        if m:
+            by_name[m.group(1).lower().replace("_", "-")] = r.strip().replace(" ", "")
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise RuntimeError(f"{DISTRIBUTION} metadata does not declare {missing}")
+    return [by_name[n] for n in names]
+
+
+def _images(profile: Profile, plugin_module: str | None) -> dict[str, ImagePlan]:
+    sources = [LIBRARY] + ([plugin_module.split(".")[0]] if plugin_module else [])
+    return {
+        # CPU-only steps (download, verify): small, fast to build, no CUDA.
+        "download": ImagePlan(
+            name="download",
+            base="debian_slim",
+            python_version="3.12",
+            pip=runtime_requirements(DOWNLOAD_IMAGE_DEPS),
+            # Let the Xet client use every core and all bandwidth for a 750 GB pull.
+            env={"HF_XET_HIGH_PERFORMANCE": "1"},
+            local_python_sources=sources,
+        ),
+        # GPU steps (compile, serve): the SGLang release the flags were proven against.
+        "sglang": ImagePlan(
+            name="sglang",
+            base="registry",
+            ref=profile.engine.image,
+            clear_entrypoint=True,  # the image's entrypoint would start its own shell/server
+            pip=runtime_requirements(SGLANG_IMAGE_DEPS),
+            provided_by_base=list(SGLANG_IMAGE_PROVIDES),
+            env={},
+            local_python_sources=sources,
+        ),
+    }
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+
+def build_plan(
+    profile: Profile, *, plugin: str | None = None, plugin_module: str | None = None
+) -> DeploymentPlan:
+    if plugin is None and plugin_module is None:
+        from .plugins import registry
+
+        reg = registry().get(profile.name)
+        if reg is not None:
+            plugin, plugin_module = reg.plugin, reg.module
+
+    p, s, st = profile, profile.serving, profile.storage
+    wdir = weights_dir(p)
+    key = kernel_key(p)
+    cache_env = kernel_cache_env(st.cache_mount, key)  # type: ignore[arg-type]
+    kdir = str(kernel_dir(st.cache_mount, key))  # type: ignore[arg-type]
+    script = p.deploy_script
+    commands = {
+        "download": f"modal run {script}::download_model",
+        "compile": f"modal run {script}::compile_deepgemm",
+        "verify": f"modal run {script}::verify_setup",
+        "setup": f"modal run {script}",
+        "deploy": f"modal deploy {script}",
+    }
+
+    weights_rw = VolumeMount(volume=st.weights_volume, path=st.weights_mount, read_only=False)
+    weights_ro = VolumeMount(volume=st.weights_volume, path=st.weights_mount, read_only=True)
+    cache_rw = VolumeMount(volume=st.cache_volume, path=st.cache_mount, read_only=False)
+    cache_ro = VolumeMount(volume=st.cache_volume, path=st.cache_mount, read_only=True)
+    hf_secret = [p.secrets.hf_token_secret] if p.secrets.hf_token_secret else []
+    offline = {"HF_HUB_OFFLINE": "1"}  # weights come from the volume; never reach the hub
+
+    units = [
+        UnitPlan(
+            name="download_model",
+            role="download",
+            image="download",
+            gpu=None,
+            cpu=p.download.cpu,
+            memory_mib=p.download.memory_mib,
+            volumes=[weights_rw],
+            secrets=hf_secret,
+            env={"HF_XET_HIGH_PERFORMANCE": "1"},
+            timeout_s=p.download.timeout_s,
+        ),
+        UnitPlan(
+            name="verify_setup",
+            role="verify",
+            image="download",
+            gpu=None,
+            cpu=4.0,
+            memory_mib=4096,
+            volumes=[weights_ro, cache_ro],
+            secrets=[],
+            env=dict(offline),
+            timeout_s=3600,  # deep mode hashes 750 GB
+        ),
+    ]
+    if p.kernel_cache.deepgemm:
+        units.insert(
+            1,
+            UnitPlan(
+                name="compile_deepgemm",
+                role="compile",
+                image="sglang",
+                gpu=p.hardware.modal_gpu,
+                volumes=[weights_ro, cache_rw],
+                secrets=[],  # no API key: compile's readiness poll sends none
+                env={**offline, **cache_env, **p.engine.env},
+                # model load + compile, plus a margin for the marker and volume commit
+                timeout_s=p.kernel_cache.compile_timeout_s + p.startup_estimate_s + 300,
+            ),
+        )
+    api_secret = [s.api_key_secret] if s.api_key_secret else []
+    units.append(
+        UnitPlan(
+            name="server",
+            role="serve",
+            image="sglang",
+            gpu=p.hardware.modal_gpu,
+            # The cache is mounted writable: with a cold cache SGLang JIT-compiles into it
+            # (never committed by the server, so a half-built cache is never published).
+            volumes=[weights_ro, cache_rw],
+            secrets=api_secret,
+            env={**offline, **cache_env, **p.engine.env},
+            timeout_s=24 * 3600,
+        )
+    )
+
+    server = ServerPlan(
+        unit="server",
+        port=s.port,
+        served_name=p.model.served_name,
+        auth="public" if s.public else "api_key",
+        api_key_secret=s.api_key_secret,
+        api_key_env=s.api_key_env,
+        modal_proxy_auth=s.modal_proxy_auth,
+        min_containers=s.min_containers,
+        max_containers=s.max_containers,
+        buffer_containers=s.buffer_containers,
+        scaledown_window_s=s.scaledown_window_s,
+        max_concurrency=p.max_concurrency,
+        target_concurrency=p.target_concurrency,
+        startup_timeout_s=s.startup_timeout_s,
+        startup_estimate_s=p.startup_estimate_s,
+        exit_grace_period_s=s.exit_grace_period_s,
+        routing_region=s.routing_region,
+        compute_region=s.compute_region,
+    )
+
+    g = p.hardware.gpu_type
+    mult = 1.5 if s.compute_region else 1.0
+    per_container = round(g.usd_per_hour * p.hardware.count * mult, 2)
+    compile_hours = (p.startup_estimate_s + 1800) / 3600
+    # ~500 MB/s sustained from the hub into a volume is typical for Xet on 8 cores.
+    download_hours = p.model.expected_size_gb / 0.5 / 3600
+    cost = CostPlan(
+        gpu=p.hardware.modal_gpu,
+        gpu_usd_per_hour=g.usd_per_hour,
+        server_usd_per_hour=per_container,
+        idle_usd_per_hour=round(per_container * s.min_containers, 2),
+        max_usd_per_hour=round(per_container * s.max_containers, 2),
+        compile_once_usd=round(per_container * compile_hours, 2) if p.kernel_cache.deepgemm else 0.0,
+        download_once_usd=round(p.download.cpu * CPU_CORE_USD_PER_HOUR * download_hours * mult, 2),
+        region_multiplier=mult,
+        note="Modal list prices 2026, GPUs only; non-preemptible would be 3×.",
+    )
+
+    return DeploymentPlan(
+        profile=p.name,
+        plugin=plugin,
+        plugin_module=plugin_module,
+        description=p.description,
+        app_name=p.app_name,
+        sglang_version=p.engine.sglang_version,
+        gpu_arch=p.hardware.arch,
+        images=_images(p, plugin_module),
+        units=units,
+        server=server,
+        sglang_argv=sglang_argv(p),
+        compile_argv=compile_argv(p) if p.kernel_cache.deepgemm else None,
+        weights=WeightsPlan(
+            repo_id=p.model.repo_id,
+            revision=p.model.revision,
+            volume=st.weights_volume,
+            dir=wdir,
+            allow_patterns=list(p.model.allow_patterns) if p.model.allow_patterns else None,
+            expected_size_bytes=int(p.model.expected_size_gb * 1e9),
+            token_env=p.secrets.hf_token_env,
+            max_workers=p.download.max_workers,
+            attempts=p.download.attempts,
+            backoff_s=list(p.download.backoff_s),
+        ),
+        kernel_cache=KernelCachePlan(
+            enabled=p.kernel_cache.deepgemm,
+            arch=p.hardware.arch,
+            key=key,
+            volume=st.cache_volume,
+            dir=kdir,
+            marker_path=f"{kdir}/{p.kernel_cache.marker_name}",
+            env=cache_env,
+            compile_timeout_s=p.kernel_cache.compile_timeout_s,
+        ),
+        cost=cost,
+        commands=commands,
+    )

@@ -1,0 +1,375 @@
+"""The profile: one immutable pydantic model that is the whole configuration of a deployment.
+
+A profile says *what* to deploy (model, GPUs, SGLang flags, volumes, autoscaling). Everything
+else — the plan, the Modal app, the container steps — is derived from it. Unknown fields are
+rejected, every cross-field rule lives here as a validator, and every error names the field.
+
+Where does an SGLang flag come from? ``engine.flags`` holds them by their full SGLang name
+(without the leading ``--``), exactly as the pinned SGLang version spells them. The only flags
+not in that dict are the ones another field owns (model path, served name, host, port, trust
+remote code, tensor/expert parallel size, API key); ``plan.sglang_argv`` adds those.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .hardware import GpuType, gpu_type
+
+FlagValue = Union[bool, int, float, str, list[str]]
+
+# Flags that other profile fields own. Setting them in engine.flags would create two sources
+# of truth; the error says which field to use instead.
+OWNED_FLAGS: dict[str, str] = {
+    "model-path": "model.repo_id / storage.weights_mount (the plan computes the path)",
+    "model": "model.repo_id",
+    "served-model-name": "model.served_name",
+    "trust-remote-code": "model.trust_remote_code",
+    "host": "serving (the server always binds 0.0.0.0 in the container)",
+    "port": "serving.port",
+    "api-key": "serving.api_key_secret (the key is read from the Modal secret at run time)",
+    "admin-api-key": "a Modal secret (not supported in flags: it would land in the plan)",
+    "tp-size": "engine.tensor_parallel_size",
+    "tensor-parallel-size": "engine.tensor_parallel_size",
+    "ep-size": "engine.expert_parallel_size",
+    "expert-parallel-size": "engine.expert_parallel_size",
+    "revision": "model.revision",
+}
+
+# (flag, value) pairs whose kernels exist only on Blackwell (sm100+). On Hopper SGLang fails at
+# load time, after the weights were paid for; we refuse at plan time.
+BLACKWELL_ONLY: dict[str, set[object]] = {
+    "attention-backend": {"trtllm_mla", "trtllm_mha"},
+    "prefill-attention-backend": {"trtllm_mla", "trtllm_mha"},
+    "decode-attention-backend": {"trtllm_mla", "trtllm_mha"},
+    "dsa-prefill-backend": {"trtllm"},
+    "dsa-decode-backend": {"trtllm"},
+    "moe-runner-backend": {"flashinfer_trtllm", "flashinfer_trtllm_routed", "flashinfer_cutedsl"},
+    "enable-flashinfer-allreduce-fusion": {True},
+}
+
+# Sustained read rate of a Modal Volume into GPU memory, used to estimate weight load time
+# (the GLM-5.1 guide measured 5–7 minutes for ~750 GB), plus fixed time for CUDA graph capture,
+# EAGLE draft set-up and warmup.
+VOLUME_READ_GB_PER_S = 2.0
+STARTUP_FIXED_S = 300
+
+SECRET_LIKE = re.compile(r"(TOKEN|SECRET|PASSWORD|API_KEY|APIKEY|CREDENTIAL)", re.I)
+_FLAG_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ModelSpec(_Frozen):
+    repo_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")]
+    """Hugging Face repo id, ``owner/name``."""
+    revision: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
+    """A full 40-hex commit hash. Branch names move; a deploy must be reproducible."""
+    served_name: Annotated[str, Field(min_length=1, pattern=r"^[\w.:/-]+$")]
+    """The model name clients send (``--served-model-name``; listed by ``/v1/models``)."""
+    trust_remote_code: bool = False
+    allow_patterns: tuple[str, ...] | None = None
+    """Files to fetch (fnmatch patterns); None fetches the whole revision."""
+    expected_size_gb: Annotated[float, Field(gt=0)]
+    """Approximate weight size; drives disk/time estimates and the startup-timeout check."""
+    subdir: Annotated[str | None, Field(pattern=r"^[\w.-]+$")] = None
+    """Directory inside the weights volume; default: the repo name (``GLM-5.1-FP8``)."""
+
+    @property
+    def dir_name(self) -> str:
+        return self.subdir or self.repo_id.split("/", 1)[1]
+
+
+class HardwareSpec(_Frozen):
+    gpu: str
+    """Modal GPU type (``B200``, ``H200``, ``H100``, ``A100-80GB``, ``L40S``, ...)."""
+    count: Annotated[int, Field(ge=1)]
+
+    @field_validator("gpu")
+    @classmethod
+    def _known_gpu(cls, v: str) -> str:
+        return gpu_type(v).name  # raises "unknown GPU type ..." and normalises the spelling
+
+    @model_validator(mode="after")
+    def _count_fits(self) -> "HardwareSpec":
+        g = self.gpu_type
+        if self.count > g.max_per_container:
+            raise ValueError(
+                f"count={self.count}: a Modal container holds at most {g.max_per_container}× {g.name}"
+            )
+        return self
+
+    @property
+    def gpu_type(self) -> GpuType:
+        return gpu_type(self.gpu)
+
+    @property
+    def arch(self) -> str:
+        return self.gpu_type.arch
+
+    @property
+    def modal_gpu(self) -> str:
+        return f"{self.gpu}:{self.count}"
+
+
+class EngineSpec(_Frozen):
+    sglang_version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+(\.post\d+)?$")]
+    """The SGLang release this profile's flags are proven against (flags drift between releases)."""
+    image: str
+    """Container image with that SGLang release, e.g. ``lmsysorg/sglang:v0.5.23-cu130``."""
+    python: str = "python3"
+    """Interpreter inside the image."""
+    tensor_parallel_size: Annotated[int, Field(ge=1)]
+    expert_parallel_size: Annotated[int, Field(ge=1)] = 1
+    flags: dict[str, FlagValue] = Field(default_factory=dict)
+    """SGLang flags by full name without ``--``. ``true`` = bare switch, ``false`` = omitted."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment for the SGLang process (never secrets: use Modal secrets)."""
+
+    @field_validator("flags")
+    @classmethod
+    def _flag_names(cls, flags: dict[str, FlagValue]) -> dict[str, FlagValue]:
+        for name in flags:
+            if name.startswith("-") or not _FLAG_NAME.match(name):
+                raise ValueError(
+                    f"flag {name!r}: write the full SGLang flag name without leading dashes, "
+                    "e.g. 'max-running-requests'"
+                )
+            if name in OWNED_FLAGS:
+                raise ValueError(f"flag {name!r} is set by {OWNED_FLAGS[name]}, not engine.flags")
+        return flags
+
+    @field_validator("env")
+    @classmethod
+    def _no_secrets_in_env(cls, env: dict[str, str]) -> dict[str, str]:
+        for k in env:
+            if SECRET_LIKE.search(k):
+                raise ValueError(
+                    f"env {k!r} looks like a secret; put it in a Modal secret instead "
+                    "(env values end up in the plan and the container definition)"
+                )
+        return env
+
+    def flag(self, name: str, default: FlagValue | None = None) -> FlagValue | None:
+        return self.flags.get(name, default)
+
+
+class KernelCacheSpec(_Frozen):
+    deepgemm: bool = True
+    """Pre-compile SGLang's DeepGEMM FP8 kernels once into a volume (needs SM ≥ 90)."""
+    marker_name: Annotated[str, Field(pattern=r"^[\w.+-]+$")] = ".compiled"
+    """File written in the kernel key directory when compilation succeeded."""
+    compile_timeout_s: Annotated[int, Field(ge=60, le=86400)] = 3600
+    """``--timeout`` of ``sglang.compile_deep_gemm`` (a cold compile takes 10–30 min)."""
+
+
+class StorageSpec(_Frozen):
+    weights_volume: Annotated[str, Field(pattern=r"^[\w.-]{1,64}$")]
+    weights_mount: str = "/models"
+    cache_volume: Annotated[str, Field(pattern=r"^[\w.-]{1,64}$")]
+    cache_mount: str = "/kernel-cache"
+
+    @field_validator("weights_mount", "cache_mount")
+    @classmethod
+    def _abs_path(cls, v: str) -> str:
+        if not v.startswith("/") or v.rstrip("/") in ("", "/root", "/tmp", "/usr", "/etc", "/bin"):
+            raise ValueError(f"{v!r}: mount path must be an absolute, dedicated directory like /models")
+        return v.rstrip("/")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "StorageSpec":
+        if self.weights_volume == self.cache_volume:
+            raise ValueError("weights_volume and cache_volume must be different volumes")
+        a, b = self.weights_mount + "/", self.cache_mount + "/"
+        if a.startswith(b) or b.startswith(a):
+            raise ValueError("weights_mount and cache_mount must not contain each other")
+        return self
+
+
+class ServingSpec(_Frozen):
+    port: Annotated[int, Field(ge=1024, le=65535)] = 8000
+    api_key_secret: str | None = None
+    """Modal secret that holds the API key (SGLang ``--api-key``; clients send Bearer)."""
+    api_key_env: str = "API_KEY"
+    """Name of the variable inside that secret."""
+    public: bool = False
+    """Explicit opt-out: serve with no API key. Never the silent default."""
+    modal_proxy_auth: bool = False
+    """Also require Modal proxy auth (``Modal-Key``/``Modal-Secret`` headers)."""
+    min_containers: Annotated[int, Field(ge=0)] = 0
+    max_containers: Annotated[int, Field(ge=1)] = 1
+    buffer_containers: Annotated[int, Field(ge=0)] = 0
+    scaledown_window_s: Annotated[int, Field(ge=2, le=3600)] = 900
+    max_concurrency: Annotated[int, Field(ge=1)] | None = None
+    """Requests per container Modal lets through (429 above). Default: SGLang's max-running-requests."""
+    target_concurrency: Annotated[float, Field(gt=0)] | None = None
+    """Autoscaler target per container. Default: 3/4 of max_concurrency."""
+    startup_timeout_s: Annotated[int, Field(ge=60, le=3600)] = 1800
+    exit_grace_period_s: Annotated[int, Field(ge=0, le=3600)] = 120
+    routing_region: str = "us-east"
+    compute_region: str | None = None
+    """Pin containers to a region (costs 1.5–1.75× on Modal)."""
+
+    @model_validator(mode="after")
+    def _auth_and_scaling(self) -> "ServingSpec":
+        if self.public and self.api_key_secret:
+            raise ValueError("public=true and api_key_secret are exclusive: choose one")
+        if not self.public and not self.api_key_secret:
+            raise ValueError(
+                "no API key: set api_key_secret to a Modal secret holding "
+                f"{self.api_key_env}=..., or set public=true to serve without a key on purpose"
+            )
+        if self.min_containers > self.max_containers:
+            raise ValueError(
+                f"min_containers={self.min_containers} exceeds max_containers={self.max_containers}"
+            )
+        if (
+            self.max_concurrency is not None
+            and self.target_concurrency is not None
+            and self.target_concurrency > self.max_concurrency
+        ):
+            raise ValueError(
+                f"target_concurrency={self.target_concurrency} exceeds max_concurrency={self.max_concurrency}"
+            )
+        return self
+
+
+class DownloadSpec(_Frozen):
+    max_workers: Annotated[int, Field(ge=1, le=64)] = 8
+    attempts: Annotated[int, Field(ge=1, le=20)] = 3
+    backoff_s: tuple[float, ...] = (30.0, 60.0, 90.0)
+    timeout_s: Annotated[int, Field(ge=600, le=86400)] = 6 * 3600
+    cpu: Annotated[float, Field(gt=0, le=64)] = 8.0
+    memory_mib: Annotated[int, Field(ge=1024)] = 16384
+
+
+class SecretsSpec(_Frozen):
+    hf_token_secret: str | None = "huggingface-secret"
+    """Modal secret with HF_TOKEN (None for public repos)."""
+    hf_token_env: str = "HF_TOKEN"
+
+
+class Profile(_Frozen):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$")]
+    description: str = ""
+    app_name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9][\w.-]{0,63}$")]
+    deploy_script: str = "deploy.py"
+    """The user's Modal script; used in fix-it commands (``modal run <script>::download_model``)."""
+    model: ModelSpec
+    hardware: HardwareSpec
+    engine: EngineSpec
+    kernel_cache: KernelCacheSpec = KernelCacheSpec()
+    storage: StorageSpec
+    serving: ServingSpec
+    download: DownloadSpec = DownloadSpec()
+    secrets: SecretsSpec = SecretsSpec()
+
+    # --- derived values (plain properties: the plan shows them) -----------------------------
+
+    @property
+    def max_running_requests(self) -> int | None:
+        v = self.engine.flag("max-running-requests")
+        return int(v) if v is not None else None
+
+    @property
+    def max_concurrency(self) -> int:
+        """Modal's per-container limit: equal to SGLang's batch size unless set.
+
+        The guide let Modal send 20 requests per container while SGLang was sized for 48: the
+        batch never filled and Modal scaled out (10-minute cold starts) at 40% utilisation.
+        We let Modal send exactly as many requests as SGLang runs at once.
+        """
+        if self.serving.max_concurrency is not None:
+            return self.serving.max_concurrency
+        return self.max_running_requests or 32
+
+    @property
+    def target_concurrency(self) -> float:
+        """Scale out before the batch is full: a new container needs many minutes to load."""
+        if self.serving.target_concurrency is not None:
+            return self.serving.target_concurrency
+        return max(1, (self.max_concurrency * 3) // 4)
+
+    @property
+    def weight_load_estimate_s(self) -> int:
+        return int(self.model.expected_size_gb / VOLUME_READ_GB_PER_S)
+
+    @property
+    def startup_estimate_s(self) -> int:
+        return self.weight_load_estimate_s + STARTUP_FIXED_S
+
+    # --- cross-field rules ---------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "Profile":
+        hw, eng = self.hardware, self.engine
+        g = hw.gpu_type
+
+        def _int_flag(name: str, default: int) -> int:
+            v = eng.flag(name, default)
+            if isinstance(v, bool) or not isinstance(v, (int, str)) or not str(v).isdigit():
+                raise ValueError(f"engine.flags.{name}={v!r}: expected a whole number")
+            return int(v)
+
+        pp = _int_flag("pp-size", 1)
+        dp = _int_flag("dp-size", 1)
+        gpus_used = eng.tensor_parallel_size * pp
+        if dp > 1 and not eng.flag("enable-dp-attention", False):
+            gpus_used *= dp  # plain data parallel replicates the whole tp×pp group
+        if gpus_used != hw.count:
+            raise ValueError(
+                f"engine.tensor_parallel_size={eng.tensor_parallel_size} (× pp {pp}, dp {dp}) uses "
+                f"{gpus_used} GPUs but hardware.count={hw.count}: they must match"
+            )
+        if eng.tensor_parallel_size % eng.expert_parallel_size:
+            raise ValueError(
+                f"engine.expert_parallel_size={eng.expert_parallel_size} must divide "
+                f"tensor_parallel_size={eng.tensor_parallel_size}"
+            )
+        if self.kernel_cache.deepgemm and g.sm < 90:
+            raise ValueError(
+                f"kernel_cache.deepgemm=true needs SM ≥ 90 but {g.name} is {g.arch}; "
+                "set kernel_cache.deepgemm=false or use H100/H200/B200"
+            )
+        if not g.blackwell:
+            for flag, bad in BLACKWELL_ONLY.items():
+                v = eng.flag(flag)
+                if v is not None and v in bad:
+                    raise ValueError(
+                        f"engine.flags.{flag}={v!r} is Blackwell-only (sm100) but hardware.gpu="
+                        f"{g.name} is {g.arch}; remove it or pick a Hopper backend"
+                    )
+        mrr = self.max_running_requests
+        if mrr is not None and self.max_concurrency > mrr:
+            raise ValueError(
+                f"serving.max_concurrency={self.max_concurrency} exceeds engine.flags."
+                f"max-running-requests={mrr}: requests beyond SGLang's batch would queue inside "
+                "the container where Modal's autoscaler cannot see them"
+            )
+        if self.target_concurrency > self.max_concurrency:
+            raise ValueError(
+                f"serving.target_concurrency={self.target_concurrency} exceeds the per-container "
+                f"limit {self.max_concurrency}"
+            )
+        if self.serving.startup_timeout_s < self.startup_estimate_s:
+            raise ValueError(
+                f"serving.startup_timeout_s={self.serving.startup_timeout_s} is shorter than the "
+                f"estimated start-up of {self.startup_estimate_s} s (about "
+                f"{self.model.expected_size_gb:.0f} GB at {VOLUME_READ_GB_PER_S} GB/s + "
+                f"{STARTUP_FIXED_S} s); raise it"
+            )
+        wd = _int_flag("watchdog-timeout", 300)
+        if wd < self.weight_load_estimate_s:
+            raise ValueError(
+                f"engine.flags.watchdog-timeout={wd} is shorter than the estimated weight load "
+                f"({self.weight_load_estimate_s} s): SGLang would kill itself while loading"
+            )
+        if self.serving.port == 30000 and self.kernel_cache.deepgemm:
+            raise ValueError("serving.port=30000 is used by the kernel compile run; pick another port")
+        return self
+

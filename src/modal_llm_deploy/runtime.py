@@ -1,0 +1,230 @@
+"""Container-side entry points, at module scope so Modal can import them by name.
+
+Modal refuses functions and classes that are not defined at module scope (unless pickled),
+and in the container it imports the *defining module* — this one — not the user's deploy
+script. So ``build_app`` registers these objects with the user's app, and the configuration
+reaches the container as data: the plan's JSON in the ``MODAL_LLM_DEPLOY_PLAN`` env var.
+
+Each body only adds what Modal needs around a plain step function from ``steps``: volume
+reload/commit and secrets read from the environment. Imports are lazy so each image needs
+only the packages its own steps use (the SGLang image has no hf_xet requirement, the
+download image no SGLang); ``tests/test_container_imports.py`` proves it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import modal
+
+from .plan import PLAN_ENV, DeploymentPlan
+
+if TYPE_CHECKING:
+    from .steps.serve import SGLangSupervisor
+    from .steps.verify import Fixes, KernelExpectation
+
+
+def current_plan() -> DeploymentPlan:
+    raw = os.environ.get(PLAN_ENV)
+    if not raw:
+        raise RuntimeError(
+            f"{PLAN_ENV} is not set: this function must be registered by modal_llm_deploy.build_app"
+        )
+    return DeploymentPlan.model_validate_json(raw)
+
+
+def _volume(name: str) -> modal.Volume:
+    return modal.Volume.from_name(name)
+
+
+def _reload(*names: str) -> None:
+    # A container sees a volume as it was when mounted; reload to see other containers' commits.
+    for n in names:
+        _volume(n).reload()
+
+
+def fixes_for(plan: DeploymentPlan) -> "Fixes":
+    from .steps.verify import Fixes
+
+    return Fixes(download=plan.commands["download"], compile=plan.commands["compile"])
+
+
+def kernel_expectation(plan: DeploymentPlan) -> "KernelExpectation | None":
+    from .steps.verify import KernelExpectation
+
+    kc = plan.kernel_cache
+    if not kc.enabled:
+        return None
+    return KernelExpectation(
+        key=kc.key,
+        arch=kc.arch,
+        sglang_version=plan.sglang_version,
+        marker_name=Path(kc.marker_path).name,
+    )
+
+
+def _fail(err: Exception) -> None:
+    """Turn a StepError into one clear line in the Modal log and a failed call."""
+    from .steps import StepError
+
+    if isinstance(err, StepError):
+        print(f"ERROR: {err}", file=sys.stderr, flush=True)
+        raise SystemExit(err.exit_code) from None
+    raise err
+
+
+# --- 1. download (CPU) ------------------------------------------------------------------------
+
+
+def download_model() -> None:
+    """Pull the pinned revision into the weights volume; idempotent and resumable."""
+    from .steps import StepError
+    from .steps.download import RetryPolicy, download_weights
+
+    plan = current_plan()
+    w = plan.weights
+    vol = _volume(w.volume)
+    vol.reload()
+    try:
+        download_weights(
+            w.repo_id,
+            w.revision,
+            Path(w.dir),
+            allow_patterns=w.allow_patterns,
+            token=os.environ.get(w.token_env) or None,
+            retry=RetryPolicy(attempts=w.attempts, delays_s=tuple(w.backoff_s)),
+            max_workers=w.max_workers,
+            checkpoint=vol.commit,  # finished shards survive a container restart
+        )
+    except StepError as err:
+        vol.commit()  # keep finished shards; the missing COMPLETE marker says "not done"
+        _fail(err)
+    vol.commit()
+
+
+# --- 2. DeepGEMM kernels (profile's GPUs) ------------------------------------------------------
+
+
+def compile_deepgemm(force: bool = False) -> None:
+    """Pre-compile DeepGEMM kernels into the cache volume under this profile's kernel key."""
+    from .steps import StepError
+    from .steps.deepgemm import compile_deepgemm as compile_step
+
+    plan = current_plan()
+    kernel = kernel_expectation(plan)
+    if kernel is None or plan.compile_argv is None:
+        print("kernel_cache.deepgemm is off for this profile: nothing to compile", flush=True)
+        return
+    cache = _volume(plan.kernel_cache.volume)
+    _reload(plan.weights.volume)
+    cache.reload()
+    try:
+        compile_step(
+            argv=plan.compile_argv,
+            weights_dir=Path(plan.weights.dir),
+            cache_root=Path(plan.kernel_cache.dir).parent,
+            kernel=kernel,
+            revision=plan.weights.revision,
+            fixes=fixes_for(plan),
+            force=force,
+        )
+    except StepError as err:
+        _fail(err)
+    cache.commit()
+
+
+# --- 3. verify (CPU) ---------------------------------------------------------------------------
+
+
+def verify_setup(deep: bool = False) -> None:
+    """Prove both volumes are complete before anyone pays for GPUs. ``--deep`` hashes every file."""
+    from .steps.verify import verify_setup as verify_step
+
+    plan = current_plan()
+    _reload(plan.weights.volume, plan.kernel_cache.volume)
+    report = verify_step(
+        Path(plan.weights.dir),
+        Path(plan.kernel_cache.dir).parent,
+        revision=plan.weights.revision,
+        kernel=kernel_expectation(plan),
+        fixes=fixes_for(plan),
+        deep=deep,
+    )
+    if not report.ok:
+        for problem in report.problems:
+            print(f"PROBLEM: {problem}", file=sys.stderr, flush=True)
+        raise SystemExit(1)
+
+
+# --- 4. the server -----------------------------------------------------------------------------
+
+
+def _child_exited(code: int, last_lines: list[str]) -> None:
+    # SGLang died: fail the whole container so Modal replaces it, instead of leaving a
+    # container that answers every request with 502.
+    print(f"ERROR: SGLang exited with code {code}; last lines:", file=sys.stderr, flush=True)
+    for line in last_lines[-20:]:
+        print(f"  {line}", file=sys.stderr, flush=True)
+    os._exit(code or 1)
+
+
+class SGLangServer:
+    """SGLang's OpenAI-compatible server on the profile's port, supervised.
+
+    Registered with ``app.server(...)``: Modal routes traffic to the port once ``start``
+    returns, scales on concurrency, and calls ``stop`` on scale-down (graceful drain).
+    """
+
+    supervisor: "SGLangSupervisor"
+
+    @modal.enter()
+    def start(self) -> None:
+        from .steps import StepError
+        from .steps.serve import SGLangSupervisor, prepare_serve
+
+        plan = current_plan()
+        s = plan.server
+        try:
+            _reload(plan.weights.volume, plan.kernel_cache.volume)
+            env = prepare_serve(
+                Path(plan.weights.dir),
+                Path(plan.kernel_cache.dir).parent,
+                revision=plan.weights.revision,
+                kernel=kernel_expectation(plan),
+                fixes=fixes_for(plan),
+                deepgemm=plan.kernel_cache.enabled,
+            )
+            api_key = None
+            if s.auth == "api_key":
+                api_key = os.environ.get(s.api_key_env)
+                if not api_key:
+                    raise StepError(
+                        f"Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
+                        f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>"
+                    )
+            self.supervisor = SGLangSupervisor(
+                plan.sglang_argv,
+                env=env,
+                port=s.port,
+                # leave Modal's own startup deadline room to report our error, not its timeout
+                ready_timeout_s=max(60, s.startup_timeout_s - 30),
+                grace_s=s.exit_grace_period_s,
+                api_key=api_key,
+                served_model_name=s.served_name,
+                on_child_exit=_child_exited,
+            )
+            self.supervisor.start()
+            self.supervisor.wait_ready()  # a crash while loading raises with the last lines
+            self.supervisor.monitor()  # from now on a crash ends the container
+            self.supervisor.warmup()
+        except StepError as err:
+            _fail(err)
+
+    @modal.exit()
+    def stop(self) -> None:
+        sup = getattr(self, "supervisor", None)
+        if sup is not None:
+            sup.stop()

@@ -1,0 +1,171 @@
+"""On-volume layout shared by every container step.
+
+The download step *writes* these files, verify/compile/serve *read* them. Keeping the names
+and formats in one module means "what does complete mean?" has exactly one answer.
+
+Weights volume (``weights_dir`` is the model directory inside the volume)::
+
+    weights_dir/
+      config.json, tokenizer*, model-0000x-of-0000y.safetensors, ...
+      .modal-llm-deploy/
+        manifest.json     every file of the pinned revision: path, size, sha256 (from the hub)
+        COMPLETE.json     written LAST, only after every manifest file is present at full size
+        download.lock     lease held by the runner currently downloading
+
+Kernel-cache volume (``cache_root`` is the volume mount)::
+
+    cache_root/
+      <kernel key>/                  e.g. sm100-sglang0.5.23-glm-5.1-fp8-rev0123456789ab-tp8-ep1
+        deep_gemm/                   SGLANG_DG_CACHE_DIR
+        ...                          SGLANG_CACHE_DIR (Triton, FlashInfer, inductor caches)
+        .compiled-GLM-5.1-FP8        marker (the profile's marker name), JSON, written on success
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+STATE_DIR = ".modal-llm-deploy"
+MANIFEST_NAME = "manifest.json"
+COMPLETE_NAME = "COMPLETE.json"
+LOCK_NAME = "download.lock"
+FORMAT_VERSION = 1
+
+
+def state_dir(weights_dir: Path) -> Path:
+    return Path(weights_dir) / STATE_DIR
+
+
+def manifest_path(weights_dir: Path) -> Path:
+    return state_dir(weights_dir) / MANIFEST_NAME
+
+
+def complete_path(weights_dir: Path) -> Path:
+    return state_dir(weights_dir) / COMPLETE_NAME
+
+
+def lock_path(weights_dir: Path) -> Path:
+    return state_dir(weights_dir) / LOCK_NAME
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write JSON so that a reader sees either the old file or the whole new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(obj, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def read_json(path: Path) -> Any:
+    with open(path) as fh:
+        return json.load(fh)
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    path: str  # relative to weights_dir, POSIX separators
+    size: int
+    sha256: str | None = None  # LFS files carry one; small git files may not
+
+
+@dataclass(frozen=True)
+class Manifest:
+    repo_id: str
+    revision: str
+    files: tuple[ManifestEntry, ...]
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["files"] = [asdict(f) for f in self.files]
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Manifest":
+        return cls(
+            repo_id=d["repo_id"],
+            revision=d["revision"],
+            files=tuple(ManifestEntry(**f) for f in d["files"]),
+            format_version=d.get("format_version", FORMAT_VERSION),
+        )
+
+    def save(self, weights_dir: Path) -> None:
+        write_json_atomic(manifest_path(weights_dir), self.to_json())
+
+    @classmethod
+    def load(cls, weights_dir: Path) -> "Manifest":
+        return cls.from_json(read_json(manifest_path(weights_dir)))
+
+
+@dataclass(frozen=True)
+class CompletionMarker:
+    repo_id: str
+    revision: str
+    files: int
+    bytes: int
+    completed_at: float
+    format_version: int = FORMAT_VERSION
+
+    def save(self, weights_dir: Path) -> None:
+        write_json_atomic(complete_path(weights_dir), asdict(self))
+
+    @classmethod
+    def load(cls, weights_dir: Path) -> "CompletionMarker":
+        return cls(**read_json(complete_path(weights_dir)))
+
+
+# --- kernel cache -------------------------------------------------------------------------
+
+
+def kernel_dir(cache_root: Path, key: str) -> Path:
+    return Path(cache_root) / key
+
+
+def kernel_cache_env(cache_root: Path, key: str) -> dict[str, str]:
+    """SGLang's cache env pointed at the key directory.
+
+    ``SGLANG_DG_CACHE_DIR`` wins over ``DG_JIT_CACHE_DIR``; ``SGLANG_CACHE_DIR`` also holds the
+    Triton/inductor/FlashInfer caches, so both live under the key: nothing built for one
+    GPU architecture or SGLang version can leak into another key's directory.
+    """
+    d = kernel_dir(cache_root, key)
+    return {"SGLANG_CACHE_DIR": str(d), "SGLANG_DG_CACHE_DIR": str(d / "deep_gemm")}
+
+
+@dataclass(frozen=True)
+class KernelMarker:
+    key: str
+    arch: str
+    sglang_version: str
+    gpu_name: str
+    duration_s: float
+    built_at: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, path: Path) -> None:
+        write_json_atomic(path, asdict(self))
+
+    @classmethod
+    def load(cls, path: Path) -> "KernelMarker":
+        return cls(**read_json(path))
