@@ -8,6 +8,10 @@ Everything (model, flags, volumes, autoscaling) comes from the `glm51_fp8` profi
 `load_profile("glm51_fp8", {"serving.max_containers": 5})`.
 """
 
-from modal_llm_deploy import build_app, load_profile
+from modal_llm_deploy import build_app, load_profile, setup_functions
 
 app = build_app(load_profile("glm51_fp8"))
+
+# Module-level names, so `modal run examples/glm51_deploy.py::download_model` (and ::compile_deepgemm,
+# ::verify_setup) finds each step on its own; `modal run <script>` runs `setup`: all three.
+setup, download_model, compile_deepgemm, verify_setup = setup_functions(app)

@@ -4,6 +4,10 @@ DeepGEMM kernels live under their own sm90 key in the cache volume.
     modal run examples/glm51_h200_deploy.py && modal deploy examples/glm51_h200_deploy.py
 """
 
-from modal_llm_deploy import build_app, load_profile
+from modal_llm_deploy import build_app, load_profile, setup_functions
 
 app = build_app(load_profile("glm51_fp8_h200"))
+
+# Module-level names, so `modal run examples/glm51_h200_deploy.py::download_model` (and ::compile_deepgemm,
+# ::verify_setup) finds each step on its own; `modal run <script>` runs `setup`: all three.
+setup, download_model, compile_deepgemm, verify_setup = setup_functions(app)

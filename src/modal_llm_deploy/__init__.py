@@ -51,6 +51,14 @@ def build_app(profile: Profile) -> "modal.App":
     return _build_app(profile)
 
 
+def setup_functions(app: "modal.App") -> tuple:
+    """``(setup, download_model, compile_deepgemm, verify_setup)`` for module-level names in a
+    deploy script, so ``modal run deploy.py::download_model`` finds them."""
+    from .modal_app import setup_functions as _setup_functions
+
+    return _setup_functions(app)
+
+
 __all__ = [
     "DeploymentPlan",
     "OverrideError",
@@ -63,4 +71,5 @@ __all__ = [
     "hookimpl",
     "list_profiles",
     "load_profile",
+    "setup_functions",
 ]

@@ -98,8 +98,8 @@ def render(plan: DeploymentPlan) -> modal.App:
                 **opts, timeout=unit.timeout_s, retries=unit.retries or None, schedule=None
             )(fn)
 
+    handles["setup"] = app.local_entrypoint()(setup)
     _BUILT[plan.app_name] = (plan, handles)
-    app.local_entrypoint()(setup)
     return app
 
 
@@ -128,6 +128,19 @@ def setup(deep_verify: bool = False, force_compile: bool = False) -> None:
     print(f"[{name}] 3/3 verify_setup")
     handles["verify_setup"].remote(deep=deep_verify)
     print(f"[{name}] volumes ready. Next: {plan.commands['deploy']}")
+
+
+def setup_functions(app: modal.App) -> tuple:
+    """``(setup, download_model, compile_deepgemm, verify_setup)`` of an app built here.
+
+    Assign them at module level in the deploy script so ``modal run deploy.py::download_model``
+    finds each step by name, and plain ``modal run deploy.py`` still picks the ``setup``
+    pipeline (Modal prefers a module-level local entrypoint over module-level functions).
+    ``compile_deepgemm`` is None when the profile turns DeepGEMM off."""
+    if app.name not in _BUILT:
+        raise KeyError(f"app {app.name!r} was not built by modal_llm_deploy.build_app")
+    handles = _BUILT[app.name][1]
+    return tuple(handles.get(n) for n in ("setup", "download_model", "compile_deepgemm", "verify_setup"))
 
 
 def build_app(profile: Profile) -> modal.App:

@@ -1,0 +1,33 @@
+"""Shared fixtures. Everything here runs offline: no GPU, no Modal account, no hub."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED = ("glm51_fp8", "glm51_fp8_h200")
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def sglang_parser():
+    """Interpreter path for the real SGLang parser of a given version (installed on first use
+    into .cache/sglang-parsers/, ~45 s per version). MLD_SGLANG_PYTHON reuses an existing one."""
+    from modal_llm_deploy.sglang_check import parser_env_python
+
+    cache: dict[str, Path] = {}
+
+    def get(version: str) -> Path:
+        if version not in cache:
+            given = os.environ.get("MLD_SGLANG_PYTHON")
+            cache[version] = Path(given) if given else parser_env_python(version, REPO / ".cache" / "sglang-parsers")
+        return cache[version]
+
+    return get

@@ -1,0 +1,165 @@
+"""Profile validation and overrides: every rule fails with a message that names the field."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from modal_llm_deploy import OverrideError, Profile, apply_overrides, load_profile
+from modal_llm_deploy.hardware import gpu_type
+from modal_llm_deploy.overrides import format_validation_error, parse_value
+
+
+@pytest.fixture
+def glm():
+    return load_profile("glm51_fp8")
+
+
+def bad(profile: Profile, overrides: dict, *fragments: str) -> str:
+    with pytest.raises(ValidationError) as info:
+        apply_overrides(profile, overrides)
+    line = format_validation_error(info.value)
+    assert "\n" not in line
+    for f in fragments:
+        assert f in line, line
+    return line
+
+
+def test_glm_profile_values(glm):
+    assert glm.model.repo_id == "zai-org/GLM-5.1-FP8"
+    assert glm.model.served_name == "glm-5.1"
+    assert glm.hardware.modal_gpu == "B200:8" and glm.hardware.arch == "sm100"
+    assert glm.engine.tensor_parallel_size == 8 and glm.engine.expert_parallel_size == 1
+    assert glm.engine.flags["kv-cache-dtype"] == "bf16"
+    assert glm.max_concurrency == 48 and glm.target_concurrency == 36
+    assert glm.serving.api_key_secret == "glm51-api-key" and not glm.serving.public
+
+
+def test_profiles_are_immutable(glm):
+    with pytest.raises(ValidationError):
+        glm.app_name = "other"  # type: ignore[misc]
+
+
+def test_unknown_fields_rejected(glm):
+    data = glm.model_dump()
+    data["serving"]["max_contaners"] = 3
+    with pytest.raises(ValidationError, match="max_contaners"):
+        Profile.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    "gpu,arch", [("B200", "sm100"), ("B300", "sm100"), ("H200", "sm90"), ("H100", "sm90"),
+                 ("A100-80GB", "sm80"), ("L40S", "sm89"), ("h100!", "sm90")],
+)
+def test_arch_table(gpu, arch):
+    assert gpu_type(gpu).arch == arch
+
+
+def test_revision_must_be_a_commit(glm):
+    bad(glm, {"model.revision": "main"}, "model.revision", "pattern")
+
+
+def test_unknown_gpu_and_impossible_count(glm):
+    bad(glm, {"hardware.gpu": "B2000"}, "hardware.gpu", "unknown GPU type 'B2000'")
+    bad(glm, {"hardware.count": 16, "engine.tensor_parallel_size": 16}, "at most 8")
+    bad(glm, {"hardware.count": 0}, "hardware.count")
+
+
+def test_tp_must_match_gpu_count(glm):
+    bad(glm, {"hardware.count": 4}, "tensor_parallel_size=8", "hardware.count=4")
+    # dp attention shares the tp group; plain dp multiplies it
+    ok = apply_overrides(glm, {"engine.flags.dp-size": 8, "engine.flags.enable-dp-attention": True})
+    assert ok.engine.flags["dp-size"] == 8
+    bad(glm, {"engine.flags.dp-size": 2}, "uses 16 GPUs")
+
+
+def test_ep_must_divide_tp(glm):
+    bad(glm, {"engine.expert_parallel_size": 3}, "expert_parallel_size=3")
+    assert apply_overrides(glm, {"engine.expert_parallel_size": 8}).engine.expert_parallel_size == 8
+
+
+def test_deepgemm_needs_sm90(glm):
+    line = bad(glm, {"hardware.gpu": "A100-80GB", "engine.flags": {}}, "deepgemm", "sm80")
+    assert "kernel_cache.deepgemm=false" in line
+
+
+def test_blackwell_backends_refused_on_hopper(glm):
+    bad(glm, {"hardware.gpu": "H200"}, "Blackwell-only", "H200")
+    h200 = load_profile("glm51_fp8_h200")
+    bad(h200, {"engine.flags.enable-flashinfer-allreduce-fusion": True}, "enable-flashinfer-allreduce-fusion")
+
+
+def test_concurrency_vs_max_running_requests(glm):
+    bad(glm, {"serving.max_concurrency": 64}, "max_concurrency=64", "max-running-requests=48")
+    bad(glm, {"serving.target_concurrency": 40, "serving.max_concurrency": 32}, "target_concurrency")
+    low = apply_overrides(glm, {"serving.max_concurrency": 32})
+    assert low.max_concurrency == 32 and low.target_concurrency == 24
+
+
+def test_startup_and_watchdog_must_cover_weight_load(glm):
+    bad(glm, {"serving.startup_timeout_s": 300}, "startup_timeout_s=300", "estimated start-up")
+    bad(glm, {"engine.flags.watchdog-timeout": 300}, "watchdog-timeout=300", "weight load")
+
+
+def test_no_key_is_never_the_silent_default(glm):
+    bad(glm, {"serving.api_key_secret": None}, "no API key", "public=true")
+    bad(glm, {"serving.public": True}, "exclusive")
+    pub = apply_overrides(glm, {"serving.api_key_secret": None, "serving.public": True})
+    assert pub.serving.public
+
+
+def test_flags_owned_elsewhere_and_secret_env(glm):
+    bad(glm, {"engine.flags.tp-size": 4}, "engine.tensor_parallel_size")
+    bad(glm, {"engine.flags.api-key": "x"}, "serving.api_key_secret")
+    bad(glm, {"engine.flags": {"--mem-fraction-static": 0.8}}, "without leading dashes")
+    bad(glm, {"engine.env.HF_TOKEN": "x"}, "looks like a secret")
+
+
+def test_scaling_bounds(glm):
+    bad(glm, {"serving.scaledown_window_s": 1}, "scaledown_window_s")
+    bad(glm, {"serving.min_containers": 4}, "min_containers=4 exceeds max_containers=3")
+
+
+def test_storage_rules(glm):
+    bad(glm, {"storage.cache_volume": "glm51-model-weights"}, "different volumes")
+    bad(glm, {"storage.cache_mount": "/models/cache"}, "contain each other")
+    bad(glm, {"storage.weights_mount": "models"}, "absolute")
+
+
+# --- overrides -------------------------------------------------------------------------------
+
+
+def test_dotted_overrides_revalidate(glm):
+    p = load_profile("glm51_fp8", {"serving.max_containers": 5, "engine.flags.max-prefill-tokens": 16384})
+    assert p.serving.max_containers == 5 and p.engine.flags["max-prefill-tokens"] == 16384
+    assert glm.serving.max_containers == 3  # the registered profile is untouched
+
+
+def test_override_none_removes_a_flag():
+    p = load_profile("glm51_fp8", {"engine.flags.enable-metrics": None})
+    assert "enable-metrics" not in p.engine.flags
+
+
+def test_unknown_override_key_suggests(glm):
+    with pytest.raises(OverrideError, match=r"did you mean serving.max_containers"):
+        apply_overrides(glm, {"serving.max_container": 5})
+    with pytest.raises(OverrideError, match="not a section"):
+        apply_overrides(glm, {"serving.port.x": 5})
+
+
+def test_override_file(tmp_path):
+    f = tmp_path / "o.toml"
+    f.write_text('[serving]\nmax_containers = 6\n[engine.flags]\n"max-running-requests" = 40\n')
+    p = load_profile("glm51_fp8", file=f)
+    assert p.serving.max_containers == 6 and p.max_concurrency == 40
+    f.write_text("serving = [")
+    with pytest.raises(OverrideError, match="not valid TOML"):
+        load_profile("glm51_fp8", file=f)
+    with pytest.raises(OverrideError, match="file not found"):
+        load_profile("glm51_fp8", file=tmp_path / "missing.toml")
+
+
+def test_cli_values_parse_as_toml_literals():
+    assert parse_value("5") == 5 and parse_value("true") is True and parse_value("0.9") == 0.9
+    assert parse_value("B200") == "B200" and parse_value("none") is None
+    assert parse_value('["a", "b"]') == ["a", "b"]
