@@ -66,6 +66,11 @@ def kernel_expectation(plan: DeploymentPlan) -> "KernelExpectation | None":
     )
 
 
+def volume_paths(plan: DeploymentPlan) -> tuple[Path, Path]:
+    """(model directory in the weights volume, kernel-cache volume root) inside the container."""
+    return Path(plan.weights.dir), Path(plan.kernel_cache.dir).parent
+
+
 def _fail(err: Exception) -> None:
     """Turn a StepError into one clear line in the Modal log and a failed call."""
     from .steps import StepError
@@ -121,11 +126,12 @@ def compile_deepgemm(force: bool = False) -> None:
     cache = _volume(plan.kernel_cache.volume)
     _reload(plan.weights.volume)
     cache.reload()
+    weights_dir, cache_root = volume_paths(plan)
     try:
         compile_step(
             argv=plan.compile_argv,
-            weights_dir=Path(plan.weights.dir),
-            cache_root=Path(plan.kernel_cache.dir).parent,
+            weights_dir=weights_dir,
+            cache_root=cache_root,
             kernel=kernel,
             revision=plan.weights.revision,
             fixes=fixes_for(plan),
@@ -146,8 +152,7 @@ def verify_setup(deep: bool = False) -> None:
     plan = current_plan()
     _reload(plan.weights.volume, plan.kernel_cache.volume)
     report = verify_step(
-        Path(plan.weights.dir),
-        Path(plan.kernel_cache.dir).parent,
+        *volume_paths(plan),
         revision=plan.weights.revision,
         kernel=kernel_expectation(plan),
         fixes=fixes_for(plan),
@@ -190,8 +195,7 @@ class SGLangServer:
         try:
             _reload(plan.weights.volume, plan.kernel_cache.volume)
             env = prepare_serve(
-                Path(plan.weights.dir),
-                Path(plan.kernel_cache.dir).parent,
+                *volume_paths(plan),
                 revision=plan.weights.revision,
                 kernel=kernel_expectation(plan),
                 fixes=fixes_for(plan),

@@ -74,61 +74,62 @@ SERVING = dict(
     exit_grace_period_s=120,  # let in-flight generations finish on scale-down
 )
 
-GLM51_FP8_B200 = Profile(
-    name="glm51_fp8",
-    description="GLM-5.1-FP8 on 8×B200, TP 8, EAGLE speculative decoding, BF16 KV cache",
+def glm51_profile(name: str, description: str, app_name: str, deploy_script: str, gpu: str, flags: dict) -> Profile:
+    """Everything but the GPU generation is shared: same weights, volumes, serving policy."""
+    return Profile(
+        name=name,
+        description=description,
+        app_name=app_name,
+        deploy_script=deploy_script,
+        model=MODEL,
+        hardware=dict(gpu=gpu, count=8),
+        engine=dict(
+            sglang_version=SGLANG_VERSION,
+            image=SGLANG_IMAGE,
+            tensor_parallel_size=8,
+            expert_parallel_size=1,
+            flags={**COMMON_FLAGS, **flags},
+        ),
+        kernel_cache=KERNEL_CACHE,
+        storage=STORAGE,
+        serving=SERVING,
+        secrets=dict(hf_token_secret="huggingface-secret", hf_token_env="HF_TOKEN"),
+    )
+
+
+GLM51_FP8_B200 = glm51_profile(
+    "glm51_fp8",
+    "GLM-5.1-FP8 on 8×B200, TP 8, EAGLE speculative decoding, BF16 KV cache",
     app_name="glm-5.1-production",
     deploy_script="examples/glm51_deploy.py",
-    model=MODEL,
-    hardware=dict(gpu="B200", count=8),
-    engine=dict(
-        sglang_version=SGLANG_VERSION,
-        image=SGLANG_IMAGE,
-        tensor_parallel_size=8,
-        expert_parallel_size=1,
-        flags={
-            **COMMON_FLAGS,
-            "max-running-requests": 48,
-            # Blackwell-only kernels (TRT-LLM): sparse-attention prefill/decode, MoE runner,
-            # and all-reduce fused with the following norm.
-            "dsa-prefill-backend": "trtllm",
-            "dsa-decode-backend": "trtllm",
-            "moe-runner-backend": "flashinfer_trtllm",
-            "enable-flashinfer-allreduce-fusion": True,
-        },
-    ),
-    kernel_cache=KERNEL_CACHE,
-    storage=STORAGE,
-    serving=SERVING,
-    secrets=dict(hf_token_secret="huggingface-secret", hf_token_env="HF_TOKEN"),
+    gpu="B200",
+    flags={
+        "max-running-requests": 48,
+        # Blackwell-only kernels (TRT-LLM): sparse-attention prefill/decode, MoE runner,
+        # and all-reduce fused with the following norm.
+        "dsa-prefill-backend": "trtllm",
+        "dsa-decode-backend": "trtllm",
+        "moe-runner-backend": "flashinfer_trtllm",
+        "enable-flashinfer-allreduce-fusion": True,
+    },
 )
 
-GLM51_FP8_H200 = Profile(
-    name="glm51_fp8_h200",
-    description="GLM-5.1-FP8 on 8×H200 (Hopper backends), TP 8, EAGLE, BF16 KV cache",
+# Same model on 8×H200: the same weights volume (no second 750 GB download); its kernels live
+# under an sm90 key in the shared cache volume.
+GLM51_FP8_H200 = glm51_profile(
+    "glm51_fp8_h200",
+    "GLM-5.1-FP8 on 8×H200 (Hopper backends), TP 8, EAGLE, BF16 KV cache",
     app_name="glm-5.1-h200",
     deploy_script="examples/glm51_h200_deploy.py",
-    model=MODEL,  # same weights, same volume: no second 750 GB download
-    hardware=dict(gpu="H200", count=8),
-    engine=dict(
-        sglang_version=SGLANG_VERSION,
-        image=SGLANG_IMAGE,
-        tensor_parallel_size=8,
-        expert_parallel_size=1,
-        flags={
-            **COMMON_FLAGS,
-            # 141 GB per GPU instead of 180: after ~94 GB of weights per GPU the KV cache is
-            # about half of B200's, so fewer requests fit in one batch.
-            "max-running-requests": 32,
-            # Hopper sparse-attention kernels (FlashMLA); the TRT-LLM ones are Blackwell-only.
-            "dsa-prefill-backend": "flashmla_sparse",
-            "dsa-decode-backend": "flashmla_kv",
-        },
-    ),
-    kernel_cache=KERNEL_CACHE,
-    storage=STORAGE,
-    serving=SERVING,
-    secrets=dict(hf_token_secret="huggingface-secret", hf_token_env="HF_TOKEN"),
+    gpu="H200",
+    flags={
+        # 141 GB per GPU instead of 180: after ~94 GB of weights per GPU the KV cache is
+        # about half of B200's, so fewer requests fit in one batch.
+        "max-running-requests": 32,
+        # Hopper sparse-attention kernels (FlashMLA); the TRT-LLM ones are Blackwell-only.
+        "dsa-prefill-backend": "flashmla_sparse",
+        "dsa-decode-backend": "flashmla_kv",
+    },
 )
 
 
