@@ -43,9 +43,30 @@ def get_plugin_manager() -> pluggy.PluginManager:
         try:
             pm.load_setuptools_entrypoints(hookspecs.ENTRY_POINT_GROUP)
         except Exception as exc:  # a broken third-party plugin must not be a traceback
-            raise PluginError(f"failed to load a '{hookspecs.ENTRY_POINT_GROUP}' plugin: {exc}") from exc
+            raise PluginError(_which_entry_point_failed(exc)) from exc
         _pm = pm
     return _pm
+
+
+def _one_line(exc: BaseException) -> str:
+    from pydantic import ValidationError
+
+    from .overrides import format_validation_error
+
+    if isinstance(exc, ValidationError):
+        return format_validation_error(exc)
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _which_entry_point_failed(exc: BaseException) -> str:
+    """pluggy does not say which entry point raised; find it so the user knows what to fix."""
+    for ep in importlib.metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP):
+        try:
+            ep.load()
+        except Exception as err:
+            dist = f", distribution {ep.dist.name}" if ep.dist else ""
+            return f"plugin {ep.name!r} ({ep.value}{dist}) failed to import: {_one_line(err)}"
+    return f"failed to load a '{hookspecs.ENTRY_POINT_GROUP}' plugin: {_one_line(exc)}"
 
 
 def register_plugin(module: object, name: str | None = None) -> None:
@@ -90,7 +111,7 @@ def registry() -> dict[str, RegisteredProfile]:
         except PluginError:
             raise
         except Exception as exc:
-            raise PluginError(f"plugin {plugin_name!r} failed to register its profiles: {exc}") from exc
+            raise PluginError(f"plugin {plugin_name!r} failed to register its profiles: {_one_line(exc)}") from exc
     _registry = dict(sorted(found.items()))
     return _registry
 
