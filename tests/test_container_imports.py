@@ -234,16 +234,10 @@ def _undeclared_direct_imports(plan: DeploymentPlan, image: str, resolved, loade
 
 
 @pytest.mark.parametrize("profile,image", CASES)
-def test_third_party_modules_our_code_imports_are_declared_directly(plans, image_run, profile, image, request):
+def test_third_party_modules_our_code_imports_are_declared_directly(plans, image_run, profile, image):
     """Stricter: every third-party module the library imports in this image belongs to a
     distribution the image declares (or to modal), not one that only arrives as somebody
     else's dependency (which may change under us when that dependency moves)."""
-    if image == "download":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "steps/download.py imports httpx2 directly, but httpx2 is only huggingface-hub's "
-            "dependency: declare it (pyproject dependencies + plan.DOWNLOAD_IMAGE_DEPS) or stop "
-            "importing it; then remove this marker"
-        )))
     proc, _, resolved = image_run(profile, image)
     assert proc.returncode == 0, proc.stderr[-2000:]
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])["library_modules"]
