@@ -234,9 +234,7 @@ def verify(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = Cache
             Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision,
             kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir), deep=deep,
         )
-        if not report.ok:
-            for problem in report.problems:
-                sys.stderr.write(f"problem: {problem}\n")
+        if not report.ok:  # the report already logged each problem with its fix command
             raise typer.Exit(1)
 
     _guard(run)
@@ -250,12 +248,25 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
     The API key comes from the variable the profile names (API_KEY by default)."""
 
     def run() -> None:
+        import os
+
         from .runtime import kernel_expectation
         from .steps.serve import serve_forever
 
         p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
-        code = serve_forever(p, weights_dir=Path(p.weights.dir), cache_root=cache_dir.resolve(),
-                             kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir))
+        s = p.server
+        api_key = None
+        if s.auth == "api_key":
+            api_key = os.environ.get(s.api_key_env)
+            if not api_key:
+                raise UsageError(f"{s.api_key_env} is not set: export the API key clients will send (or --set serving.public=true serving.api_key_secret=none)")
+        code = serve_forever(
+            p.sglang_argv, weights_dir=Path(p.weights.dir), cache_root=cache_dir.resolve(),
+            revision=p.weights.revision, kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir),
+            deepgemm=p.kernel_cache.enabled, port=s.port, ready_timeout_s=s.startup_timeout_s,
+            grace_s=s.exit_grace_period_s, api_key=api_key, served_model_name=s.served_name,
+            env=p.unit("serve").env,
+        )
         raise typer.Exit(code)
 
     _guard(run)

@@ -158,9 +158,7 @@ def verify_setup(deep: bool = False) -> None:
         fixes=fixes_for(plan),
         deep=deep,
     )
-    if not report.ok:
-        for problem in report.problems:
-            print(f"PROBLEM: {problem}", file=sys.stderr, flush=True)
+    if not report.ok:  # verify_step already logged each problem with its fix command
         raise SystemExit(1)
 
 
@@ -170,10 +168,12 @@ def verify_setup(deep: bool = False) -> None:
 def _child_exited(code: int, last_lines: list[str]) -> None:
     # SGLang died: fail the whole container so Modal replaces it, instead of leaving a
     # container that answers every request with 502.
+    from .steps.serve import exit_status
+
     print(f"ERROR: SGLang exited with code {code}; last lines:", file=sys.stderr, flush=True)
-    for line in last_lines[-20:]:
+    for line in last_lines[-20:]:  # already redacted by the supervisor
         print(f"  {line}", file=sys.stderr, flush=True)
-    os._exit(code or 1)
+    os._exit(exit_status(code) or 1)
 
 
 class SGLangServer:
@@ -215,7 +215,9 @@ class SGLangServer:
                 port=s.port,
                 # leave Modal's own startup deadline room to report our error, not its timeout
                 ready_timeout_s=max(60, s.startup_timeout_s - 30),
-                grace_s=s.exit_grace_period_s,
+                # Modal hard-kills at exit_grace_period; keep a few seconds for our SIGKILL
+                # of leftover SGLang workers (which would otherwise hold GPU memory).
+                grace_s=max(5, s.exit_grace_period_s - 5),
                 api_key=api_key,
                 served_model_name=s.served_name,
                 on_child_exit=_child_exited,
@@ -225,6 +227,9 @@ class SGLangServer:
             self.supervisor.monitor()  # from now on a crash ends the container
             self.supervisor.warmup()
         except StepError as err:
+            sup = getattr(self, "supervisor", None)
+            if sup is not None:
+                sup.stop()  # e.g. after a ready timeout the child still holds the GPUs
             _fail(err)
 
     @modal.exit()

@@ -1,0 +1,247 @@
+"""Stand-in for ``python3 -m sglang.launch_server`` (SGLang 0.5.23), stdlib only.
+
+Behaves like the real server where the step code can tell:
+
+* startup prints ``server_args={... 'api_key': '<key>' ...}`` (0.5.23 logs the resolved
+  arguments as a dict and does NOT redact the key), then binds the port; ``/health`` answers
+  503 until "warmup" is done, then 200, and 503 again while draining after SIGTERM.
+* ``--api-key``: every path needs ``Authorization: Bearer <key>`` except ``/health*``,
+  ``/ready*``, ``/metrics*`` (401 ``{"error": "Unauthorized"}`` otherwise).
+* ``/v1/models`` lists ``--served-model-name``; ``/v1/chat/completions``, ``/generate``,
+  ``/metrics`` (Prometheus text, ``sglang:`` prefix).
+* SIGTERM: health → 503, new requests → 503, in-flight requests finish, exit 0.
+
+Env knobs: STANDIN_READY_DELAY_S (default 0.3), STANDIN_LISTEN_DELAY_S (port bound later:
+connection refused first), STANDIN_CRASH_AFTER_S + STANDIN_EXIT_CODE (default 1; prints a
+traceback-like line with ``ServerArgs(... api_key='…')``), STANDIN_REQUEST_DELAY_S (slow
+requests), STANDIN_IGNORE_SIGTERM=1, STANDIN_WORKERS=N (N "scheduler" subprocesses that stay
+in the process group and die only when killed), STANDIN_PIDFILE (write own pid + workers' pids).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def say(msg: str) -> None:
+    print(f"[{_now()}] {msg}", flush=True)
+
+
+def env_float(name: str, default: float | None) -> float | None:
+    v = os.environ.get(name)
+    return float(v) if v not in (None, "") else default
+
+
+class State:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.ready = False
+        self.draining = False
+        self.inflight = 0
+        self.served = 0
+        self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)
+        self.request_delay = env_float("STANDIN_REQUEST_DELAY_S", 0.0) or 0.0
+
+
+def make_handler(st: State):
+    model_name = st.args.served_model_name or st.args.model_path or "default"
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *a):  # uvicorn-like access line, no headers
+            say(f'INFO:     {self.client_address[0]} - "{self.command} {self.path}" {a[1] if len(a) > 1 else ""}')
+
+        def _send(self, code: int, body: bytes = b"", ctype: str = "application/json"):
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if body:
+                self.wfile.write(body)
+
+        def _json(self, code: int, obj) -> None:
+            self._send(code, json.dumps(obj).encode())
+
+        def _open_path(self) -> bool:
+            p = self.path.split("?", 1)[0]
+            return p.startswith("/health") or p.startswith("/ready") or p.startswith("/metrics")
+
+        def _authorized(self) -> bool:
+            key = st.args.api_key
+            if not key or self._open_path():
+                return True
+            h = self.headers.get("Authorization") or ""
+            parts = h.split(" ", 1)
+            return len(parts) == 2 and parts[0].lower() == "bearer" and parts[1] == key
+
+        def _body(self) -> dict:
+            n = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(n) if n else b""
+            try:
+                return json.loads(raw) if raw else {}
+            except ValueError:
+                return {}
+
+        def do_GET(self):
+            path = self.path.split("?", 1)[0]
+            if not self._authorized():
+                return self._json(401, {"error": "Unauthorized"})
+            if path in ("/health", "/health_generate", "/ready"):
+                return self._send(200 if st.ready and not st.draining else 503)
+            if path == "/v1/models":
+                return self._json(
+                    200,
+                    {"object": "list", "data": [{"id": model_name, "object": "model", "owned_by": "sglang",
+                                                 "root": model_name, "max_model_len": 202752}]},
+                )
+            if path == "/metrics":
+                body = (
+                    "# HELP sglang:num_running_reqs The number of running requests.\n"
+                    "# TYPE sglang:num_running_reqs gauge\n"
+                    f'sglang:num_running_reqs{{model_name="{model_name}"}} {st.inflight}.0\n'
+                    "# HELP sglang:num_queue_reqs The number of requests in the waiting queue.\n"
+                    "# TYPE sglang:num_queue_reqs gauge\n"
+                    f'sglang:num_queue_reqs{{model_name="{model_name}"}} 0.0\n'
+                    "# HELP sglang:token_usage The token usage.\n"
+                    "# TYPE sglang:token_usage gauge\n"
+                    f'sglang:token_usage{{model_name="{model_name}"}} 0.01\n'
+                )
+                return self._send(200, body.encode(), "text/plain; version=0.0.4")
+            return self._json(404, {"detail": "Not Found"})
+
+        def do_POST(self):
+            path = self.path.split("?", 1)[0]
+            if not self._authorized():
+                self._body()
+                return self._json(401, {"error": "Unauthorized"})
+            body = self._body()
+            if path not in ("/v1/chat/completions", "/generate", "/v1/completions"):
+                return self._json(404, {"detail": "Not Found"})
+            with st.lock:
+                if st.draining or not st.ready:
+                    refuse = True
+                else:
+                    refuse = False
+                    st.inflight += 1
+            if refuse:
+                return self._json(503, {"error": "server is not accepting requests"})
+            try:
+                time.sleep(st.request_delay)
+                if path == "/generate":
+                    out = {"text": " OK", "meta_info": {"prompt_tokens": 4, "completion_tokens": 1,
+                                                        "finish_reason": {"type": "length", "length": 1}}}
+                else:
+                    n = int(body.get("max_tokens") or 16)
+                    out = {
+                        "id": "chatcmpl-standin",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": model_name,
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": "OK"},
+                                     "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 5, "completion_tokens": min(n, 1), "total_tokens": 6},
+                    }
+                self._json(200, out)
+            finally:
+                with st.lock:
+                    st.inflight -= 1
+                    st.served += 1
+                    st.idle.notify_all()
+
+    return Handler
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--model-path", "--model", dest="model_path")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=30000)
+    p.add_argument("--served-model-name")
+    p.add_argument("--api-key")
+    p.add_argument("--tp-size", "--tp", type=int, default=1)
+    args, unknown = p.parse_known_args()
+    st = State(args)
+
+    # Like SGLang 0.5.23's engine: the resolved server args as a dict, api_key in clear.
+    shown = {"model_path": args.model_path, "tokenizer_path": args.model_path, "host": args.host,
+             "port": args.port, "tp_size": args.tp_size, "api_key": args.api_key, "admin_api_key": None,
+             "served_model_name": args.served_model_name or args.model_path, "extra_args": unknown}
+    say(f"server_args={shown!r}")
+
+    workers = []
+    for _ in range(int(os.environ.get("STANDIN_WORKERS") or 0)):
+        workers.append(subprocess.Popen([sys.executable, "-c", "import time\nwhile True: time.sleep(1)"]))
+    if os.environ.get("STANDIN_PIDFILE"):
+        with open(os.environ["STANDIN_PIDFILE"], "w") as fh:
+            json.dump({"pid": os.getpid(), "workers": [w.pid for w in workers]}, fh)
+
+    crash_after = env_float("STANDIN_CRASH_AFTER_S", None)
+    if crash_after is not None:
+        def crash() -> None:
+            time.sleep(crash_after)
+            say("Scheduler hit an exception: Traceback (most recent call last):")
+            say(f"  RuntimeError: CUDA error: an illegal memory access was encountered "
+                f"(server_args=ServerArgs(model_path={args.model_path!r}, api_key={args.api_key!r}, "
+                f"tp_size={args.tp_size}))")
+            say("Received sigquit from a child process. It usually means the child failed.")
+            os._exit(int(os.environ.get("STANDIN_EXIT_CODE") or 1))
+
+        threading.Thread(target=crash, daemon=True).start()
+
+    stop = threading.Event()
+
+    def on_sigterm(signum, frame) -> None:
+        if os.environ.get("STANDIN_IGNORE_SIGTERM") == "1":
+            say("SIGTERM received (stand-in ignores it)")
+            return
+        say(f"SIGTERM received. signum={signum} Draining requests and shutting down...")
+        st.draining = True
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+    say("Load weight begin. avail mem=178.50 GB")
+    listen_delay = env_float("STANDIN_LISTEN_DELAY_S", 0.0) or 0.0
+    if stop.wait(listen_delay):
+        sys.exit(0)
+    ThreadingHTTPServer.daemon_threads = True
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer((args.host, args.port), make_handler(st))
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    say(f"Uvicorn running on http://{args.host}:{args.port} (Press CTRL+C to quit)")
+
+    ready_delay = env_float("STANDIN_READY_DELAY_S", 0.3) or 0.0
+    if not stop.wait(ready_delay):
+        st.ready = True
+        say("The server is fired up and ready to roll!")
+
+    while not stop.wait(0.1):
+        pass
+    # Drain: wait for in-flight requests (SGLang polls every 5 s; the stand-in checks often).
+    with st.lock:
+        while st.inflight > 0:
+            say(f"Gracefully exiting... Remaining number of requests {st.inflight}.")
+            st.idle.wait(0.5)
+    server.shutdown()
+    for w in workers:
+        w.kill()
+    say("Server stopped.")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
