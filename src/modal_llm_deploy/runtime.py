@@ -187,6 +187,14 @@ class SGLangServer:
 
     @modal.enter()
     def start(self) -> None:
+        self.boot()
+
+    @modal.exit()
+    def stop(self) -> None:
+        self.shutdown()
+
+    def boot(self) -> None:
+        """Verify the volumes, start SGLang, wait for /health, warm up, then watch it."""
         from .steps import StepError
         from .steps.serve import SGLangSupervisor, prepare_serve
 
@@ -232,8 +240,8 @@ class SGLangServer:
                 sup.stop()  # e.g. after a ready timeout the child still holds the GPUs
             _fail(err)
 
-    @modal.exit()
-    def stop(self) -> None:
+    def shutdown(self) -> None:
+        """Graceful drain: SIGTERM, in-flight requests finish within the grace, then SIGKILL."""
         sup = getattr(self, "supervisor", None)
         if sup is not None:
             sup.stop()
