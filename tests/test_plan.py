@@ -71,20 +71,28 @@ def test_glm_plan_values():
     assert units["compile_deepgemm"].secrets == []  # never an API key for compile
     mounts = {(m.volume, m.path, m.read_only) for m in units["server"].volumes}
     assert ("glm51-model-weights", "/models", True) in mounts
-    assert ("glm51-deepgemm-cache", "/deepgemm-cache", False) in mounts
+    assert ("glm51-deepgemm-cache", "/deepgemm-cache", True) in mounts  # Modal would commit a rw mount
+    compile_mounts = {(m.volume, m.read_only) for m in units["compile_deepgemm"].volumes}
+    assert compile_mounts == {("glm51-model-weights", True), ("glm51-deepgemm-cache", False)}
+    assert units["download_model"].max_containers == 1 and units["compile_deepgemm"].max_containers == 1
+    assert (units["server"].cpu, units["server"].memory_mib) == (32, 256 * 1024)
     assert units["download_model"].env["HF_XET_HIGH_PERFORMANCE"] == "1"
     assert units["server"].env["HF_HUB_OFFLINE"] == "1"
 
     s = plan.server
     assert (s.port, s.min_containers, s.max_containers, s.scaledown_window_s) == (8000, 0, 3, 900)
-    assert (s.max_concurrency, s.auth, s.api_key_secret, s.api_key_env) == (48, "api_key", "glm51-api-key", "API_KEY")
+    assert (s.max_concurrency, s.target_concurrency) == (60, 36)  # SGLang batch 48 (+25 % queue), scale at 36
+    assert (s.auth, s.api_key_secret, s.api_key_env) == ("api_key", "glm51-api-key", "API_KEY")
     assert s.startup_timeout_s >= s.startup_estimate_s
 
     k = plan.kernel_cache
     assert k.key == "sm100-sglang0.5.23-glm-5.1-fp8-rev8f3b1c2d4e5a-tp8-ep1"
     assert k.marker_path == f"/deepgemm-cache/{k.key}/.compiled-GLM-5.1-FP8"
     assert k.env == {"SGLANG_CACHE_DIR": f"/deepgemm-cache/{k.key}", "SGLANG_DG_CACHE_DIR": f"/deepgemm-cache/{k.key}/deep_gemm"}
-    assert units["server"].env["SGLANG_DG_CACHE_DIR"] == k.env["SGLANG_DG_CACHE_DIR"]
+    assert units["compile_deepgemm"].env["SGLANG_DG_CACHE_DIR"] == k.env["SGLANG_DG_CACHE_DIR"]
+    # the server reads its private local copy of the key directory
+    assert units["server"].env["SGLANG_DG_CACHE_DIR"] == f"{k.server_local_dir}/deep_gemm"
+    assert k.server_local_dir.endswith(k.key) and not k.server_local_dir.startswith("/deepgemm-cache")
     assert plan.weights.expected_size_bytes == 750_000_000_000
     assert plan.commands["download"] == "modal run examples/glm51_deploy.py::download_model"
     assert plan.cost.server_usd_per_hour == 50.0

@@ -31,7 +31,7 @@ def test_glm_profile_values(glm):
     assert glm.hardware.modal_gpu == "B200:8" and glm.hardware.arch == "sm100"
     assert glm.engine.tensor_parallel_size == 8 and glm.engine.expert_parallel_size == 1
     assert glm.engine.flags["kv-cache-dtype"] == "bf16"
-    assert glm.max_concurrency == 48 and glm.target_concurrency == 36
+    assert glm.max_concurrency == 60 and glm.target_concurrency == 36
     assert glm.serving.api_key_secret == "glm51-api-key" and not glm.serving.public
 
 
@@ -48,7 +48,7 @@ def test_unknown_fields_rejected(glm):
 
 
 @pytest.mark.parametrize(
-    "gpu,arch", [("B200", "sm100"), ("B300", "sm100"), ("H200", "sm90"), ("H100", "sm90"),
+    "gpu,arch", [("B200", "sm100"), ("B300", "sm103"), ("H200", "sm90"), ("H100", "sm90"),
                  ("A100-80GB", "sm80"), ("L40S", "sm89"), ("h100!", "sm90")],
 )
 def test_arch_table(gpu, arch):
@@ -90,10 +90,14 @@ def test_blackwell_backends_refused_on_hopper(glm):
 
 
 def test_concurrency_vs_max_running_requests(glm):
-    bad(glm, {"serving.max_concurrency": 64}, "max_concurrency=64", "max-running-requests=48")
-    bad(glm, {"serving.target_concurrency": 40, "serving.max_concurrency": 32}, "target_concurrency")
-    low = apply_overrides(glm, {"serving.max_concurrency": 32})
-    assert low.max_concurrency == 32 and low.target_concurrency == 24
+    # the guide's mismatch: Modal 20 per container vs SGLang's batch of 48
+    bad(glm, {"serving.max_concurrency": 20}, "max_concurrency=20", "max-running-requests=48", "never")
+    bad(glm, {"serving.target_concurrency": 56}, "target_concurrency=56", "batch is full")
+    bad(glm, {"engine.flags.max-running-requests": 30, "serving.max_concurrency": 30, "serving.target_concurrency": 31},
+        "target_concurrency=31")
+    ok = apply_overrides(glm, {"serving.max_concurrency": 48, "engine.flags.max-running-requests": 48})
+    assert ok.max_concurrency == 48 and ok.target_concurrency == 36
+    assert apply_overrides(glm, {"engine.flags.max-running-requests": 64}).max_concurrency == 80
 
 
 def test_startup_and_watchdog_must_cover_weight_load(glm):
@@ -106,6 +110,16 @@ def test_no_key_is_never_the_silent_default(glm):
     bad(glm, {"serving.public": True}, "exclusive")
     pub = apply_overrides(glm, {"serving.api_key_secret": None, "serving.public": True})
     assert pub.serving.public
+
+
+def test_list_valued_flags_are_validation_errors_not_crashes(glm):
+    bad(glm, {"engine.flags.watchdog-timeout": ["1", "2"]}, "watchdog-timeout", "whole number")
+    h200 = load_profile("glm51_fp8_h200")
+    assert apply_overrides(h200, {"engine.flags.moe-runner-backend": ["a"]}).engine.flags["moe-runner-backend"] == ["a"]
+
+
+def test_no_upgrade_suffix_is_kept(glm):
+    assert apply_overrides(glm, {"hardware.gpu": "b200!"}).hardware.modal_gpu == "B200!:8"
 
 
 def test_flags_owned_elsewhere_and_secret_env(glm):
@@ -151,7 +165,7 @@ def test_override_file(tmp_path):
     f = tmp_path / "o.toml"
     f.write_text('[serving]\nmax_containers = 6\n[engine.flags]\n"max-running-requests" = 40\n')
     p = load_profile("glm51_fp8", file=f)
-    assert p.serving.max_containers == 6 and p.max_concurrency == 40
+    assert p.serving.max_containers == 6 and p.max_concurrency == 50 and p.target_concurrency == 30
     f.write_text("serving = [")
     with pytest.raises(OverrideError, match="not valid TOML"):
         load_profile("glm51_fp8", file=f)

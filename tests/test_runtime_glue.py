@@ -55,6 +55,9 @@ def container(tmp_path, monkeypatch, hub_server, hub_repo):
         "download.backoff_s": [0.01],
     })
     plan = build_plan(profile)
+    # the server's private kernel-cache copy goes to this test's tmp dir, not /tmp/modal-llm-deploy
+    local = tmp_path / "local-cache" / plan.kernel_cache.key
+    plan = plan.model_copy(update={"kernel_cache": plan.kernel_cache.model_copy(update={"server_local_dir": str(local)})})
     volumes: dict[str, RecordingVolume] = {}
     monkeypatch.setattr(runtime, "_volume", lambda name: volumes.setdefault(name, RecordingVolume(name)))
     monkeypatch.setenv(PLAN_ENV, plan.model_dump_json())
@@ -84,14 +87,18 @@ def test_setup_steps_then_server(container, capsys):
     runtime.verify_setup()  # raises SystemExit(1) on any problem
     runtime.verify_setup(deep=True)
 
+    commits_before = cache.commits
     server = runtime.SGLangServer()
     server.boot()
     try:
+        # it serves from a private local copy of the key directory, marker included
+        assert (Path(plan.kernel_cache.server_local_dir) / ".compiled-GLM-5.1-FP8").exists()
         req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models", headers={"Authorization": f"Bearer {KEY}"})
         with urllib.request.urlopen(req, timeout=5) as r:
             assert b"glm-5.1" in r.read()
     finally:
         server.shutdown()
+    assert cache.commits == commits_before  # the server never publishes into the cache volume
     out = capsys.readouterr()
     assert KEY not in out.out + out.err and TOKEN not in out.out + out.err
 

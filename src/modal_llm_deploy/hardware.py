@@ -30,11 +30,12 @@ class GpuType:
         return self.sm >= 100
 
 
-# B300 is Blackwell too; we key it as sm100 like B200 (same DeepGEMM family build target).
+# B300 (Blackwell Ultra) reports compute capability 10.3: its own key, so B200 kernels are never
+# presented as valid on it (and the compile step's nvidia-smi check agrees with the table).
 GPU_TYPES: dict[str, GpuType] = {
     g.name: g
     for g in (
-        GpuType("B300", "sm100", 288, 8, 7.50),
+        GpuType("B300", "sm103", 288, 8, 7.50),
         GpuType("B200", "sm100", 180, 8, 6.25),
         GpuType("H200", "sm90", 141, 8, 4.54),
         GpuType("H100", "sm90", 80, 8, 3.95),

@@ -41,7 +41,7 @@ def _volumes(unit: UnitPlan) -> dict[str, modal.Volume]:
     out: dict[str, modal.Volume] = {}
     for m in unit.volumes:
         vol = modal.Volume.from_name(m.volume, create_if_missing=True)
-        out[m.path] = vol.read_only() if m.read_only else vol
+        out[m.path] = vol.with_mount_options(read_only=True) if m.read_only else vol
     return out
 
 
@@ -95,7 +95,10 @@ def render(plan: DeploymentPlan) -> modal.App:
         else:
             fn = _FUNCTIONS[unit.role]
             handles[unit.name] = app.function(
-                **opts, timeout=unit.timeout_s, retries=unit.retries or None, schedule=None
+                **opts,
+                timeout=unit.timeout_s,
+                retries=unit.retries or None,
+                max_containers=unit.max_containers,
             )(fn)
 
     handles["setup"] = app.local_entrypoint()(setup)

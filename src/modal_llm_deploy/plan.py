@@ -27,6 +27,9 @@ DISTRIBUTION = "modal-llm-deploy"
 # data. The plan, not the raw profile: the container runs exactly what `plan` showed.
 PLAN_ENV = "MODAL_LLM_DEPLOY_PLAN"
 
+# Where the server copies its kernel-cache key directory at start (container-local disk).
+SERVER_LOCAL_CACHE = "/tmp/modal-llm-deploy/kernel-cache"
+
 # The compile run starts a throwaway SGLang server inside its container; it must not collide
 # with anything else and never carries an API key (its readiness poll sends none).
 COMPILE_PORT = 30000
@@ -76,6 +79,7 @@ class UnitPlan(_Data):
     timeout_s: int
     schedule: str | None = None
     retries: int = 0
+    max_containers: int | None = None  # 1 for setup steps: never two writers on one volume
 
 
 class ServerPlan(_Data):
@@ -122,6 +126,7 @@ class KernelCachePlan(_Data):
     dir: str
     marker_path: str
     env: dict[str, str]
+    server_local_dir: str  # the server's private copy of dir (the volume is mounted read-only)
     compile_timeout_s: int
 
 
@@ -308,6 +313,7 @@ def build_plan(
     wdir = weights_dir(p)
     key = kernel_key(p)
     cache_env = kernel_cache_env(st.cache_mount, key)  # type: ignore[arg-type]
+    local_cache_env = kernel_cache_env(SERVER_LOCAL_CACHE, key)  # type: ignore[arg-type]
     kdir = str(kernel_dir(st.cache_mount, key))  # type: ignore[arg-type]
     script = p.deploy_script
     commands = {
@@ -337,6 +343,7 @@ def build_plan(
             secrets=hf_secret,
             env={"HF_XET_HIGH_PERFORMANCE": "1"},
             timeout_s=p.download.timeout_s,
+            max_containers=1,
         ),
         UnitPlan(
             name="verify_setup",
@@ -359,11 +366,14 @@ def build_plan(
                 role="compile",
                 image="sglang",
                 gpu=p.hardware.modal_gpu,
+                cpu=p.hardware.cpu,
+                memory_mib=p.hardware.memory_mib,
                 volumes=[weights_ro, cache_rw],
                 secrets=[],  # no API key: compile's readiness poll sends none
                 env={**offline, **cache_env, **p.engine.env},
                 # model load + compile, plus a margin for the marker and volume commit
                 timeout_s=p.kernel_cache.compile_timeout_s + p.startup_estimate_s + 300,
+                max_containers=1,
             ),
         )
     api_secret = [s.api_key_secret] if s.api_key_secret else []
@@ -373,11 +383,15 @@ def build_plan(
             role="serve",
             image="sglang",
             gpu=p.hardware.modal_gpu,
-            # The cache is mounted writable: with a cold cache SGLang JIT-compiles into it
-            # (never committed by the server, so a half-built cache is never published).
-            volumes=[weights_ro, cache_rw],
+            cpu=p.hardware.cpu,
+            memory_mib=p.hardware.memory_mib,
+            # Read-only: Modal commits every writable mount in the background and at container
+            # exit, so anything SGLang JIT-compiled (or half-wrote) would be published to every
+            # container. The server copies its key directory to local disk at start instead
+            # (DeepGEMM takes lock files in its cache dir even when warm).
+            volumes=[weights_ro, cache_ro],
             secrets=api_secret,
-            env={**offline, **cache_env, **p.engine.env},
+            env={**offline, **local_cache_env, **p.engine.env},
             timeout_s=24 * 3600,
         )
     )
@@ -454,6 +468,7 @@ def build_plan(
             dir=kdir,
             marker_path=f"{kdir}/{p.kernel_cache.marker_name}",
             env=cache_env,
+            server_local_dir=str(kernel_dir(SERVER_LOCAL_CACHE, key)),  # type: ignore[arg-type]
             compile_timeout_s=p.kernel_cache.compile_timeout_s,
         ),
         cost=cost,

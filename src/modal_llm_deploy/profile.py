@@ -89,11 +89,18 @@ class HardwareSpec(_Frozen):
     gpu: str
     """Modal GPU type (``B200``, ``H200``, ``H100``, ``A100-80GB``, ``L40S``, ...)."""
     count: Annotated[int, Field(ge=1)]
+    cpu: Annotated[float, Field(gt=0)] | None = None
+    """CPU cores for GPU containers (Modal's default request is small; SGLang runs one worker
+    per GPU plus tokenizer/detokenizer processes)."""
+    memory_mib: Annotated[int, Field(ge=1024)] | None = None
+    """Memory for GPU containers (weights stream through the page cache while loading)."""
 
     @field_validator("gpu")
     @classmethod
     def _known_gpu(cls, v: str) -> str:
-        return gpu_type(v).name  # raises "unknown GPU type ..." and normalises the spelling
+        # raises "unknown GPU type ..." and normalises the spelling; keeps a trailing "!"
+        # (Modal: no automatic upgrade, e.g. H100 → H200)
+        return gpu_type(v).name + ("!" if v.endswith("!") else "")
 
     @model_validator(mode="after")
     def _count_fits(self) -> "HardwareSpec":
@@ -206,9 +213,11 @@ class ServingSpec(_Frozen):
     buffer_containers: Annotated[int, Field(ge=0)] = 0
     scaledown_window_s: Annotated[int, Field(ge=2, le=3600)] = 900
     max_concurrency: Annotated[int, Field(ge=1)] | None = None
-    """Requests per container Modal lets through (429 above). Default: SGLang's max-running-requests."""
+    """Requests per container Modal lets through (429 above). Default: SGLang's
+    max-running-requests + 25 % (a short queue inside SGLang instead of 429s while the next
+    container starts)."""
     target_concurrency: Annotated[float, Field(gt=0)] | None = None
-    """Autoscaler target per container. Default: 3/4 of max_concurrency."""
+    """Autoscaler target per container. Default: 3/4 of SGLang's max-running-requests."""
     startup_timeout_s: Annotated[int, Field(ge=60, le=3600)] = 1800
     exit_grace_period_s: Annotated[int, Field(ge=0, le=3600)] = 120
     routing_region: str = "us-east"
@@ -278,22 +287,25 @@ class Profile(_Frozen):
 
     @property
     def max_concurrency(self) -> int:
-        """Modal's per-container limit: equal to SGLang's batch size unless set.
+        """Modal's per-container limit (requests above it get 429).
 
-        The guide let Modal send 20 requests per container while SGLang was sized for 48: the
-        batch never filled and Modal scaled out (10-minute cold starts) at 40% utilisation.
-        We let Modal send exactly as many requests as SGLang runs at once.
+        Never below SGLang's batch: the guide let Modal send 20 requests per container while
+        SGLang was sized for 48, so the batch never filled and Modal scaled out (10-minute cold
+        starts, another $50/h) at 40 % batch utilisation. A little above it: Modal counts queued
+        requests too, and a short queue inside SGLang beats a 429 during the next cold start.
         """
         if self.serving.max_concurrency is not None:
             return self.serving.max_concurrency
-        return self.max_running_requests or 32
+        mrr = self.max_running_requests
+        return mrr + mrr // 4 if mrr else 32
 
     @property
     def target_concurrency(self) -> float:
         """Scale out before the batch is full: a new container needs many minutes to load."""
         if self.serving.target_concurrency is not None:
             return self.serving.target_concurrency
-        return max(1, (self.max_concurrency * 3) // 4)
+        base = self.max_running_requests or self.max_concurrency
+        return max(1, (base * 3) // 4)
 
     @property
     def weight_load_estimate_s(self) -> int:
@@ -339,17 +351,23 @@ class Profile(_Frozen):
         if not g.blackwell:
             for flag, bad in BLACKWELL_ONLY.items():
                 v = eng.flag(flag)
-                if v is not None and v in bad:
+                if v is not None and not isinstance(v, list) and v in bad:
                     raise ValueError(
                         f"engine.flags.{flag}={v!r} is Blackwell-only (sm100) but hardware.gpu="
                         f"{g.name} is {g.arch}; remove it or pick a Hopper backend"
                     )
         mrr = self.max_running_requests
-        if mrr is not None and self.max_concurrency > mrr:
+        if mrr is not None and self.max_concurrency < mrr:
             raise ValueError(
-                f"serving.max_concurrency={self.max_concurrency} exceeds engine.flags."
-                f"max-running-requests={mrr}: requests beyond SGLang's batch would queue inside "
-                "the container where Modal's autoscaler cannot see them"
+                f"serving.max_concurrency={self.max_concurrency} is below engine.flags."
+                f"max-running-requests={mrr}: Modal would never let enough requests in to fill "
+                "SGLang's batch, and would scale out paid GPU containers that run part-empty"
+            )
+        if mrr is not None and self.target_concurrency > mrr:
+            raise ValueError(
+                f"serving.target_concurrency={self.target_concurrency} exceeds engine.flags."
+                f"max-running-requests={mrr}: Modal would add containers only after SGLang's "
+                "batch is full and requests queue; scale out before that"
             )
         if self.target_concurrency > self.max_concurrency:
             raise ValueError(

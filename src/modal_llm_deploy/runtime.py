@@ -14,7 +14,9 @@ download image no SGLang); ``tests/test_container_imports.py`` proves it.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,7 +104,15 @@ def download_model() -> None:
             token=os.environ.get(w.token_env) or None,
             retry=RetryPolicy(attempts=w.attempts, delays_s=tuple(w.backoff_s)),
             max_workers=w.max_workers,
-            checkpoint=vol.commit,  # finished shards survive a container restart
+            # No mid-run vol.commit(): Modal's commit reloads afterwards, which fails while
+            # partial files are open. Modal's background commits already persist finished
+            # shards; we commit once below, after every file (and the lease) is closed.
+            checkpoint=None,
+            # A container killed mid-run leaves its lease behind (published by background
+            # commits) and its successor runs on another host: take it over after 2 minutes
+            # without a heartbeat instead of 30. max_containers=1 on the function already
+            # stops Modal from running two downloads at once.
+            lock_stale_after_s=120,
         )
     except StepError as err:
         vol.commit()  # keep finished shards; the missing COMPLETE marker says "not done"
@@ -165,6 +175,29 @@ def verify_setup(deep: bool = False) -> None:
 # --- 4. the server -----------------------------------------------------------------------------
 
 
+WARMUP_RESERVE_S = 180
+
+
+def copy_kernel_cache(plan: DeploymentPlan, cache_root: Path) -> Path:
+    """Copy this profile's kernel key directory from the (read-only) cache volume to local disk.
+
+    SGLang writes into its cache dir even when warm (DeepGEMM lock files, Triton/FlashInfer
+    JIT output). On a writable volume mount Modal would publish those writes to every
+    container, so the server works on a private copy. Returns the local cache root.
+    """
+    kc = plan.kernel_cache
+    local_dir = Path(kc.server_local_dir)
+    src = cache_root / kc.key
+    if local_dir.exists():
+        shutil.rmtree(local_dir)  # never trust a leftover copy
+    if kc.enabled and src.is_dir():
+        t = time.monotonic()
+        shutil.copytree(src, local_dir, symlinks=True)
+        print(f"copied kernel cache {kc.key} to local disk in {time.monotonic() - t:.1f} s", flush=True)
+    local_dir.mkdir(parents=True, exist_ok=True)
+    return local_dir.parent
+
+
 def _child_exited(code: int, last_lines: list[str]) -> None:
     # SGLang died: fail the whole container so Modal replaces it, instead of leaving a
     # container that answers every request with 502.
@@ -198,12 +231,17 @@ class SGLangServer:
         from .steps import StepError
         from .steps.serve import SGLangSupervisor, prepare_serve
 
+        t0 = time.monotonic()
         plan = current_plan()
         s = plan.server
+        budget = s.startup_timeout_s - 30
         try:
             _reload(plan.weights.volume, plan.kernel_cache.volume)
+            weights_dir, cache_root = volume_paths(plan)
+            local_root = copy_kernel_cache(plan, cache_root)
             env = prepare_serve(
-                *volume_paths(plan),
+                weights_dir,
+                local_root,
                 revision=plan.weights.revision,
                 kernel=kernel_expectation(plan),
                 fixes=fixes_for(plan),
@@ -221,8 +259,10 @@ class SGLangServer:
                 plan.sglang_argv,
                 env=env,
                 port=s.port,
-                # leave Modal's own startup deadline room to report our error, not its timeout
-                ready_timeout_s=max(60, s.startup_timeout_s - 30),
+                # One budget for copy + load + warmup, inside Modal's startup_timeout, so our
+                # error (with SGLang's last lines) is reported before Modal's own timeout.
+                ready_timeout_s=max(60, budget - WARMUP_RESERVE_S - (time.monotonic() - t0)),
+                warmup_timeout_s=WARMUP_RESERVE_S,
                 # Modal hard-kills at exit_grace_period; keep a few seconds for our SIGKILL
                 # of leftover SGLang workers (which would otherwise hold GPU memory).
                 grace_s=max(5, s.exit_grace_period_s - 5),

@@ -82,7 +82,9 @@ def glm51_profile(name: str, description: str, app_name: str, deploy_script: str
         app_name=app_name,
         deploy_script=deploy_script,
         model=MODEL,
-        hardware=dict(gpu=gpu, count=8),
+        # 8 GPU workers + tokenizer/detokenizer/scheduler processes, and ~750 GB streaming
+        # through the page cache while loading: Modal's default CPU/memory request is too small.
+        hardware=dict(gpu=gpu, count=8, cpu=32, memory_mib=256 * 1024),
         engine=dict(
             sglang_version=SGLANG_VERSION,
             image=SGLANG_IMAGE,
