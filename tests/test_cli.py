@@ -39,7 +39,7 @@ def test_plan_override_file(tmp_path):
     f = tmp_path / "o.toml"
     f.write_text("[serving]\nmin_containers = 1\n")
     plan = json.loads(run("plan", "glm51_fp8", "--json", "--file", str(f)).stdout)
-    assert plan["server"]["min_containers"] == 1 and plan["cost"]["idle_usd_per_hour"] == 50.0
+    assert plan["server"]["min_containers"] == 1 and plan["cost"]["idle_usd_per_hour"] == 51.5
 
 
 @pytest.mark.parametrize(

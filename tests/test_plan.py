@@ -95,7 +95,7 @@ def test_glm_plan_values():
     assert k.server_local_dir.endswith(k.key) and not k.server_local_dir.startswith("/deepgemm-cache")
     assert plan.weights.expected_size_bytes == 750_000_000_000
     assert plan.commands["download"] == "modal run examples/glm51_deploy.py::download_model"
-    assert plan.cost.server_usd_per_hour == 50.0
+    assert plan.cost.server_usd_per_hour == 51.5  # 8 × $6.25 + 32 cores × $0.047
 
 
 def test_compile_argv_is_server_args_without_key_plus_timeout():

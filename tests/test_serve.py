@@ -311,7 +311,7 @@ def test_prepare_serve_with_kernels_present_is_quiet(tree, cache_root, capsys):
 
 def test_prepare_serve_refuses_read_only_kernel_cache(tree, cache_root, monkeypatch):
     monkeypatch.setattr(serve.os, "access", lambda *a, **k: False)  # root ignores chmod; fake EROFS
-    with pytest.raises(StepError, match="not writable.*read-write"):
+    with pytest.raises(StepError, match="not writable.*writable directory"):
         prepare_serve(tree.weights_dir, cache_root, revision=REVISION, kernel=KERNEL, fixes=FIXES, deepgemm=True)
 
 
@@ -351,3 +351,26 @@ def _port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.parametrize("tail", [0, 1, 7])
+def test_key_at_the_flush_boundary_of_a_huge_line_is_redacted(tail):
+    """A >1 MiB line without newline is flushed in pieces; a key that ends right at a piece
+    boundary (64 KiB pipe reads: the 17th read crosses 1 MiB) must not be split and leak."""
+    from modal_llm_deploy.steps.serve import StreamedChild
+
+    boundary = 17 * 65536
+    script = (
+        "import sys, time\n"
+        f"sys.stdout.write('x' * ({boundary} - {len(KEY)} - {tail}) + {KEY!r} + 'y' * {tail})\n"
+        "sys.stdout.flush(); time.sleep(0.3); sys.stdout.write('\\nend\\n')\n"
+    )
+    lines: list[str] = []
+    child = StreamedChild([sys.executable, "-c", script], env=dict(os.environ), prefix="", redactor=Redactor([KEY]),
+                          on_line=lines.append)
+    child.start()
+    child.wait(30)
+    child.finish_output(5)
+    text = "\n".join(lines)
+    assert "end" in text and len(text) > boundary - 100
+    assert KEY not in text and KEY[:8] not in text.replace("x", "")

@@ -259,7 +259,7 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
         if s.auth == "api_key":
             api_key = os.environ.get(s.api_key_env)
             if not api_key:
-                raise UsageError(f"{s.api_key_env} is not set: export the API key clients will send (or --set serving.public=true serving.api_key_secret=none)")
+                raise UsageError(f"{s.api_key_env} is not set: export the API key clients will send (or --set serving.public=true --set serving.api_key_secret=none)")
         code = serve_forever(
             p.sglang_argv, weights_dir=Path(p.weights.dir), cache_root=cache_dir.resolve(),
             revision=p.weights.revision, kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir),

@@ -48,9 +48,8 @@ GPU_TYPES: dict[str, GpuType] = {
     )
 }
 
-# Modal's price per physical CPU core-hour, and per GiB-hour of memory (approximate).
+# Modal's price per physical CPU core-hour.
 CPU_CORE_USD_PER_HOUR = 0.047
-MEMORY_GIB_USD_PER_HOUR = 0.008
 
 
 def gpu_type(name: str) -> GpuType:

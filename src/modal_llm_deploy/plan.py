@@ -419,10 +419,11 @@ def build_plan(
 
     g = p.hardware.gpu_type
     mult = 1.5 if s.compute_region else 1.0
-    per_container = round(g.usd_per_hour * p.hardware.count * mult, 2)
+    cpu_usd = (p.hardware.cpu or 0) * CPU_CORE_USD_PER_HOUR
+    per_container = round((g.usd_per_hour * p.hardware.count + cpu_usd) * mult, 2)
     compile_hours = (p.startup_estimate_s + 1800) / 3600
-    # ~500 MB/s sustained from the hub into a volume is typical for Xet on 8 cores.
-    download_hours = p.model.expected_size_gb / 0.5 / 3600
+    # ~300 MB/s sustained from the hub into a volume (750 GB in ~40 minutes).
+    download_hours = p.model.expected_size_gb / 0.3 / 3600
     cost = CostPlan(
         gpu=p.hardware.modal_gpu,
         gpu_usd_per_hour=g.usd_per_hour,
@@ -432,7 +433,8 @@ def build_plan(
         compile_once_usd=round(per_container * compile_hours, 2) if p.kernel_cache.deepgemm else 0.0,
         download_once_usd=round(p.download.cpu * CPU_CORE_USD_PER_HOUR * download_hours * mult, 2),
         region_multiplier=mult,
-        note="Modal list prices 2026, GPUs only; non-preemptible would be 3×.",
+        note="Modal list prices 2026: GPUs and requested CPU cores, memory not included; "
+        "non-preemptible would be 3×.",
     )
 
     return DeploymentPlan(

@@ -148,6 +148,9 @@ def compile_deepgemm(force: bool = False) -> None:
             force=force,
         )
     except StepError as err:
+        # Keep what was compiled so far (no marker: verify still says "not compiled"), so a
+        # re-run after fixing the cause compiles only what is missing.
+        cache.commit()
         _fail(err)
     cache.commit()
 

@@ -132,7 +132,8 @@ def compile_deepgemm(
     if gpu.arch != kernel.arch:
         raise StepError(
             f"this GPU is {gpu.name} ({gpu.arch}) but the profile's kernels are for {kernel.arch} "
-            f"(key {kernel.key}): DeepGEMM kernels are per architecture; run {fixes.compile}"
+            f"(key {kernel.key}): DeepGEMM kernels are per architecture; run {fixes.compile} on a "
+            f"{kernel.arch} GPU (the Modal function requests the profile's GPUs)"
         )
     tp = next((v for f in ("--tp-size", "--tensor-parallel-size", "--tp") if (v := _flag_value(argv, f))), None)
     pp = next((v for f in ("--pp-size", "--pipeline-parallel-size") if (v := _flag_value(argv, f))), None)

@@ -235,6 +235,9 @@ class StreamedChild:
                         seg, buf, from_cr = buf[:i_r], buf[i_r + 1 :], True
                     self._emit(seg, from_cr, state)
                 if len(buf) > (1 << 20):  # a huge line without newline: flush, keep a secret-sized tail
+                    # Redact first, so a key ending exactly at the cut is not split across two
+                    # lines; only a key *prefix* (< max_len bytes) can remain in the kept tail.
+                    buf = self.redact(buf.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
                     cut = len(buf) - keep
                     self._emit(buf[:cut], False, state)
                     buf = buf[cut:]
@@ -305,7 +308,7 @@ def prepare_serve(
             raise StepError(
                 f"kernel cache {kd} is not writable: SGLang opens lock files under SGLANG_DG_CACHE_DIR/locks "
                 "and writes Triton/FlashInfer caches under SGLANG_CACHE_DIR even when every DeepGEMM kernel "
-                "is cached; mount the kernel-cache volume read-write in the serve container"
+                "is cached; point --cache-dir (or the server's local kernel-cache copy) at a writable directory"
             )
         env.update(kernel_cache_env(cache_root, kernel.key))
     return env
