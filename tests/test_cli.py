@@ -60,3 +60,27 @@ def test_bad_input_is_one_line_exit_2(args, fragment):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], r.stderr
     assert "Traceback" not in r.stderr and r.stdout == ""
+
+
+def no_token_run(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODAL_")}
+    env["HOME"] = str(tmp_path)
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.mark.parametrize("args", [["scale", "glm51_fp8", "--min", "1"], ["url", "glm51_fp8"]])
+def test_operate_commands_need_modal_and_say_so(tmp_path, args):
+    r = no_token_run(tmp_path, *args)
+    assert r.returncode == 1
+    line = r.stderr.strip()
+    assert "\n" not in line and "glm-5.1-production/server" in line and "Token missing" in line
+
+
+def test_scale_validates_against_the_profile_before_calling_modal(tmp_path):
+    r = no_token_run(tmp_path, "scale", "glm51_fp8", "--min", "5")
+    assert r.returncode == 2 and "min_containers=5 exceeds max_containers=3" in r.stderr
+    assert "Token missing" not in r.stderr  # refused locally, Modal never called
+    r = no_token_run(tmp_path, "scale", "glm51_fp8")
+    assert r.returncode == 2 and "nothing to change" in r.stderr

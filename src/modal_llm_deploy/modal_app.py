@@ -121,6 +121,13 @@ def setup(deep_verify: bool = False, force_compile: bool = False) -> None:
         )
     (plan, handles), = _BUILT.values()
     name = plan.app_name
+    if plan.server.min_containers:
+        # `modal run` creates the whole app, server included: warm GPU containers would start
+        # now and fail their weights check until the download is done.
+        print(f"[{name}] WARNING: serving.min_containers={plan.server.min_containers} starts "
+              f"{plan.server.min_containers}× {plan.cost.gpu} servers during setup "
+              f"(${plan.cost.idle_usd_per_hour}/h) that cannot serve until the volumes are ready; "
+              "run setup with min_containers=0")
     print(f"[{name}] 1/3 download_model: {plan.weights.repo_id}@{plan.weights.revision[:12]}")
     handles["download_model"].remote()
     if "compile_deepgemm" in handles:
