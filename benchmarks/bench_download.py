@@ -2,7 +2,7 @@
 
 Run from the repo root::
 
-    /work/venv/bin/python benchmarks/bench_download.py [--shards 20] [--shard-mb 20] [--repeat 3]
+    /work/venv/bin/python benchmarks/bench_download.py [--shards 20] [--shard-mb 20] [--repeat 5]
 
 The fake hub (tests/hubserver.py) runs in a *subprocess*, so it does not share the client's GIL.
 Both clients are the real huggingface_hub 2.4 with Xet disabled (plain HTTP), 8 workers.

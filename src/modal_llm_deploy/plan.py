@@ -133,7 +133,7 @@ class KernelCachePlan(_Data):
 class CostPlan(_Data):
     gpu: str
     gpu_usd_per_hour: float
-    server_usd_per_hour: float  # one container, GPUs only
+    server_usd_per_hour: float  # one container: GPUs + requested CPU cores (memory not priced)
     idle_usd_per_hour: float  # min_containers always on
     max_usd_per_hour: float  # all max_containers busy
     compile_once_usd: float  # a cold compile, worst case

@@ -11,6 +11,8 @@ Weights volume (``weights_dir`` is the model directory inside the volume)::
         manifest.json     every file of the pinned revision: path, size, sha256 (from the hub)
         COMPLETE.json     written LAST, only after every manifest file is present at full size
         download.lock     lease held by the runner currently downloading
+        download-state.json   private to the download step: repo, revision, resolved commit, patterns
+        partial/          private to the download step: resumable ``<path>.<content id>.part`` files
 
 Kernel-cache volume (``cache_root`` is the volume mount)::
 
@@ -19,6 +21,11 @@ Kernel-cache volume (``cache_root`` is the volume mount)::
         deep_gemm/                   SGLANG_DG_CACHE_DIR
         ...                          SGLANG_CACHE_DIR (Triton, FlashInfer, inductor caches)
         .compiled-GLM-5.1-FP8        marker (the profile's marker name), JSON, written on success
+
+The server mounts this volume read-only and copies its key directory to container-local disk
+(``plan.SERVER_LOCAL_CACHE``/<kernel key>, i.e. /tmp/modal-llm-deploy/kernel-cache/<key>);
+SGLANG_CACHE_DIR / SGLANG_DG_CACHE_DIR point at that copy, so nothing the server writes
+reaches the volume.
 """
 
 from __future__ import annotations
