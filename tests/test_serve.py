@@ -318,12 +318,12 @@ def test_prepare_serve_refuses_read_only_kernel_cache(tree, cache_root, monkeypa
 # --- serve_forever (CLI twin) --------------------------------------------------------------
 
 
-def _serve_forever(tree, cache_root, port, **kw):
+def _serve_forever(tree, cache_root, port, env):
+    prepared = prepare_serve(tree.weights_dir, cache_root, revision=REVISION, kernel=KERNEL, fixes=FIXES, deepgemm=True)
     return serve_forever(
-        plan_argv(tree.weights_dir, port), weights_dir=tree.weights_dir, cache_root=cache_root, revision=REVISION,
-        kernel=KERNEL, fixes=FIXES, deepgemm=True, port=port, ready_timeout_s=15, grace_s=5, api_key=KEY,
-        served_model_name="glm-5.1", poll_interval_s=0.05, **kw,
-    )  # fmt: skip
+        plan_argv(tree.weights_dir, port), env={**env, **prepared}, port=port, ready_timeout_s=15, grace_s=5,
+        api_key=KEY, served_model_name="glm-5.1", poll_interval_s=0.05,
+    )
 
 
 def test_serve_forever_stops_cleanly_on_sigint(tree, cache_root):

@@ -251,7 +251,7 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
         import os
 
         from .runtime import kernel_expectation
-        from .steps.serve import serve_forever
+        from .steps.serve import prepare_serve, serve_forever
 
         p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
         s = p.server
@@ -260,12 +260,13 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
             api_key = os.environ.get(s.api_key_env)
             if not api_key:
                 raise UsageError(f"{s.api_key_env} is not set: export the API key clients will send (or --set serving.public=true --set serving.api_key_secret=none)")
+        env = prepare_serve(  # refuses incomplete weights before SGLang spends minutes loading
+            Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision, kernel=kernel_expectation(p),
+            fixes=_local_fixes(profile, weights_dir, cache_dir), deepgemm=p.kernel_cache.enabled,
+        )
         code = serve_forever(
-            p.sglang_argv, weights_dir=Path(p.weights.dir), cache_root=cache_dir.resolve(),
-            revision=p.weights.revision, kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir),
-            deepgemm=p.kernel_cache.enabled, port=s.port, ready_timeout_s=s.startup_timeout_s,
+            p.sglang_argv, env={**p.unit("serve").env, **env}, port=s.port, ready_timeout_s=s.startup_timeout_s,
             grace_s=s.exit_grace_period_s, api_key=api_key, served_model_name=s.served_name,
-            env=p.unit("serve").env,
         )
         raise typer.Exit(code)
 

@@ -579,12 +579,6 @@ class SGLangSupervisor:
 def serve_forever(
     argv: list[str],
     *,
-    weights_dir: Path,
-    cache_root: Path | None,
-    revision: str | None,
-    kernel: KernelExpectation | None,
-    fixes: Fixes,
-    deepgemm: bool,
     port: int,
     ready_timeout_s: float,
     grace_s: float,
@@ -595,11 +589,10 @@ def serve_forever(
     do_warmup: bool = True,
     poll_interval_s: float = 1.0,
 ) -> int:
-    """prepare → start → wait_ready → warmup → block until the child exits or we get
-    SIGINT/SIGTERM → stop. Returns an exit status (0 after a requested, clean stop)."""
-    run_env = {**(env or {}), **prepare_serve(
-        weights_dir, cache_root, revision=revision, kernel=kernel, fixes=fixes, deepgemm=deepgemm
-    )}
+    """start → wait_ready → warmup → block until the child exits or we get SIGINT/SIGTERM →
+    stop. ``env`` is SGLang's environment, normally ``prepare_serve``'s result (call it first:
+    it refuses incomplete weights). Returns an exit status (0 after a requested, clean stop)."""
+    run_env = dict(env or {})
     done = threading.Event()
     exited: list[int] = []
 
