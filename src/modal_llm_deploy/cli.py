@@ -29,10 +29,19 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Deploy very large open LLMs on Modal with SGLang. Profiles in, a complete Modal app out.",
 )
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (CI logs, `| less`) gets a wide console instead of rich's 80-column default.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 SetOpt = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override a profile field, e.g. serving.max_containers=5 (repeatable).")
 FileOpt = typer.Option(None, "--file", "-f", metavar="TOML", help="TOML file of overrides.")
+
+
+def _table(*headers: str, **kw: Any) -> Table:
+    """Values wrap instead of being cut with "…": a volume or secret name must be readable."""
+    t = Table(**kw)
+    for h in headers:
+        t.add_column(h, overflow="fold")
+    return t
 
 
 class UsageError(Exception):
@@ -81,7 +90,7 @@ def profiles(as_json: bool = typer.Option(False, "--json", help="Machine-readabl
                 for r in rows
             ], indent=2))
             return
-        t = Table("profile", "model", "GPU", "plugin", "description")
+        t = _table("profile", "model", "GPU", "plugin", "description")
         for r in rows:
             t.add_row(r.profile.name, r.profile.model.repo_id, r.profile.hardware.modal_gpu,
                       f"{r.plugin} ({r.distribution})" if r.distribution else r.plugin, r.profile.description)
@@ -114,7 +123,7 @@ def print_plan(p: DeploymentPlan) -> None:
     out.print(f"[bold]{p.profile}[/] → Modal app [bold]{p.app_name}[/]  ({p.description})")
     out.print(f"plugin {p.plugin} ({p.plugin_module}); SGLang {p.sglang_version}; GPU arch {p.gpu_arch}\n")
 
-    t = Table("setting", "value", show_header=False, box=None)
+    t = _table("setting", "value", show_header=False, box=None)
     t.add_row("model", f"{w.repo_id} @ {w.revision}")
     t.add_row("weights", f"volume {w.volume} → {w.dir} (~{w.expected_size_bytes / 1e9:.0f} GB)")
     t.add_row("kernel cache", f"volume {k.volume} → {k.dir}" if k.enabled else "off")
@@ -128,10 +137,11 @@ def print_plan(p: DeploymentPlan) -> None:
     t.add_row("startup", f"timeout {s.startup_timeout_s} s (estimate {s.startup_estimate_s} s), exit grace {s.exit_grace_period_s} s")
     out.print(t)
 
-    u = Table("unit", "role", "image", "GPU", "volumes", "secrets", "timeout")
+    u = _table("unit", "role", "image", "GPU", "volumes", "secrets", "timeout")
     for unit in p.units:
-        vols = ", ".join(f"{m.volume}:{m.path}{':ro' if m.read_only else ''}" for m in unit.volumes)
-        u.add_row(unit.name, unit.role, unit.image, unit.gpu or "CPU", vols, ", ".join(unit.secrets) or "-", f"{unit.timeout_s} s")
+        vols = "\n".join(f"{m.volume} → {m.path} ({'ro' if m.read_only else 'rw'})" for m in unit.volumes)
+        timeout = "-" if unit.role == "serve" else f"{unit.timeout_s} s"  # a server runs until scaled down
+        u.add_row(unit.name, unit.role, unit.image, unit.gpu or "CPU", vols, ", ".join(unit.secrets) or "-", timeout)
     out.print(u)
 
     out.print("\n[bold]server argv[/] (--api-key is added in the container from the secret):")
@@ -140,9 +150,9 @@ def print_plan(p: DeploymentPlan) -> None:
         out.print("\n[bold]compile argv[/]:")
         out.print(shlex.join(p.compile_argv))
     out.print(
-        f"\n[bold]cost[/] ({c.gpu} at ${c.gpu_usd_per_hour}/GPU-h): ${c.server_usd_per_hour}/h per container, "
-        f"${c.idle_usd_per_hour}/h idle, up to ${c.max_usd_per_hour}/h at max scale; "
-        f"kernel compile once ≈ ${c.compile_once_usd}, download once ≈ ${c.download_once_usd}. {c.note}"
+        f"\n[bold]cost[/] ({c.gpu} at ${c.gpu_usd_per_hour:.2f}/GPU-h): ${c.server_usd_per_hour:.2f}/h per container, "
+        f"${c.idle_usd_per_hour:.2f}/h idle, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
+        f"kernel compile once ≈ ${c.compile_once_usd:.2f}, download once ≈ ${c.download_once_usd:.2f}. {c.note}"
     )
     out.print("\n[bold]next[/]: " + "  →  ".join(p.commands[x] for x in ("setup", "deploy")))
 
@@ -342,7 +352,7 @@ def scale(
         )
         out.print(f"{p.app_name}/{s.unit}: min {s.min_containers}, max {s.max_containers}, buffer "
                   f"{s.buffer_containers}, scaledown {s.scaledown_window_s} s (until the next deploy); "
-                  f"idle cost now ${p.cost.idle_usd_per_hour}/h")
+                  f"idle cost now ${p.cost.idle_usd_per_hour:.2f}/h")
 
     _guard(run)
 
