@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Fake-hub fixtures for every test module (tests/ is on sys.path: pytest's rootdir conftest rule).
+from conftest_hub import fast_retry, hub_env, hub_files, hub_repo, hub_server  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = ("glm51_fp8", "glm51_fp8_h200")
 

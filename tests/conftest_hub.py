@@ -1,8 +1,5 @@
-"""Fixtures for tests that need a (fake) Hugging Face Hub. Import them from conftest.py::
-
-    from conftest_hub import hub_env, hub_repo, hub_server, fast_retry  # noqa: F401
-
-No ``pytest_plugins`` here on purpose. The server itself is in ``tests/hubserver.py``.
+"""Fixtures for tests that need a (fake) Hugging Face Hub; tests/conftest.py imports them for
+every module. The server itself is in ``tests/hubserver.py``.
 """
 
 from __future__ import annotations

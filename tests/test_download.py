@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest_hub import REPO_ID, SHARD_SIZE, hub_env, hub_files, hub_repo, hub_server  # noqa: F401
+from conftest_hub import REPO_ID, SHARD_SIZE
 from hubserver import FakeRepo, Fault, HubServer
 from modal_llm_deploy.steps import StepError
 from modal_llm_deploy.steps import download as dlmod

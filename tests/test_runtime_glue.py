@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest_hub import hub_env, hub_files, hub_repo, hub_server  # noqa: F401
 
 sys.path.insert(0, str(Path(__file__).parent / "standin" / "lib"))
 from standin_trees import BIN_DIR, STANDIN_DIR, free_port  # noqa: E402

@@ -69,17 +69,6 @@ def _which_entry_point_failed(exc: BaseException) -> str:
     return f"failed to load a '{hookspecs.ENTRY_POINT_GROUP}' plugin: {_one_line(exc)}"
 
 
-def register_plugin(module: object, name: str | None = None) -> None:
-    """Register a plugin module by hand (tests, notebooks). Entry points are the normal way."""
-    get_plugin_manager().register(module, name=name)
-    reset_registry()
-
-
-def reset_registry() -> None:
-    global _registry
-    _registry = None
-
-
 def _distribution_of(pm: pluggy.PluginManager, plugin: object) -> str | None:
     for p, dist in pm.list_plugin_distinfo():
         if p is plugin:
@@ -129,9 +118,3 @@ def get_registered(name: str) -> RegisteredProfile:
     known = ", ".join(reg) or "none installed (pip install a profile plugin, e.g. ./profiles/glm51)"
     raise UnknownProfileError(f"unknown profile {name!r}{hint} (known: {known})")
 
-
-def installed_version(dist: str) -> str | None:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return None

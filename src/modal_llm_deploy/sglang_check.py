@@ -67,7 +67,7 @@ def compile_args_class():
             raise SystemExit(json.dumps({"fatal": "sglang.compile_deep_gemm no longer builds its parser with " + needed}))
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "CompileArgs")
     ns = {}
-    exec(compile(ast.Module(body=[ast.parse("import argparse, dataclasses").body[0], ast.parse("import dataclasses").body[0], cls], type_ignores=[]), spec.origin, "exec"), ns)
+    exec(compile(ast.Module(body=[ast.parse("import argparse, dataclasses").body[0], cls], type_ignores=[]), spec.origin, "exec"), ns)
     return ns["CompileArgs"]
 
 def check(argv, with_compile):
