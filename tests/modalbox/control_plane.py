@@ -7,6 +7,7 @@ function definitions as the client sent them, function calls with their configur
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import threading
@@ -56,9 +57,15 @@ class ControlPlane(ControlPlaneBase):
         self.function_app: dict[str, str] = {}  # function id -> app id
         self.images: dict[bytes, str] = {}  # serialized definition -> image id
         self.built_images: set[str] = set()
+        self.image_defs: dict[str, api_pb2.Image] = {}  # image id -> definition (one layer)
+        self.mounts: dict[str, api_pb2.MountGetOrCreateRequest] = {}
         self.mount_files: dict[str, bytes] = {}  # sha256 -> content
-        self.volumes: dict[str, str] = {}
+        self.volumes: dict[str, str] = {}  # name -> volume id
         self.secrets: set[str] = set()  # names that exist
+        self.secret_names: dict[str, str] = {}  # secret id -> name (Secret.from_name)
+        self.env_secrets: dict[str, dict[str, str]] = {}  # secret id -> env (a function's env=)
+        self.app_logs: dict[str, list[tuple[int, str, asyncio.Event]]] = {}
+        self.disconnected: set[str] = set()
         self.outcomes: dict[str, Outcome] = {}  # function name -> outcome of its calls
         self.calls: list[FunctionCall] = []
         self._pending: dict[str, FunctionCall] = {}
@@ -114,6 +121,7 @@ class ControlPlane(ControlPlaneBase):
         return empty_pb2.Empty()
 
     def rpc_AppClientDisconnect(self, req, md):
+        self.disconnected.add(req.app_id)
         return empty_pb2.Empty()
 
     # --- images (modal/_image.py) ---------------------------------------------------------------
@@ -124,6 +132,7 @@ class ControlPlane(ControlPlaneBase):
         key = req.image.SerializeToString(deterministic=True)
         with self._lock:
             image_id = self.images.setdefault(key, self._id("im"))
+            self.image_defs[image_id] = req.image
         if image_id in self.built_images:
             return api_pb2.ImageGetOrCreateResponse(
                 image_id=image_id, result=api_pb2.GenericResult(status=api_pb2.GenericResult.GENERIC_STATUS_SUCCESS)
@@ -156,7 +165,9 @@ class ControlPlane(ControlPlaneBase):
         raise GRPCError(Status.UNIMPLEMENTED, "modalbox: MountPutFile by blob is not implemented")
 
     def rpc_MountGetOrCreate(self, req, md):
-        return api_pb2.MountGetOrCreateResponse(mount_id=self._id("mo"), handle_metadata=api_pb2.MountHandleMetadata())
+        mount_id = self._id("mo")
+        self.mounts[mount_id] = req
+        return api_pb2.MountGetOrCreateResponse(mount_id=mount_id, handle_metadata=api_pb2.MountHandleMetadata())
 
     # --- volumes, secrets ---------------------------------------------------------------------
 
@@ -172,12 +183,46 @@ class ControlPlane(ControlPlaneBase):
         )
 
     def rpc_SecretGetOrCreate(self, req, md):
-        # secret.py: Secret.from_name sends the name only; the client turns NOT_FOUND into
-        # modal.exception.NotFoundError (modal/_grpc_client.py: _STATUS_TO_EXCEPTION). The text is
-        # the server's, which the client does not contain; ours says so.
+        # Two shapes reach here. secret.py: Secret.from_name sends the name only; the client turns
+        # NOT_FOUND into modal.exception.NotFoundError (modal/_grpc_client.py:
+        # _STATUS_TO_EXCEPTION). The text is the server's, which the client does not contain;
+        # ours says where it comes from. And `env=` on a function (modal/_functions.py:
+        # `secrets = [*secrets, _Secret.from_dict(env)]`) is an anonymous secret whose env_dict
+        # is the function's environment (secret.py: _load_from_env_dict).
+        if req.object_creation_type == api_pb2.OBJECT_CREATION_TYPE_ANONYMOUS_OWNED_BY_APP:
+            secret_id = self._id("st")
+            self.env_secrets[secret_id] = dict(req.env_dict)
+            return api_pb2.SecretGetOrCreateResponse(secret_id=secret_id)
         if req.deployment_name not in self.secrets:
             raise GRPCError(Status.NOT_FOUND, f"modalbox: Secret {req.deployment_name!r} not found")
-        return api_pb2.SecretGetOrCreateResponse(secret_id=f"st-{req.deployment_name}")
+        secret_id = f"st-named-{req.deployment_name}"
+        self.secret_names[secret_id] = req.deployment_name
+        return api_pb2.SecretGetOrCreateResponse(secret_id=secret_id)
+
+    # --- logs (modal/_output/pty.py: get_app_logs_loop, used by `modal run`) --------------------
+
+    async def rpc_AppGetLogs(self, req, md):
+        # A long poll: send what the app's containers printed after last_entry_id, end the
+        # stream after `timeout` seconds, or with app_done once the client disconnected.
+        start = int(req.last_entry_id or 0)
+        deadline = time.monotonic() + (req.timeout or 0)
+        while True:
+            logs = self.app_logs.get(req.app_id, [])
+            if len(logs) > start:
+                for i in range(start, len(logs)):
+                    fd, text, delivered = logs[i]
+                    yield api_pb2.TaskLogsBatch(
+                        task_id="ta-modalbox", entry_id=str(i + 1),
+                        items=[api_pb2.TaskLogs(data=text, file_descriptor=fd)],
+                    )
+                    delivered.set()
+                start = len(logs)
+            if req.app_id in self.disconnected:
+                yield api_pb2.TaskLogsBatch(app_done=True)
+                return
+            if time.monotonic() >= deadline:
+                return
+            await asyncio.sleep(0.02)
 
     # --- functions and servers (modal/_functions.py) -------------------------------------------
 
@@ -283,14 +328,30 @@ class ControlPlane(ControlPlaneBase):
         with self._lock:
             self.calls.append(call)
             self._pending[call.call_id] = call
+        if call.outcome.stderr:
+            # What the container printed before answering; real Modal streams it on AppGetLogs.
+            app_id = self.function_app.get(req.function_id, "")
+            self.app_logs.setdefault(app_id, []).append(
+                (api_pb2.FILE_DESCRIPTOR_STDERR, call.outcome.stderr, asyncio.Event())
+            )
         return api_pb2.FunctionMapResponse(
             function_call_id=call.call_id,
             pipelined_inputs=[api_pb2.FunctionPutInputsResponseItem(idx=0, input_id=f"in-{call.call_id}", input_jwt="")],
         )
 
-    def rpc_FunctionGetOutputs(self, req, md):
+    async def rpc_FunctionGetOutputs(self, req, md):
         call = self._pending[req.function_call_id]
         o = call.outcome
+        if o.stderr:
+            # The container's log line reaches the user before its result (as on Modal, where
+            # the container prints, then fails); wait until the log stream delivered it.
+            app_id = self.function_app.get(call.function_id, "")
+            pending = [ev for fd, text, ev in self.app_logs.get(app_id, []) if text == o.stderr]
+            for ev in pending:
+                try:
+                    await asyncio.wait_for(ev.wait(), 10)
+                except asyncio.TimeoutError:
+                    pass  # nobody is reading logs (e.g. an in-process call); answer anyway
         if o.exception is None:
             result = api_pb2.GenericResult(status=api_pb2.GenericResult.GENERIC_STATUS_SUCCESS, data=serialize(o.value))
         else:

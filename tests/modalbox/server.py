@@ -90,6 +90,10 @@ class ControlPlaneBase(api_grpc.ModalClientBase):
             result = handler(request, md)
             if asyncio.iscoroutine(result):
                 result = await result
+            if hasattr(result, "__aiter__"):  # a server-streaming handler (async generator)
+                async for msg in result:
+                    await stream.send_message(msg)
+                return
         except GRPCError:
             raise  # a deliberate answer (NOT_FOUND for a missing secret, ...)
         except Exception:
@@ -97,10 +101,7 @@ class ControlPlaneBase(api_grpc.ModalClientBase):
             with self.recorder._lock:
                 self.recorder.errors.append(f"{method}: {traceback.format_exc()}")
             raise
-        if hasattr(result, "__aiter__"):
-            async for msg in result:
-                await stream.send_message(msg)
-        elif isinstance(result, list):
+        if isinstance(result, list):
             for msg in result:
                 await stream.send_message(msg)
         else:

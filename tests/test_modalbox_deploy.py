@@ -1,0 +1,170 @@
+"""`modal deploy` with the real modal client against the local control plane (tests/modalbox/):
+what Modal receives equals the plan, field by field, and no secret value is ever sent.
+
+The plan comes from `modal-llm-deploy plan <profile> --json`, what Modal received from the
+recorded FunctionCreate/ImageGetOrCreate/VolumeGetOrCreate/SecretGetOrCreate/MountGetOrCreate/
+AppPublish requests; `modalbox.compare.compare_plan` maps every plan field to its proto field
+(or to the explicit NOT_SENT list) and returns every disagreement.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from modalbox.box import BIN, REPO, SENTINEL, box  # noqa: F401  (fixture)
+from modalbox.compare import NOT_SENT, PLAN_ENV, compare_plan, sent_app
+
+EXAMPLES = {
+    "glm51_fp8": "examples/glm51_deploy.py",
+    "glm51_fp8_h200": "examples/glm51_h200_deploy.py",
+}
+
+
+def plan_json(profile: str, *sets: str, python: Path | None = None) -> dict:
+    argv = [str(BIN / "modal-llm-deploy")] if python is None else [
+        str(python), "-c", "import sys; from modal_llm_deploy.cli import main; sys.argv[0]='modal-llm-deploy'; main()"]
+    argv += ["plan", profile, "--json"]
+    for s in sets:
+        argv += ["--set", s]
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def deployed(box):
+    """Deploy both bundled example scripts once; every test below reads the recorded requests."""
+    out = {}
+    for profile, script in EXAMPLES.items():
+        res = box.modal("deploy", script)
+        assert res.returncode == 0, res.stdout + res.stderr
+        out[profile] = res
+    return out
+
+
+def test_plan_env_name_is_the_librarys():
+    from modal_llm_deploy.plan import PLAN_ENV as lib_env
+
+    assert PLAN_ENV == lib_env
+
+
+@pytest.mark.parametrize("profile", sorted(EXAMPLES))
+def test_deploy_sends_exactly_the_plan(box, deployed, profile):
+    res = deployed[profile]
+    assert "App deployed" in res.stdout, res.stdout
+    plan = plan_json(profile)
+    problems = compare_plan(plan, sent_app(box.cp, res.calls))
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("profile", sorted(EXAMPLES))
+def test_deploy_publishes_every_unit_under_the_app_name(box, deployed, profile):
+    res = deployed[profile]
+    plan = plan_json(profile)
+    (publish,) = res.of("AppPublish")
+    assert publish.name == plan["app_name"]
+    assert set(publish.function_ids) == {u["name"] for u in plan["units"]}
+    # The secrets a deploy needs exist by name; volumes are created if missing.
+    names = {r.deployment_name for r in res.of("SecretGetOrCreate") if r.deployment_name}
+    assert names == {s for u in plan["units"] for s in u["secrets"]}
+    vols = {r.deployment_name for r in res.of("VolumeGetOrCreate")}
+    assert vols == {v["volume"] for u in plan["units"] for v in u["volumes"]}
+
+
+def test_no_secret_value_in_any_request(box, deployed):
+    """The test process has HF_TOKEN/API_KEY/... set to a sentinel: no request may carry it."""
+    assert box.cp.recorder.calls
+    for call in box.cp.recorder.calls:
+        blob = call.request.SerializeToString()
+        assert SENTINEL.encode() not in blob, f"{call.method} carries a secret value"
+        leaked = {k for k, v in call.metadata.items() if SENTINEL in v}
+        assert not leaked, f"{call.method} metadata {leaked} carries a secret value"
+
+
+def test_redeploy_reuses_the_app_and_its_functions(box, deployed):
+    first = deployed["glm51_fp8"]
+    again = box.modal("deploy", EXAMPLES["glm51_fp8"])
+    assert again.returncode == 0, again.stderr
+    (p1,), (p2,) = first.of("AppPublish"), again.of("AppPublish")
+    assert p2.app_id == p1.app_id and dict(p2.function_ids) == dict(p1.function_ids)
+    assert "AppGetLayout" in again.methods()  # runner.py: _init_local_app_existing
+
+
+def test_server_timeout_is_flagged_not_silently_skipped():
+    """The plan's server timeout does not reach Modal (@app.server has no `timeout`); the
+    comparison lists it as NOT_SENT with that reason instead of ignoring it."""
+    import inspect
+
+    import modal
+
+    assert "timeout" not in inspect.signature(modal.App.server).parameters
+    assert "no timeout" in NOT_SENT["unit[serve].timeout_s"]
+
+
+def test_a_disagreeing_field_is_reported(box, deployed):
+    """The comparison can fail: a plan that differs from what was deployed (read-only flag,
+    function timeout, server port) gives one line per field."""
+    plan = plan_json("glm51_fp8")
+    for u in plan["units"]:
+        if u["role"] == "serve":
+            u["volumes"][0]["read_only"] = False
+        if u["role"] == "download":
+            u["timeout_s"] += 1
+    plan["server"]["port"] = 8001
+    plan["units"][0]["brand_new_field"] = 1
+    problems = compare_plan(plan, sent_app(box.cp, deployed["glm51_fp8"].calls))
+    text = "\n".join(problems)
+    assert "units[server].volumes" in text
+    assert "units[download_model].timeout_s" in text
+    assert "server.port" in text
+    assert "brand_new_field: no mapping" in text
+
+
+def test_variant_with_every_optional_serving_field(box, tmp_path):
+    """Non-default values for what the bundled profiles leave at defaults (buffer, proxy auth,
+    compute region, a public server without an API key) reach Modal too."""
+    sets = ("serving.buffer_containers=1", "serving.modal_proxy_auth=true", "serving.compute_region=us-east",
+            "serving.min_containers=1", "serving.max_containers=4")
+    script = tmp_path / "variant_deploy.py"
+    overrides = {s.split("=")[0]: json.loads(s.split("=")[1]) if s.split("=")[1] in ("true", "false") or
+                 s.split("=")[1].isdigit() else s.split("=")[1] for s in sets}
+    script.write_text(
+        "from modal_llm_deploy import build_app, load_profile, setup_functions\n"
+        f"app = build_app(load_profile('glm51_fp8', {overrides!r}))\n"
+        "setup, download_model, compile_deepgemm, verify_setup = setup_functions(app)\n"
+    )
+    res = box.modal("deploy", str(script))
+    assert res.returncode == 0, res.stdout + res.stderr
+    plan = plan_json("glm51_fp8", *sets)
+    assert plan["server"]["buffer_containers"] == 1 and plan["server"]["modal_proxy_auth"] is True
+    problems = compare_plan(plan, sent_app(box.cp, res.calls))
+    assert problems == [], "\n".join(problems)
+
+
+def test_third_party_profile_deploys_as_planned(box, tmp_path):
+    """A profile from a separately installed plugin distribution deploys, and Modal gets its
+    plan (L40S without DeepGEMM: no compile unit), the plugin's package included."""
+    from _support.plugin_dist import make_overlay_venv, pip_install, write_plugin
+    from test_third_party_plugin import ACME_DIST, ACME_EP, ACME_PROFILES
+
+    python = make_overlay_venv(tmp_path / "venv")
+    src = write_plugin(tmp_path / "acme-src", dist_name=ACME_DIST, entry_point=ACME_EP, target="mld_acme.profiles",
+                       files={"mld_acme/__init__.py": '"""Acme."""\n', "mld_acme/profiles.py": ACME_PROFILES})
+    pip_install(python, src)
+    script = tmp_path / "acme_deploy.py"
+    script.write_text(
+        "from modal_llm_deploy import build_app, load_profile, setup_functions\n"
+        "app = build_app(load_profile('acme_tiny_l40s'))\n"
+        "setup, download_model, compile_deepgemm, verify_setup = setup_functions(app)\n"
+    )
+    res = box.run([str(python), "-m", "modal", "deploy", str(script)], cwd=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    plan = plan_json("acme_tiny_l40s", python=python)
+    assert "mld_acme" in plan["images"]["sglang"]["local_python_sources"]
+    problems = compare_plan(plan, sent_app(box.cp, res.calls))
+    assert problems == [], "\n".join(problems)
