@@ -340,19 +340,24 @@ def scale(
             raise UsageError("nothing to change: give at least one of --min, --max, --buffer, --scaledown")
         p = build_plan(_load(profile, sets, file, changes))
         s = p.server
-        update = {
-            "min_containers": s.min_containers,
-            "max_containers": s.max_containers,
-            "buffer_containers": s.buffer_containers,
-            "scaledown_window": s.scaledown_window_s,
+        # Send only what the user changed: autoscaler.update leaves unset arguments alone, so
+        # `scale --max 5` after `scale --min 1` keeps min at 1 (a profile value would reset it).
+        # The values come from the validated plan (modal/_server.py: ServerAutoscaler.update).
+        modal_args = {
+            "serving.min_containers": ("min_containers", s.min_containers),
+            "serving.max_containers": ("max_containers", s.max_containers),
+            "serving.buffer_containers": ("buffer_containers", s.buffer_containers),
+            "serving.scaledown_window_s": ("scaledown_window", s.scaledown_window_s),
         }
-        _modal_call(
+        update = dict(arg for key, arg in modal_args.items() if key in changes)
+        now = _modal_call(
             f"updating the autoscaler of {p.app_name}/{s.unit}",
             lambda: _deployed_server(p).autoscaler.update(**update),
         )
-        out.print(f"{p.app_name}/{s.unit}: min {s.min_containers}, max {s.max_containers}, buffer "
-                  f"{s.buffer_containers}, scaledown {s.scaledown_window_s} s (until the next deploy); "
-                  f"idle cost now ${p.cost.idle_usd_per_hour:.2f}/h")
+        # Modal answers with the settings now in force (changed and unchanged ones).
+        out.print(f"{p.app_name}/{s.unit}: min {now.min_containers or 0}, max {now.max_containers}, buffer "
+                  f"{now.buffer_containers or 0}, scaledown {now.scaledown_window} s (until the next deploy); "
+                  f"idle cost now ${(now.min_containers or 0) * p.cost.server_usd_per_hour:.2f}/h")
 
     _guard(run)
 
