@@ -90,3 +90,30 @@ def test_scale_rejects_bad_values_before_calling_modal(box, plan, server_id):
     assert res.returncode == 2, res.stdout + res.stderr
     assert not res.of("FunctionUpdateSchedulingParams")
     assert "Traceback" not in res.stderr
+
+
+def test_secret_create_as_in_readme(box):
+    """README: `modal secret create glm51-api-key API_KEY=...` — the value goes to Modal here,
+    and only here (the deploy tests prove no other request carries one)."""
+    res = box.modal("secret", "create", "readme-api-key", "API_KEY=abc123")
+    assert res.returncode == 0, res.stdout + res.stderr
+    (req,) = res.of("SecretGetOrCreate")
+    assert req.deployment_name == "readme-api-key" and dict(req.env_dict) == {"API_KEY": "abc123"}
+    assert box.cp.secret_keys["readme-api-key"] == ["API_KEY"]
+    again = box.modal("secret", "create", "readme-api-key", "API_KEY=abc123")
+    assert again.returncode != 0 and "already exists" in again.stdout + again.stderr
+
+
+def test_deploy_with_a_missing_secret_fails_naming_it(box, tmp_path):
+    script = tmp_path / "missing_secret_deploy.py"
+    script.write_text(
+        "from modal_llm_deploy import build_app, load_profile, setup_functions\n"
+        "app = build_app(load_profile('glm51_fp8', {'serving.api_key_secret': 'no-such-key'}))\n"
+        "setup, download_model, compile_deepgemm, verify_setup = setup_functions(app)\n"
+    )
+    res = box.modal("deploy", str(script))
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert "no-such-key" in out and "not found" in out, out
+    assert "Traceback" not in out, out
+    assert not res.of("AppPublish")  # nothing half-deployed is published

@@ -94,6 +94,10 @@ def render(plan: DeploymentPlan) -> modal.App:
             handles[unit.name] = app.server(**opts, **server_opts)(runtime.SGLangServer)
         else:
             fn = _FUNCTIONS[unit.role]
+            if unit.schedule:
+                # A plan field must reach Modal or not exist (tests/modalbox/compare.py checks it):
+                # a cron string in UTC (modal/schedule.py: Cron(cron_string, timezone="UTC")).
+                opts["schedule"] = modal.Cron(unit.schedule)
             handles[unit.name] = app.function(
                 **opts,
                 timeout=unit.timeout_s,

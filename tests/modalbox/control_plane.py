@@ -62,6 +62,7 @@ class ControlPlane(ControlPlaneBase):
         self.mount_files: dict[str, bytes] = {}  # sha256 -> content
         self.volumes: dict[str, str] = {}  # name -> volume id
         self.secrets: set[str] = set()  # names that exist
+        self.secret_keys: dict[str, list[str]] = {}  # name -> key names (modal secret create)
         self.secret_names: dict[str, str] = {}  # secret id -> name (Secret.from_name)
         self.env_secrets: dict[str, dict[str, str]] = {}  # secret id -> env (a function's env=)
         self.app_logs: dict[str, list[tuple[int, str, asyncio.Event]]] = {}
@@ -193,7 +194,16 @@ class ControlPlane(ControlPlaneBase):
             secret_id = self._id("st")
             self.env_secrets[secret_id] = dict(req.env_dict)
             return api_pb2.SecretGetOrCreateResponse(secret_id=secret_id)
-        if req.deployment_name not in self.secrets:
+        if req.object_creation_type in (api_pb2.OBJECT_CREATION_TYPE_CREATE_FAIL_IF_EXISTS,
+                                        api_pb2.OBJECT_CREATION_TYPE_CREATE_IF_MISSING) and req.env_dict:
+            # `modal secret create NAME K=V` (secret.py: _Secret._create_deployed / objects.create).
+            # Only the key names are kept: a test never needs the values.
+            if req.deployment_name in self.secrets and \
+                    req.object_creation_type == api_pb2.OBJECT_CREATION_TYPE_CREATE_FAIL_IF_EXISTS:
+                raise GRPCError(Status.ALREADY_EXISTS, f"modalbox: Secret {req.deployment_name!r} already exists")
+            self.secrets.add(req.deployment_name)
+            self.secret_keys[req.deployment_name] = sorted(req.env_dict)
+        elif req.deployment_name not in self.secrets:
             raise GRPCError(Status.NOT_FOUND, f"modalbox: Secret {req.deployment_name!r} not found")
         secret_id = f"st-named-{req.deployment_name}"
         self.secret_names[secret_id] = req.deployment_name
