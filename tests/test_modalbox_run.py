@@ -97,3 +97,15 @@ def test_each_step_alone_with_its_arguments(box, target, args, expected):
     res = box.modal("run", f"{SCRIPT}::{target}", *args)
     assert res.returncode == 0, res.stdout + res.stderr
     assert calls_of(box, res) == [expected]
+
+
+def test_detached_download_as_in_readme(box):
+    """README: `modal run --detach examples/glm51_deploy.py::download_model`."""
+    box.cp.outcomes.clear()
+    res = box.modal("run", "--detach", f"{SCRIPT}::download_model")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert calls_of(box, res) == [("download_model", (), {})]
+    (create,) = res.of("AppCreate")
+    from modal_proto import api_pb2
+
+    assert create.app_state == api_pb2.APP_STATE_DETACHED

@@ -5,8 +5,8 @@ unit (the FunctionCreate definition, its image layers, volume names, secret name
 ``compare_plan`` walks EVERY field of the plan (as JSON, so fields other engineers add are
 seen too) and looks each one up in the tables below:
 
-* ``UNIT_FIELDS`` / ``SERVER_FIELDS`` / ``IMAGE_FIELDS`` / ``PLAN_FIELDS``: plan field → a check
-  against the proto (a function returning (expected, sent) pairs);
+* ``_unit_checks`` / ``_server_checks`` / ``_image_checks`` / ``PLAN_TOP``: plan field → a check
+  against the proto (returning (what, expected, sent) triples);
 * ``NOT_SENT``: plan fields that have no Modal counterpart, each with the reason.
 
 A plan field in neither table is itself a mismatch ("no mapping"), so nothing is skipped
