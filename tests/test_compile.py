@@ -30,6 +30,7 @@ from modal_llm_deploy.steps import StepError  # noqa: E402
 from modal_llm_deploy.steps import deepgemm  # noqa: E402
 from modal_llm_deploy.steps.gpu import compute_cap_to_arch, probe_gpu  # noqa: E402
 from modal_llm_deploy.steps.layout import KernelMarker, complete_path, kernel_dir  # noqa: E402
+from modal_llm_deploy.steps.caches import argv_hash  # noqa: E402
 from modal_llm_deploy.steps.verify import verify_setup  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
@@ -82,6 +83,10 @@ def compile_(tree, cache_root, **kw):
     )
 
 
+def plan_argv_of(marker: KernelMarker) -> list[str]:
+    return list(marker.argv or [])
+
+
 # --- GPU probe -----------------------------------------------------------------------------
 
 
@@ -127,9 +132,15 @@ def test_success_streams_lines_while_running_and_writes_marker(tree, cache_root,
     m = KernelMarker.load(marker_path)
     assert (m.key, m.arch, m.sglang_version, m.gpu_name) == (KEY_SM100, "sm100", SGLANG_VERSION, "NVIDIA B200")
     assert 0.5 < m.duration_s < 30 and m.extra["revision"] == REVISION and m.extra["gpu_count"] == 8
-    assert "--api-key" not in m.extra["argv"]
-    # kernels went to SGLANG_DG_CACHE_DIR under the key
-    assert len(list((kernel_dir(cache_root, KEY_SM100) / "deep_gemm" / "cache").glob("*.cubin"))) == 4
+    assert "--api-key" not in m.argv and m.argv == plan_argv_of(m)
+    assert m.argv_hash == argv_hash(m.argv)  # KERNEL carries no hash: the step computes it
+    # kernels were built in the work dir, then the whole tree was copied under the key
+    work = cache_root.resolve() / ".work"
+    assert res.work_dir == work and m.extra["work_dir"] == str(work)
+    kd = kernel_dir(cache_root, KEY_SM100)
+    assert len(list((kd / "deep_gemm" / "cache").glob("*.cubin"))) == 4
+    assert (kd / "jit").is_dir() and (kd / ".cache" / "flashinfer" / "standin_mla" / "build.ninja").is_file()
+    assert not any(p.name.endswith(".lock") for p in kd.rglob("*"))
 
     texts = [t for _, t in seen]
     first = next(ts for ts, t in seen if "Try DeepGEMM JIT Compiling" in t)
