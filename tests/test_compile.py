@@ -78,8 +78,9 @@ def logged(monkeypatch):
 def compile_(tree, cache_root, **kw):
     kw.setdefault("argv", plan_argv(tree.weights_dir))
     kw.setdefault("env", child_env())
+    kw.setdefault("kernel", KERNEL)
     return deepgemm.compile_deepgemm(
-        weights_dir=tree.weights_dir, cache_root=cache_root, kernel=KERNEL, revision=REVISION, fixes=FIXES, **kw
+        weights_dir=tree.weights_dir, cache_root=cache_root, revision=REVISION, fixes=FIXES, **kw
     )
 
 
@@ -271,3 +272,53 @@ def test_port_in_use_refused(tree, cache_root, b200, logged):
         with pytest.raises(StepError, match=f"port {port} .* already in use"):
             compile_(tree, cache_root, argv=argv)
     assert not any(t.startswith("[compile]") for _, t in logged)
+
+
+# --- one work directory, published under the key ----------------------------------------------
+
+
+def test_failed_compile_publishes_partial_tree_and_the_rerun_resumes_from_it(tree, cache_root, b200, logged):
+    with pytest.raises(StepError, match="kernels compiled so far are kept"):
+        compile_(tree, cache_root, env=child_env(STANDIN_COMPILE_FAIL="3"))
+    kd = kernel_dir(cache_root, KEY_SM100)
+    partial = sorted(p.name for p in (kd / "deep_gemm" / "cache").glob("*.cubin"))
+    assert partial == ["kernel_0.cubin", "kernel_1.cubin"] and not (kd / MARKER_NAME).exists()
+    logged.clear()
+    res = compile_(tree, cache_root)
+    assert not res.skipped
+    assert any("restored 2 cached files" in t for _, t in logged)  # resumed from the published tree
+    assert KernelMarker.load(res.marker_path).extra["cache_files"] >= 4
+
+
+def test_compile_in_an_explicit_work_dir_records_it(tree, cache_root, b200, logged, tmp_path):
+    work = tmp_path / "opt" / "sglang-cache"
+    kernel = KERNEL.__class__(**{**KERNEL.__dict__, "argv_hash": "0123456789"})
+    res = compile_(tree, cache_root, work_dir=work, kernel=kernel)
+    m = KernelMarker.load(res.marker_path)
+    assert m.extra["work_dir"] == str(work) and m.argv_hash == "0123456789"
+    assert m.extra["cache_env"]["SGLANG_JIT_CACHE_DIR"] == f"{work}/jit"
+    # FlashInfer-like build file records the absolute path it was built at: the work dir
+    ninja = kernel_dir(cache_root, KEY_SM100) / ".cache" / "flashinfer" / "standin_mla" / "build.ninja"
+    assert str(work) in ninja.read_text()
+
+
+def test_work_dir_in_use_is_refused(tree, cache_root, b200, logged):
+    from modal_llm_deploy.steps.caches import WorkDirLock
+
+    with WorkDirLock(cache_root.resolve() / ".work"):
+        with pytest.raises(StepError, match="in use by another compile or serve"):
+            compile_(tree, cache_root)
+    assert not any(t.startswith("[compile]") for _, t in logged)
+
+
+def test_verify_names_a_marker_for_other_arguments(tree, cache_root):
+    # same key directory, marker written for another argument hash (e.g. copied by hand)
+    path = write_kernel_marker(cache_root)
+    m = KernelMarker.load(path)
+    KernelMarker(**{**m.__dict__, "argv_hash": "aaaaaaaaaa"}).save(path)
+    kernel = KERNEL.__class__(**{**KERNEL.__dict__, "argv_hash": "bbbbbbbbbb"})
+    rep = verify_setup(tree.weights_dir, cache_root, revision=REVISION, kernel=kernel, fixes=FIXES)
+    assert not rep.ok
+    p = rep.problems[0]
+    assert p.kind == "kernel.args_mismatch" and "aaaaaaaaaa" in p.message and "bbbbbbbbbb" in p.message
+    assert str(p).endswith(f"→ run: {FIXES.compile}")
