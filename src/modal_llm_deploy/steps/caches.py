@@ -162,18 +162,6 @@ def argv_hash(argv: Sequence[str], env: Mapping[str, str] | None = None) -> str:
 # --- work directory: restore, publish, exclusive use -----------------------------------------
 
 
-def _count(d: Path) -> tuple[int, int]:
-    n = b = 0
-    for root, _dirs, files in os.walk(d):
-        for f in files:
-            n += 1
-            try:
-                b += os.lstat(os.path.join(root, f)).st_size
-            except OSError:
-                pass
-    return n, b
-
-
 def _ignore(skip_names: Sequence[str]):
     # Lock files are per-run state (DeepGEMM's DG_JIT_CACHE_DIR/locks, FlashInfer's filelocks),
     # never a compiled kernel; markers belong to the volume's key directory only.
@@ -181,6 +169,48 @@ def _ignore(skip_names: Sequence[str]):
         return {n for n in names if n.endswith(".lock") or n in skip_names}
 
     return ignore
+
+
+COPY_WORKERS = 16
+
+
+def copy_tree(src: Path, dst: Path, *, skip_names: Sequence[str] = (), workers: int = COPY_WORKERS) -> tuple[int, int]:
+    """Copy ``src`` into ``dst`` (merging), files in parallel; symlinks stay symlinks.
+
+    Parallel because the source of a restore is a Modal Volume mount, where each file costs a
+    round trip, and a kernel cache is many small files. Returns (files, bytes) copied.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    ignore = _ignore(skip_names)
+    jobs: list[tuple[str, str]] = []
+    for root, dirs, files in os.walk(src):
+        rel = os.path.relpath(root, src)
+        out = os.path.join(dst, rel) if rel != "." else str(dst)
+        skipped = ignore(root, dirs + files)
+        dirs[:] = [d for d in dirs if d not in skipped]
+        os.makedirs(out, exist_ok=True)
+        for d in dirs:
+            sd = os.path.join(root, d)
+            if os.path.islink(sd):  # os.walk does not descend into links; keep them as links
+                td = os.path.join(out, d)
+                if not os.path.lexists(td):
+                    os.symlink(os.readlink(sd), td)
+        jobs += [(os.path.join(root, f), os.path.join(out, f)) for f in files if f not in skipped]
+
+    def one(job: tuple[str, str]) -> int:
+        a, b = job
+        if os.path.islink(a):
+            if os.path.lexists(b):
+                os.unlink(b)
+            os.symlink(os.readlink(a), b)
+            return 0
+        shutil.copy2(a, b)  # keeps timestamps: build tools compare them (ninja for FlashInfer)
+        return os.stat(b).st_size
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        sizes = list(pool.map(one, jobs))
+    return len(jobs), sum(sizes)
 
 
 def clear_work_dir(work_dir: Path) -> None:
@@ -200,8 +230,7 @@ def restore(src: Path, work_dir: Path, *, skip_names: Sequence[str] = ()) -> tup
     src = Path(src)
     if not src.is_dir():
         return 0, 0
-    shutil.copytree(src, work_dir, symlinks=True, dirs_exist_ok=True, ignore=_ignore(skip_names))
-    return _count(work_dir)
+    return copy_tree(src, Path(work_dir), skip_names=skip_names)
 
 
 def publish(work_dir: Path, dest: Path, *, skip_names: Sequence[str] = ()) -> tuple[int, int]:
@@ -212,8 +241,7 @@ def publish(work_dir: Path, dest: Path, *, skip_names: Sequence[str] = ()) -> tu
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(work_dir, dest, symlinks=True, dirs_exist_ok=True, ignore=_ignore(skip_names))
-    return _count(Path(work_dir))
+    return copy_tree(Path(work_dir), dest, skip_names=skip_names)
 
 
 class WorkDirLock:
