@@ -201,3 +201,24 @@ def test_pinned_to_fills_the_revision_placeholder():
         ref_plan.pinned_to("main")
     with pytest.raises(ValueError, match="another revision"):
         plan.pinned_to(sha)  # already keyed for the profile's commit
+
+
+def test_cold_jit_must_fit_the_startup_budget():
+    from pydantic import ValidationError
+
+    from modal_llm_deploy.profile import COLD_JIT_S
+
+    base = build_plan(load_profile("glm51_fp8"))
+    with pytest.raises(ValidationError) as ei:
+        load_profile("glm51_fp8", {"kernel_cache.allow_cold_jit": True})  # 675 + 1200 s > 1800 s
+    msg = str(ei.value)
+    assert "startup_timeout_s=1800" in msg and f"{COLD_JIT_S} s of cold DeepGEMM JIT" in msg
+    assert "allow_cold_jit=false" in msg
+    cold = build_plan(load_profile("glm51_fp8", {"kernel_cache.allow_cold_jit": True,
+                                                 "serving.startup_timeout_s": 2400}))
+    assert cold.server.startup_estimate_s == base.server.startup_estimate_s + COLD_JIT_S
+    assert cold.kernel_cache.allow_cold_jit and cold.kernel_cache.cold_jit_estimate_s == COLD_JIT_S
+    assert cold.kernel_cache.key == base.kernel_cache.key  # a policy, not a kernel-shaping argument
+    # the compile unit's own timeout and the compile cost do not include the server's JIT allowance
+    assert cold.unit("compile").timeout_s == base.unit("compile").timeout_s
+    assert cold.cost.compile_once_usd == base.cost.compile_once_usd
