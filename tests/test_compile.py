@@ -322,3 +322,17 @@ def test_verify_names_a_marker_for_other_arguments(tree, cache_root):
     p = rep.problems[0]
     assert p.kind == "kernel.args_mismatch" and "aaaaaaaaaa" in p.message and "bbbbbbbbbb" in p.message
     assert str(p).endswith(f"→ run: {FIXES.compile}")
+
+
+def test_publish_failure_is_one_line_and_writes_no_marker(tree, cache_root, b200, logged, monkeypatch):
+    import shutil as _shutil
+
+    def full(a, b):
+        raise OSError(28, "No space left on device", b)
+
+    monkeypatch.setattr(_shutil, "copy2", full)
+    with pytest.raises(StepError) as ei:
+        compile_(tree, cache_root)
+    msg = str(ei.value)
+    assert "No space left on device" in msg and "no marker was written" in msg and "\n" not in msg
+    assert not (kernel_dir(cache_root, KEY_SM100) / MARKER_NAME).exists()

@@ -226,11 +226,17 @@ def restore(src: Path, work_dir: Path, *, skip_names: Sequence[str] = ()) -> tup
     Returns (files, bytes) copied. The copy keeps relative layout, so each cache lands at the
     absolute path it was built at (the compile run used the same ``work_dir``).
     """
-    clear_work_dir(work_dir)
-    src = Path(src)
-    if not src.is_dir():
-        return 0, 0
-    return copy_tree(src, Path(work_dir), skip_names=skip_names)
+    try:
+        clear_work_dir(work_dir)
+        src = Path(src)
+        if not src.is_dir():
+            return 0, 0
+        return copy_tree(src, Path(work_dir), skip_names=skip_names)
+    except OSError as e:
+        raise StepError(
+            f"cannot restore the kernel cache {src} to {work_dir}: {e.strerror or e} "
+            f"({e.filename or '?'}); free disk space or fix the directory's permissions"
+        ) from None
 
 
 def publish(work_dir: Path, dest: Path, *, skip_names: Sequence[str] = ()) -> tuple[int, int]:
@@ -240,8 +246,15 @@ def publish(work_dir: Path, dest: Path, *, skip_names: Sequence[str] = ()) -> tu
     to a half-copied tree.
     """
     dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    return copy_tree(Path(work_dir), dest, skip_names=skip_names)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        return copy_tree(Path(work_dir), dest, skip_names=skip_names)
+    except OSError as e:
+        # No marker follows: the key stays "not compiled" and a re-run copies again.
+        raise StepError(
+            f"cannot copy the compiled caches from {work_dir} to {dest}: {e.strerror or e} "
+            f"({e.filename or '?'}); no marker was written; free space on the cache volume and re-run the compile"
+        ) from None
 
 
 class WorkDirLock:
