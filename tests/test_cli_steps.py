@@ -56,11 +56,41 @@ def setup(tmp_path, hub_server, hub_repo):
         STANDIN_GPU="NVIDIA B200,10.0",
         STANDIN_GPU_COUNT="8",
         STANDIN_COMPILE_STEP_S="0.05",
+        STANDIN_ENV_RECORD=str(tmp_path / "standin-env.jsonl"),  # each engine run's environment
     )
     w, c = tmp_path / "weights", tmp_path / "cache"
     dirs = ["--weights-dir", str(w), "--cache-dir", str(c)]
     args = [a for s in sets for a in ("--set", s)] + dirs
-    return dict(env=env, args=args, weights=w, cache=c, port=port, sets=sets)
+    return dict(env=env, args=args, weights=w, cache=c, port=port, sets=sets, record=tmp_path / "standin-env.jsonl")
+
+
+def engine_runs(setup) -> list[dict]:
+    p = setup["record"]
+    return [json.loads(line) for line in p.read_text().splitlines()] if p.exists() else []
+
+
+def serve_until_healthy_then_stop(setup, *extra: str) -> str:
+    """`serve` in the background; once /health is 200, SIGTERM; returns its output (exit 0)."""
+    proc = subprocess.Popen([CLI, "serve", "glm51_fp8", *setup["args"], *extra], env=setup["env"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if get(f"http://127.0.0.1:{setup['port']}/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            time.sleep(0.2)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    return out
 
 
 def cli(setup, cmd: str, *extra: str) -> subprocess.CompletedProcess:
@@ -93,6 +123,21 @@ def test_local_pipeline(setup, hub_server, hub_files):
     r = cli(setup, "verify")
     assert r.returncode == 1
     assert "modal-llm-deploy compile glm51_fp8" in r.stdout + r.stderr
+
+    # 2b. serve without compiled kernels: refused in one line with the compile command (no cold-JIT
+    # loop), unless the profile allows cold JIT, whose startup budget must then hold it.
+    r = cli(setup, "serve")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert "refusing to start without compiled kernels" in r.stderr and "modal-llm-deploy compile glm51_fp8" in r.stderr
+    assert not engine_runs(setup)  # SGLang never started
+    r = cli(setup, "serve", "--set", "kernel_cache.allow_cold_jit=true")
+    assert r.returncode == 2 and "kernel_cache.allow_cold_jit" in r.stderr and "Traceback" not in r.stderr
+    cold = serve_until_healthy_then_stop(setup, "--set", "kernel_cache.allow_cold_jit=true",
+                                         "--set", "serving.startup_timeout_s=2400")
+    assert "allow_cold_jit=true: SGLang will JIT-compile" in cold
+    assert "Entering DeepGEMM JIT Pre-Compile session" in cold  # the engine found no kernels
+    assert "JIT modules: 2 built, 0 reused" in cold
+    setup["record"].unlink()
 
     # 3. compile on the (fake) 8×B200: the same argv the Modal container runs.
     r = cli(setup, "compile")
@@ -134,6 +179,36 @@ def test_local_pipeline(setup, hub_server, hub_files):
             proc.kill()
     assert proc.returncode == 0, out
     assert KEY not in out  # the stand-in logs server_args with the key, like SGLang: redacted
+
+    # 6. compile and serve ran the engine with every cache variable set, at the same absolute
+    # paths (under <--cache-dir>/.work), and the server reused what the compile built.
+    runs = {r["tool"]: r for r in engine_runs(setup)}
+    assert set(runs) == {"compile_deep_gemm", "launch_server"}
+    work = str(setup["cache"].resolve() / ".work")
+    want = plan_local_cache_env(setup)
+    assert want["SGLANG_CACHE_DIR"] == work and len(want) >= 10
+    for tool, rec in runs.items():
+        assert {k: rec["env"].get(k) for k in want} == want, tool
+        assert all(v.startswith(work) for v in rec["resolved"].values()), tool
+    assert "JIT modules: 0 built, 2 reused" in out and "Entering DeepGEMM JIT" not in out
+
+    # 7. a kernel-shaping flag changes the key: verify says the kernels are for other arguments
+    # and names the compile command with that flag; the server refuses instead of a cold JIT.
+    chunk = ("--set", "engine.flags.chunked-prefill-size=4096")
+    r = cli(setup, "verify", *chunk)
+    assert r.returncode == 1
+    text = r.stdout + r.stderr
+    assert f"kernels found for other SGLang arguments ({plan.kernel_cache.key}" in text
+    assert "modal-llm-deploy compile glm51_fp8" in text and "--set engine.flags.chunked-prefill-size=4096" in text
+    r = cli(setup, "serve", *chunk)
+    assert r.returncode == 1 and "refusing to start without compiled kernels" in r.stderr
+    assert "--set engine.flags.chunked-prefill-size=4096" in r.stderr
+
+
+def plan_local_cache_env(setup) -> dict[str, str]:
+    from modal_llm_deploy.steps.caches import cache_env, local_work_dir
+
+    return cache_env(local_work_dir(setup["cache"]))
 
 
 def test_serve_refuses_incomplete_weights(setup):

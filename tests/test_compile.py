@@ -30,6 +30,7 @@ from modal_llm_deploy.steps import StepError  # noqa: E402
 from modal_llm_deploy.steps import deepgemm  # noqa: E402
 from modal_llm_deploy.steps.gpu import compute_cap_to_arch, probe_gpu  # noqa: E402
 from modal_llm_deploy.steps.layout import KernelMarker, complete_path, kernel_dir  # noqa: E402
+from modal_llm_deploy.steps.caches import argv_hash  # noqa: E402
 from modal_llm_deploy.steps.verify import verify_setup  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
@@ -77,9 +78,14 @@ def logged(monkeypatch):
 def compile_(tree, cache_root, **kw):
     kw.setdefault("argv", plan_argv(tree.weights_dir))
     kw.setdefault("env", child_env())
+    kw.setdefault("kernel", KERNEL)
     return deepgemm.compile_deepgemm(
-        weights_dir=tree.weights_dir, cache_root=cache_root, kernel=KERNEL, revision=REVISION, fixes=FIXES, **kw
+        weights_dir=tree.weights_dir, cache_root=cache_root, revision=REVISION, fixes=FIXES, **kw
     )
+
+
+def plan_argv_of(marker: KernelMarker) -> list[str]:
+    return list(marker.argv or [])
 
 
 # --- GPU probe -----------------------------------------------------------------------------
@@ -127,9 +133,15 @@ def test_success_streams_lines_while_running_and_writes_marker(tree, cache_root,
     m = KernelMarker.load(marker_path)
     assert (m.key, m.arch, m.sglang_version, m.gpu_name) == (KEY_SM100, "sm100", SGLANG_VERSION, "NVIDIA B200")
     assert 0.5 < m.duration_s < 30 and m.extra["revision"] == REVISION and m.extra["gpu_count"] == 8
-    assert "--api-key" not in m.extra["argv"]
-    # kernels went to SGLANG_DG_CACHE_DIR under the key
-    assert len(list((kernel_dir(cache_root, KEY_SM100) / "deep_gemm" / "cache").glob("*.cubin"))) == 4
+    assert "--api-key" not in m.argv and m.argv == plan_argv_of(m)
+    assert m.argv_hash == argv_hash(m.argv)  # KERNEL carries no hash: the step computes it
+    # kernels were built in the work dir, then the whole tree was copied under the key
+    work = cache_root.resolve() / ".work"
+    assert res.work_dir == work and m.extra["work_dir"] == str(work)
+    kd = kernel_dir(cache_root, KEY_SM100)
+    assert len(list((kd / "deep_gemm" / "cache").glob("*.cubin"))) == 4
+    assert (kd / "jit").is_dir() and (kd / ".cache" / "flashinfer" / "standin_mla" / "build.ninja").is_file()
+    assert not any(p.name.endswith(".lock") for p in kd.rglob("*"))
 
     texts = [t for _, t in seen]
     first = next(ts for ts, t in seen if "Try DeepGEMM JIT Compiling" in t)
@@ -260,3 +272,67 @@ def test_port_in_use_refused(tree, cache_root, b200, logged):
         with pytest.raises(StepError, match=f"port {port} .* already in use"):
             compile_(tree, cache_root, argv=argv)
     assert not any(t.startswith("[compile]") for _, t in logged)
+
+
+# --- one work directory, published under the key ----------------------------------------------
+
+
+def test_failed_compile_publishes_partial_tree_and_the_rerun_resumes_from_it(tree, cache_root, b200, logged):
+    with pytest.raises(StepError, match="kernels compiled so far are kept"):
+        compile_(tree, cache_root, env=child_env(STANDIN_COMPILE_FAIL="3"))
+    kd = kernel_dir(cache_root, KEY_SM100)
+    partial = sorted(p.name for p in (kd / "deep_gemm" / "cache").glob("*.cubin"))
+    assert partial == ["kernel_0.cubin", "kernel_1.cubin"] and not (kd / MARKER_NAME).exists()
+    logged.clear()
+    res = compile_(tree, cache_root)
+    assert not res.skipped
+    assert any("restored 2 cached files" in t for _, t in logged)  # resumed from the published tree
+    assert KernelMarker.load(res.marker_path).extra["cache_files"] >= 4
+
+
+def test_compile_in_an_explicit_work_dir_records_it(tree, cache_root, b200, logged, tmp_path):
+    work = tmp_path / "opt" / "sglang-cache"
+    kernel = KERNEL.__class__(**{**KERNEL.__dict__, "argv_hash": "0123456789"})
+    res = compile_(tree, cache_root, work_dir=work, kernel=kernel)
+    m = KernelMarker.load(res.marker_path)
+    assert m.extra["work_dir"] == str(work) and m.argv_hash == "0123456789"
+    assert m.extra["cache_env"]["SGLANG_JIT_CACHE_DIR"] == f"{work}/jit"
+    # FlashInfer-like build file records the absolute path it was built at: the work dir
+    ninja = kernel_dir(cache_root, KEY_SM100) / ".cache" / "flashinfer" / "standin_mla" / "build.ninja"
+    assert str(work) in ninja.read_text()
+
+
+def test_work_dir_in_use_is_refused(tree, cache_root, b200, logged):
+    from modal_llm_deploy.steps.caches import WorkDirLock
+
+    with WorkDirLock(cache_root.resolve() / ".work"):
+        with pytest.raises(StepError, match="in use by another compile or serve"):
+            compile_(tree, cache_root)
+    assert not any(t.startswith("[compile]") for _, t in logged)
+
+
+def test_verify_names_a_marker_for_other_arguments(tree, cache_root):
+    # same key directory, marker written for another argument hash (e.g. copied by hand)
+    path = write_kernel_marker(cache_root)
+    m = KernelMarker.load(path)
+    KernelMarker(**{**m.__dict__, "argv_hash": "aaaaaaaaaa"}).save(path)
+    kernel = KERNEL.__class__(**{**KERNEL.__dict__, "argv_hash": "bbbbbbbbbb"})
+    rep = verify_setup(tree.weights_dir, cache_root, revision=REVISION, kernel=kernel, fixes=FIXES)
+    assert not rep.ok
+    p = rep.problems[0]
+    assert p.kind == "kernel.args_mismatch" and "aaaaaaaaaa" in p.message and "bbbbbbbbbb" in p.message
+    assert str(p).endswith(f"→ run: {FIXES.compile}")
+
+
+def test_publish_failure_is_one_line_and_writes_no_marker(tree, cache_root, b200, logged, monkeypatch):
+    import shutil as _shutil
+
+    def full(a, b):
+        raise OSError(28, "No space left on device", b)
+
+    monkeypatch.setattr(_shutil, "copy2", full)
+    with pytest.raises(StepError) as ei:
+        compile_(tree, cache_root)
+    msg = str(ei.value)
+    assert "No space left on device" in msg and "no marker was written" in msg and "\n" not in msg
+    assert not (kernel_dir(cache_root, KEY_SM100) / MARKER_NAME).exists()

@@ -170,8 +170,8 @@ def test_third_party_profile_deploys_as_planned(box, tmp_path):
 
 
 def test_plan_fields_no_profile_sets_yet_reach_modal(box, tmp_path):
-    """`schedule` and `retries` exist on every unit but the bundled profiles leave them unset: a
-    plan that sets them (as a future profile may) is rendered and deployed, and Modal gets both."""
+    """`retries` exists on every unit but the bundled profiles leave it unset: a plan that sets
+    it (as a future profile may) is rendered and deployed, and Modal gets it."""
     plan_file = tmp_path / "plan.json"
     script = tmp_path / "scheduled_deploy.py"
     script.write_text(
@@ -179,7 +179,7 @@ def test_plan_fields_no_profile_sets_yet_reach_modal(box, tmp_path):
         "from modal_llm_deploy import build_plan, load_profile\n"
         "from modal_llm_deploy.modal_app import render\n"
         "plan = build_plan(load_profile('glm51_fp8'))\n"
-        "units = [u.model_copy(update={'schedule': '0 3 * * *', 'retries': 2}) if u.role == 'verify' else u\n"
+        "units = [u.model_copy(update={'retries': 2}) if u.role == 'verify' else u\n"
         "         for u in plan.units]\n"
         "plan = plan.model_copy(update={'units': units})\n"
         f"Path({str(plan_file)!r}).write_text(plan.model_dump_json())\n"
@@ -190,6 +190,6 @@ def test_plan_fields_no_profile_sets_yet_reach_modal(box, tmp_path):
     plan = json.loads(plan_file.read_text())
     sent = sent_app(box.cp, res.calls)
     verify = sent.units["verify_setup"].function
-    assert verify.schedule.cron.cron_string == "0 3 * * *" and verify.retry_policy.retries == 2
+    assert verify.retry_policy.retries == 2
     problems = compare_plan(plan, sent)
     assert problems == [], "\n".join(problems)

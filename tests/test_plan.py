@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
+import pytest
+
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.plan import DeploymentPlan
+from modal_llm_deploy.plan import DeploymentPlan, kernel_key
+from modal_llm_deploy.steps.caches import argv_hash
 
 GLM_FLAGS = {
     "--mem-fraction-static": "0.88",
@@ -86,13 +90,21 @@ def test_glm_plan_values():
     assert s.startup_timeout_s >= s.startup_estimate_s
 
     k = plan.kernel_cache
-    assert k.key == "sm100-sglang0.5.23-glm-5.1-fp8-rev8f3b1c2d4e5a-tp8-ep1"
+    assert k.key == f"sm100-sglang0.5.23-glm-5.1-fp8-rev8f3b1c2d4e5a-tp8-ep1-{k.argv_hash}"
+    assert re.fullmatch(r"[0-9a-f]{10}", k.argv_hash)
+    assert k.argv_hash == argv_hash(plan.compile_argv, {}) == argv_hash(plan.sglang_argv, {})
     assert k.marker_path == f"/deepgemm-cache/{k.key}/.compiled-GLM-5.1-FP8"
-    assert k.env == {"SGLANG_CACHE_DIR": f"/deepgemm-cache/{k.key}", "SGLANG_DG_CACHE_DIR": f"/deepgemm-cache/{k.key}/deep_gemm"}
-    assert units["compile_deepgemm"].env["SGLANG_DG_CACHE_DIR"] == k.env["SGLANG_DG_CACHE_DIR"]
-    # the server reads its private local copy of the key directory
-    assert units["server"].env["SGLANG_DG_CACHE_DIR"] == f"{k.server_local_dir}/deep_gemm"
-    assert k.server_local_dir.endswith(k.key) and not k.server_local_dir.startswith("/deepgemm-cache")
+    # ONE fixed work directory, not the volume and not key-dependent, for compile and serve
+    assert k.work_dir == "/opt/modal-llm-deploy/sglang-cache"
+    assert units["compile_deepgemm"].env | k.env == units["compile_deepgemm"].env
+    assert units["server"].env | k.env == units["server"].env
+    assert {c.env for c in k.caches} == set(k.env) and all(v.startswith(k.work_dir) for v in k.env.values())
+    assert k.env["SGLANG_JIT_CACHE_DIR"] == f"{k.work_dir}/jit"  # not under SGLANG_CACHE_DIR by default
+    assert k.env["SGLANG_DG_CACHE_DIR"] == k.env["DG_JIT_CACHE_DIR"] == f"{k.work_dir}/deep_gemm"
+    assert k.env["FLASHINFER_WORKSPACE_BASE"] == k.work_dir
+    assert not k.allow_cold_jit and k.cold_jit_estimate_s == 0
+    # Modal's @app.server has no timeout: the plan must not pretend one
+    assert units["server"].timeout_s is None and units["compile_deepgemm"].timeout_s > 3600
     assert plan.weights.expected_size_bytes == 750_000_000_000
     assert plan.commands["download"] == "modal run examples/glm51_deploy.py::download_model"
     assert plan.cost.server_usd_per_hour == 51.5  # 8 × $6.25 + 32 cores × $0.047
@@ -120,7 +132,9 @@ def test_h200_differs_only_where_hardware_requires():
     h = build_plan(load_profile("glm51_fp8_h200"))
     assert h.gpu_arch == "sm90" and h.kernel_cache.key.startswith("sm90-")
     assert h.kernel_cache.key != b.kernel_cache.key
-    assert h.kernel_cache.key.split("-", 1)[1] == b.kernel_cache.key.split("-", 1)[1]  # only arch differs
+    # arch and the argument hash differ (other backends), the rest of the key is the same
+    assert h.kernel_cache.key.split("-", 1)[1].rsplit("-", 1)[0] == b.kernel_cache.key.split("-", 1)[1].rsplit("-", 1)[0]
+    assert h.kernel_cache.argv_hash != b.kernel_cache.argv_hash
     assert h.kernel_cache.volume == b.kernel_cache.volume  # same volume, different key dir
     assert h.weights == b.weights  # same weights, no second 750 GB download
     bf, hf = flag_values(b.sglang_argv), flag_values(h.sglang_argv)
@@ -147,3 +161,64 @@ def test_images_declare_library_plugin_and_runtime_deps():
 def test_deepgemm_off_drops_compile_unit():
     plan = build_plan(load_profile("glm51_fp8", {"kernel_cache.deepgemm": False}))
     assert plan.compile_argv is None and "compile_deepgemm" not in {u.name for u in plan.units}
+
+
+def test_kernel_key_changes_with_kernel_shaping_flags_only():
+    base = build_plan(load_profile("glm51_fp8")).kernel_cache
+    chunk = build_plan(load_profile("glm51_fp8", {"engine.flags.chunked-prefill-size": 4096})).kernel_cache
+    assert chunk.key != base.key and chunk.argv_hash != base.argv_hash
+    assert chunk.key.rsplit("-", 1)[0] == base.key.rsplit("-", 1)[0]  # arch/version/rev/tp/ep unchanged
+    fast = build_plan(load_profile("glm51_fp8", {"engine.env": {"SGLANG_JIT_DEEPGEMM_FAST_WARMUP": "1"}})).kernel_cache
+    assert fast.key != base.key  # env that changes DeepGEMM's M list is hashed too
+    for same in ({"serving.port": 8080}, {"model.served_name": "glm"}, {"storage.weights_mount": "/w"},
+                 {"engine.python": "/usr/bin/python3.12"}, {"engine.flags.watchdog-timeout": 1800}):
+        assert build_plan(load_profile("glm51_fp8", same)).kernel_cache.key == base.key, same
+
+
+def test_pinned_to_fills_the_revision_placeholder():
+    plan = build_plan(load_profile("glm51_fp8"))
+    sha = "a" * 40
+    assert plan.pinned_to(plan.weights.revision) == plan  # a sha profile: no-op
+    # A plan built from a ref ("main"): the key's revision part is a placeholder until pinned.
+    ref_plan = plan.model_copy(update={
+        "weights": plan.weights.model_copy(update={"revision": "main"}),
+        "kernel_cache": plan.kernel_cache.model_copy(update={
+            "key": plan.kernel_cache.key_template,
+            "dir": f"{plan.kernel_cache.mount}/{plan.kernel_cache.key_template}",
+            "marker_path": f"{plan.kernel_cache.mount}/{plan.kernel_cache.key_template}/{plan.kernel_cache.marker_name}",
+        }),
+    })
+    assert "rev{revision}-" in ref_plan.kernel_cache.key and not ref_plan.kernel_cache.revision_pinned
+    pinned = ref_plan.pinned_to(sha)
+    k = pinned.kernel_cache
+    assert pinned.weights.revision == sha and k.revision_pinned
+    assert k.key == kernel_key(load_profile("glm51_fp8"), sha) == plan.kernel_cache.key.replace("8f3b1c2d4e5a", "a" * 12)
+    assert k.dir == f"/deepgemm-cache/{k.key}" and k.marker_path == f"{k.dir}/.compiled-GLM-5.1-FP8"
+    assert "{revision}" not in pinned.model_dump_json(exclude={"kernel_cache": {"key_template"}})
+    # everything else is untouched
+    assert pinned.model_dump(exclude={"weights", "kernel_cache"}) == plan.model_dump(exclude={"weights", "kernel_cache"})
+    with pytest.raises(ValueError, match="full 40-hex"):
+        ref_plan.pinned_to("main")
+    with pytest.raises(ValueError, match="another revision"):
+        plan.pinned_to(sha)  # already keyed for the profile's commit
+
+
+def test_cold_jit_must_fit_the_startup_budget():
+    from pydantic import ValidationError
+
+    from modal_llm_deploy.profile import COLD_JIT_S
+
+    base = build_plan(load_profile("glm51_fp8"))
+    with pytest.raises(ValidationError) as ei:
+        load_profile("glm51_fp8", {"kernel_cache.allow_cold_jit": True})  # 675 + 1200 s > 1800 s
+    msg = str(ei.value)
+    assert "startup_timeout_s=1800" in msg and f"{COLD_JIT_S} s of cold DeepGEMM JIT" in msg
+    assert "allow_cold_jit=false" in msg
+    cold = build_plan(load_profile("glm51_fp8", {"kernel_cache.allow_cold_jit": True,
+                                                 "serving.startup_timeout_s": 2400}))
+    assert cold.server.startup_estimate_s == base.server.startup_estimate_s + COLD_JIT_S
+    assert cold.kernel_cache.allow_cold_jit and cold.kernel_cache.cold_jit_estimate_s == COLD_JIT_S
+    assert cold.kernel_cache.key == base.kernel_cache.key  # a policy, not a kernel-shaping argument
+    # the compile unit's own timeout and the compile cost do not include the server's JIT allowance
+    assert cold.unit("compile").timeout_s == base.unit("compile").timeout_s
+    assert cold.cost.compile_once_usd == base.cost.compile_once_usd

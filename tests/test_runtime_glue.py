@@ -1,13 +1,14 @@
 """The container-side glue in runtime.py, run here for real against local directories.
 
 Only the Modal Volume handle is replaced (there is no Modal account here) by a recorder that
-counts reload/commit, so we can check the glue reloads before reading and commits after
-writing. Everything else is the real thing: the plan travels as MODAL_LLM_DEPLOY_PLAN, secrets
+counts reload/commit, so we can check the glue reloads only where a reload can show something
+new (a warm container's later calls, never the server's fresh mount) and commits after writing. Everything else is the real thing: the plan travels as MODAL_LLM_DEPLOY_PLAN, secrets
 come from env, the steps run, and the server class boots the SGLang stand-in.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import urllib.request
@@ -21,6 +22,7 @@ from standin_trees import BIN_DIR, STANDIN_DIR, free_port  # noqa: E402
 
 from modal_llm_deploy import build_plan, load_profile, runtime  # noqa: E402
 from modal_llm_deploy.plan import PLAN_ENV  # noqa: E402
+from modal_llm_deploy.steps import serve  # noqa: E402
 from modal_llm_deploy.steps.layout import complete_path  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
@@ -53,12 +55,13 @@ def container(tmp_path, monkeypatch, hub_server, hub_repo):
         "serving.exit_grace_period_s": 10,
         "download.backoff_s": [0.01],
     })
-    plan = build_plan(profile)
-    # the server's private kernel-cache copy goes to this test's tmp dir, not /tmp/modal-llm-deploy
-    local = tmp_path / "local-cache" / plan.kernel_cache.key
-    plan = plan.model_copy(update={"kernel_cache": plan.kernel_cache.model_copy(update={"server_local_dir": str(local)})})
+    # The container's fixed SGLang cache work dir, under this test's tmp dir instead of /opt.
+    plan = build_plan(profile, cache_work_dir=str(tmp_path / "opt" / "sglang-cache"))
     volumes: dict[str, RecordingVolume] = {}
     monkeypatch.setattr(runtime, "_volume", lambda name: volumes.setdefault(name, RecordingVolume(name)))
+    monkeypatch.setattr(runtime, "_SEEN", set())  # a fresh container
+    monkeypatch.setattr(serve, "_HELD", {})
+    monkeypatch.setenv("STANDIN_ENV_RECORD", str(tmp_path / "standin-env.jsonl"))
     monkeypatch.setenv(PLAN_ENV, plan.model_dump_json())
     monkeypatch.setenv("HF_ENDPOINT", hub_server.endpoint)
     monkeypatch.setenv("HF_TOKEN", TOKEN)  # what the huggingface-secret injects
@@ -71,34 +74,49 @@ def container(tmp_path, monkeypatch, hub_server, hub_repo):
     return plan, volumes, port
 
 
-def test_setup_steps_then_server(container, capsys):
+def test_setup_steps_then_server(container, capsys, tmp_path):
     plan, volumes, port = container
     weights, cache = volumes.setdefault(plan.weights.volume, RecordingVolume("w")), None
 
     runtime.download_model()
     assert complete_path(Path(plan.weights.dir)).exists()
-    assert weights.reloads >= 1 and weights.commits >= 1  # finished shards are made durable
+    assert weights.commits >= 1  # finished shards are made durable
 
     runtime.compile_deepgemm()
     cache = volumes[plan.kernel_cache.volume]
     assert Path(plan.kernel_cache.marker_path).exists() and cache.commits == 1
+    # the compile ran in a fresh container: its mounts already showed the latest commits
+    assert cache.reloads == 0
 
-    runtime.verify_setup()  # raises SystemExit(1) on any problem
-    runtime.verify_setup(deep=True)
+    reloads = weights.reloads
+    runtime.verify_setup()  # raises SystemExit(1) on any problem; first call: fresh mount, no reload
+    assert weights.reloads == reloads
+    runtime.verify_setup(deep=True)  # a warm container's next call: others may have committed since
+    assert weights.reloads == reloads + 1 and cache.reloads == 1
 
-    commits_before = cache.commits
+    commits_before, reloads_before = cache.commits, (weights.reloads, cache.reloads)
     server = runtime.SGLangServer()
     server.boot()
     try:
-        # it serves from a private local copy of the key directory, marker included
-        assert (Path(plan.kernel_cache.server_local_dir) / ".compiled-GLM-5.1-FP8").exists()
         req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models", headers={"Authorization": f"Bearer {KEY}"})
         with urllib.request.urlopen(req, timeout=5) as r:
             assert b"glm-5.1" in r.read()
     finally:
         server.shutdown()
     assert cache.commits == commits_before  # the server never publishes into the cache volume
+    assert (weights.reloads, cache.reloads) == reloads_before  # nor reloads its fresh read-only mounts
+
+    # compile and server ran SGLang with every cache at the same absolute path, and the server
+    # found what the compile built (the FlashInfer-like module was reused, not rebuilt)
+    runs = {r["tool"]: r for r in map(json.loads, (tmp_path / "standin-env.jsonl").read_text().splitlines())}
+    kc = plan.kernel_cache
+    for tool in ("compile_deep_gemm", "launch_server"):
+        env = runs[tool]["env"]
+        assert {k: env.get(k) for k in kc.env} == kc.env, tool
+        assert set(runs[tool]["resolved"].values()) <= set(kc.env.values()), tool
     out = capsys.readouterr()
+    assert "JIT modules: 0 built, 2 reused" in out.out and "rebuilding" not in out.out
+    assert "Entering DeepGEMM JIT Pre-Compile session" not in out.out
     assert KEY not in out.out + out.err and TOKEN not in out.out + out.err
 
 
@@ -113,8 +131,16 @@ def test_failures_are_one_line_and_fail_the_call(container, capsys, monkeypatch)
         runtime.compile_deepgemm()  # refuses before touching the GPU: weights incomplete
     assert plan.commands["download"] in capsys.readouterr().err
 
-    monkeypatch.delenv("API_KEY")
     runtime.download_model()
+    # weights ready, kernels never compiled: the server refuses instead of a cold-JIT loop
+    t0 = __import__("time").monotonic()
+    with pytest.raises(SystemExit):
+        runtime.SGLangServer().boot()
+    err = capsys.readouterr().err
+    assert err.startswith("ERROR: refusing to start without compiled kernels") and err.count("\n") == 1
+    assert plan.commands["compile"] in err and __import__("time").monotonic() - t0 < 5
+
+    monkeypatch.delenv("API_KEY")
     with pytest.raises(SystemExit):
         runtime.SGLangServer().boot()
     assert "modal secret create glm51-api-key API_KEY=<key>" in capsys.readouterr().err

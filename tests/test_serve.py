@@ -20,6 +20,7 @@ from standin_trees import (  # noqa: E402
     FIXES,
     KERNEL,
     KEY_SM100,
+    MARKER_NAME,
     REVISION,
     child_env,
     free_port,
@@ -29,6 +30,7 @@ from standin_trees import (  # noqa: E402
 
 from modal_llm_deploy.steps import StepError  # noqa: E402
 from modal_llm_deploy.steps import serve  # noqa: E402
+from modal_llm_deploy.steps.caches import SGLANG_CACHES, WorkDirLock, cache_env  # noqa: E402
 from modal_llm_deploy.steps.layout import complete_path, kernel_dir  # noqa: E402
 from modal_llm_deploy.steps.serve import Redactor, SGLangSupervisor, prepare_serve, serve_forever  # noqa: E402
 
@@ -42,6 +44,13 @@ def key_never_logged(capsys):
     yield
     out = capsys.readouterr()
     assert KEY not in out.out and KEY not in out.err
+
+
+@pytest.fixture(autouse=True)
+def release_work_dirs():
+    yield
+    for w in list(serve._HELD):
+        serve.release_work_dir(w)
 
 
 @pytest.fixture
@@ -292,21 +301,57 @@ def test_prepare_serve_fails_fast_on_incomplete_weights(tree, cache_root):
     assert "no completion marker" in str(ei.value) and str(ei.value).endswith(f"→ run: {FIXES.download}")
 
 
-def test_prepare_serve_only_warns_on_missing_kernels(tree, tmp_path, capsys):
+def test_prepare_serve_refuses_to_start_without_kernels(tree, tmp_path):
+    """No marker for the key: SGLang would JIT for 10-20 min past the startup timeout, in a loop."""
     empty_cache = tmp_path / "empty-cache"
     empty_cache.mkdir()
-    env = prepare_serve(tree.weights_dir, empty_cache, revision=REVISION, kernel=KERNEL, fixes=FIXES, deepgemm=True)
+    t0 = time.monotonic()
+    with pytest.raises(StepError) as ei:
+        prepare_serve(tree.weights_dir, empty_cache, revision=REVISION, kernel=KERNEL, fixes=FIXES, deepgemm=True)
+    msg = str(ei.value)
+    assert time.monotonic() - t0 < 1 and "\n" not in msg
+    assert msg.startswith("refusing to start without compiled kernels") and f"→ run: {FIXES.compile}" in msg
+    assert "kernel_cache.allow_cold_jit=true" in msg and KEY_SM100 in msg
+    assert not (empty_cache / ".work").exists()  # refused before touching anything
+
+
+def test_prepare_serve_with_cold_jit_allowed_warns(tree, tmp_path, capsys):
+    empty_cache = tmp_path / "empty-cache"
+    empty_cache.mkdir()
+    env = prepare_serve(tree.weights_dir, empty_cache, revision=REVISION, kernel=KERNEL, fixes=FIXES, deepgemm=True,
+                        allow_cold_jit=True)
+    work = empty_cache.resolve() / ".work"
     assert env["HF_HUB_OFFLINE"] == "1"
-    assert env["SGLANG_CACHE_DIR"] == str(kernel_dir(empty_cache, KEY_SM100))
-    assert env["SGLANG_DG_CACHE_DIR"] == str(kernel_dir(empty_cache, KEY_SM100) / "deep_gemm")
+    assert env == {"HF_HUB_OFFLINE": "1", **cache_env(work)}
     out = capsys.readouterr().out
-    assert "JIT-compile DeepGEMM kernels on first use" in out and FIXES.compile in out
+    assert "allow_cold_jit=true" in out and "JIT-compile DeepGEMM kernels" in out and FIXES.compile in out
 
 
-def test_prepare_serve_with_kernels_present_is_quiet(tree, cache_root, capsys):
-    env = prepare_serve(tree.weights_dir, cache_root, revision=REVISION, kernel=KERNEL, fixes=FIXES, deepgemm=True)
-    assert env["SGLANG_DG_CACHE_DIR"].endswith("/deep_gemm")
-    assert "JIT-compile" not in capsys.readouterr().out
+def test_prepare_serve_restores_the_key_tree_to_the_work_dir(tree, cache_root, tmp_path, capsys):
+    kd = kernel_dir(cache_root, KEY_SM100)
+    (kd / "jit" / "mod").mkdir(parents=True)
+    (kd / "jit" / "mod" / "m.so").write_bytes(b"so")
+    (kd / "deep_gemm" / "locks").mkdir()
+    (kd / "deep_gemm" / "locks" / "x.lock").write_text("")
+    work = tmp_path / "fixed" / "sglang-cache"
+    (work / "stale").mkdir(parents=True)  # a leftover tree is never trusted
+    env = prepare_serve(tree.weights_dir, cache_root, revision=REVISION, kernel=KERNEL, fixes=FIXES, deepgemm=True,
+                        work_dir=work)
+    assert env == {"HF_HUB_OFFLINE": "1", **cache_env(work)}
+    assert set(env) >= {c.env for c in SGLANG_CACHES}
+    assert (work / "jit" / "mod" / "m.so").read_bytes() == b"so"
+    assert len(list((work / "deep_gemm" / "cache").glob("*.cubin"))) == 1
+    assert not (work / "stale").exists() and not (work / MARKER_NAME).exists()
+    assert not (work / "deep_gemm" / "locks" / "x.lock").exists()
+    assert "refusing" not in capsys.readouterr().out
+
+
+def test_prepare_serve_refuses_a_work_dir_in_use(tree, cache_root, tmp_path):
+    work = tmp_path / "w"
+    with WorkDirLock(work):  # e.g. a local `compile` running with the same --cache-dir
+        with pytest.raises(StepError, match=r"in use by another compile or serve \(pid \d+\)"):
+            prepare_serve(tree.weights_dir, cache_root, revision=REVISION, kernel=KERNEL, fixes=FIXES,
+                          deepgemm=True, work_dir=work)
 
 
 def test_prepare_serve_refuses_read_only_kernel_cache(tree, cache_root, monkeypatch):

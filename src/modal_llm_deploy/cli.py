@@ -128,8 +128,15 @@ def print_plan(p: DeploymentPlan) -> None:
     t.add_row("weights", f"volume {w.volume} → {w.dir} (~{w.expected_size_bytes / 1e9:.0f} GB)")
     t.add_row("kernel cache", f"volume {k.volume} → {k.dir}" if k.enabled else "off")
     if k.enabled:
-        t.add_row("kernel key", k.key)
+        t.add_row("kernel key", f"{k.key} (last part: hash of the kernel-shaping arguments)")
         t.add_row("kernel marker", k.marker_path)
+        t.add_row("cold JIT", (
+            f"ALLOWED (kernel_cache.allow_cold_jit): a server without compiled kernels JIT-compiles them "
+            f"itself; +{k.cold_jit_estimate_s} s in the startup estimate" if k.allow_cold_jit else
+            "refused: a server without compiled kernels for its key does not start (run the compile step; "
+            "kernel_cache.allow_cold_jit=true to allow)"))
+    t.add_row("SGLang caches", f"{k.work_dir} in compile and serve" + (
+        f"; compiled tree published to {k.dir}" if k.enabled else " (not kept: no compile step)"))
     auth = f"API key from secret {s.api_key_secret}:{s.api_key_env}" if s.auth == "api_key" else "PUBLIC (no API key)"
     t.add_row("server", f"port {s.port}, {auth}" + (", + Modal proxy auth" if s.modal_proxy_auth else ""))
     t.add_row("autoscaling", f"min {s.min_containers} / max {s.max_containers} containers, scaledown {s.scaledown_window_s} s, "
@@ -140,9 +147,14 @@ def print_plan(p: DeploymentPlan) -> None:
     u = _table("unit", "role", "image", "GPU", "volumes", "secrets", "timeout")
     for unit in p.units:
         vols = "\n".join(f"{m.volume} → {m.path} ({'ro' if m.read_only else 'rw'})" for m in unit.volumes)
-        timeout = "-" if unit.role == "serve" else f"{unit.timeout_s} s"  # a server runs until scaled down
+        timeout = "-" if unit.timeout_s is None else f"{unit.timeout_s} s"  # a server runs until scaled down
         u.add_row(unit.name, unit.role, unit.image, unit.gpu or "CPU", vols, ", ".join(unit.secrets) or "-", timeout)
     out.print(u)
+
+    ct = _table("cache", "env var", "path", "holds")
+    for loc in k.caches:
+        ct.add_row(loc.name, loc.env, loc.path, loc.holds)
+    out.print(ct)
 
     out.print("\n[bold]server argv[/] (--api-key is added in the container from the secret):")
     out.print(shlex.join(p.sglang_argv))
@@ -152,7 +164,8 @@ def print_plan(p: DeploymentPlan) -> None:
     out.print(
         f"\n[bold]cost[/] ({c.gpu} at ${c.gpu_usd_per_hour:.2f}/GPU-h): ${c.server_usd_per_hour:.2f}/h per container, "
         f"${c.idle_usd_per_hour:.2f}/h idle, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
-        f"kernel compile once ≈ ${c.compile_once_usd:.2f}, download once ≈ ${c.download_once_usd:.2f}. {c.note}"
+        f"kernel compile once ≈ ${c.compile_once_usd:.2f} (again after any kernel-shaping flag change: new key), "
+        f"download once ≈ ${c.download_once_usd:.2f}. {c.note}"
     )
     out.print("\n[bold]next[/]: " + "  →  ".join(p.commands[x] for x in ("setup", "deploy")))
 
@@ -172,13 +185,19 @@ def _local_plan(profile: str, sets, file, weights_dir: Path, cache_dir: Path, py
     }
     if python:
         extra["engine.python"] = python
-    return build_plan(_load(profile, sets, file, extra))
+    from .steps.caches import local_work_dir
+
+    # compile and serve with the same --cache-dir run SGLang's caches at the same absolute path
+    return build_plan(_load(profile, sets, file, extra), cache_work_dir=str(local_work_dir(cache_dir)))
 
 
-def _local_fixes(profile: str, weights_dir: Path, cache_dir: Path):
+def _local_fixes(profile: str, weights_dir: Path, cache_dir: Path, sets=None, file=None):
     from .steps.verify import Fixes
 
     dirs = f"--weights-dir {shlex.quote(str(weights_dir))} --cache-dir {shlex.quote(str(cache_dir))}"
+    # The same overrides: a kernel-shaping --set is part of the kernel key the fix must build.
+    dirs += "".join(f" --set {shlex.quote(x)}" for x in sets or [])
+    dirs += f" --file {shlex.quote(str(file))}" if file else ""
     return Fixes(
         download=f"modal-llm-deploy download {profile} {dirs}",
         compile=f"modal-llm-deploy compile {profile} {dirs}",
@@ -223,7 +242,8 @@ def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = 
             raise UsageError(f"profile {profile!r} has kernel_cache.deepgemm=false: nothing to compile")
         compile_deepgemm(
             argv=p.compile_argv, weights_dir=Path(p.weights.dir), cache_root=cache_dir.resolve(),
-            kernel=kernel, revision=p.weights.revision, fixes=_local_fixes(profile, weights_dir, cache_dir), force=force,
+            kernel=kernel, revision=p.weights.revision, fixes=_local_fixes(profile, weights_dir, cache_dir, sets, file), force=force,
+            work_dir=Path(p.kernel_cache.work_dir),
         )
 
     _guard(run)
@@ -242,7 +262,7 @@ def verify(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = Cache
         p = _local_plan(profile, sets, file, weights_dir, cache_dir)
         report = verify_setup(
             Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision,
-            kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir), deep=deep,
+            kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir, sets, file), deep=deep,
         )
         if not report.ok:  # the report already logged each problem with its fix command
             raise typer.Exit(1)
@@ -272,7 +292,8 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
                 raise UsageError(f"{s.api_key_env} is not set: export the API key clients will send (or --set serving.public=true --set serving.api_key_secret=none)")
         env = prepare_serve(  # refuses incomplete weights before SGLang spends minutes loading
             Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision, kernel=kernel_expectation(p),
-            fixes=_local_fixes(profile, weights_dir, cache_dir), deepgemm=p.kernel_cache.enabled,
+            fixes=_local_fixes(profile, weights_dir, cache_dir, sets, file), deepgemm=p.kernel_cache.enabled,
+            allow_cold_jit=p.kernel_cache.allow_cold_jit, work_dir=Path(p.kernel_cache.work_dir),
         )
         code = serve_forever(
             p.sglang_argv, env={**p.unit("serve").env, **env}, port=s.port, ready_timeout_s=s.startup_timeout_s,

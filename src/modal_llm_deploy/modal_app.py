@@ -70,6 +70,8 @@ def render(plan: DeploymentPlan) -> modal.App:
     for unit in plan.units:
         opts = _common(plan, unit, images)
         if unit.role == "serve":
+            # UnitPlan.timeout_s is None here: @app.server has no timeout (modal 1.6 app.py
+            # App.server); the server runs until Modal scales it down.
             s = plan.server
             server_opts = dict(
                 port=s.port,
@@ -94,12 +96,11 @@ def render(plan: DeploymentPlan) -> modal.App:
             handles[unit.name] = app.server(**opts, **server_opts)(runtime.SGLangServer)
         else:
             fn = _FUNCTIONS[unit.role]
-            if unit.schedule:
-                # A plan field must reach Modal or not exist (tests/modalbox/compare.py checks it):
-                # a cron string in UTC (modal/schedule.py: Cron(cron_string, timezone="UTC")).
-                opts["schedule"] = modal.Cron(unit.schedule)
+            assert unit.timeout_s is not None, f"unit {unit.name} has no timeout"  # plan invariant
             handles[unit.name] = app.function(
                 **opts,
+                # the plan's unit name is the Modal name (App.function(name=...), modal 1.6 app.py)
+                name=unit.name,
                 timeout=unit.timeout_s,
                 retries=unit.retries or None,
                 max_containers=unit.max_containers,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .hardware import CPU_CORE_USD_PER_HOUR
 from .profile import FlagValue, Profile
-from .steps.layout import kernel_cache_env, kernel_dir
+from .steps.caches import SGLANG_CACHES, WORK_DIR, argv_hash, cache_env, cache_path, kernel_args
 
 PLAN_VERSION = 1
 LIBRARY = "modal_llm_deploy"
@@ -27,8 +27,10 @@ DISTRIBUTION = "modal-llm-deploy"
 # data. The plan, not the raw profile: the container runs exactly what `plan` showed.
 PLAN_ENV = "MODAL_LLM_DEPLOY_PLAN"
 
-# Where the server copies its kernel-cache key directory at start (container-local disk).
-SERVER_LOCAL_CACHE = "/tmp/modal-llm-deploy/kernel-cache"
+# The kernel key's revision part when the profile names a ref (e.g. ``main``) instead of a
+# commit: the sha is only known once the download step resolved it; ``pinned_to`` fills it in.
+REVISION_PLACEHOLDER = "{revision}"
+_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 # The compile run starts a throwaway SGLang server inside its container; it must not collide
 # with anything else and never carries an API key (its readiness poll sends none).
@@ -76,8 +78,9 @@ class UnitPlan(_Data):
     volumes: list[VolumeMount]
     secrets: list[str]  # Modal secret NAMES; values never appear in a plan
     env: dict[str, str]
-    timeout_s: int
-    schedule: str | None = None
+    # Modal's function timeout. None for the server: `@app.server` has no timeout option
+    # (modal 1.6 app.py App.server signature); a server runs until Modal scales it down.
+    timeout_s: int | None
     retries: int = 0
     max_containers: int | None = None  # 1 for setup steps: never two writers on one volume
 
@@ -118,16 +121,39 @@ class WeightsPlan(_Data):
     backoff_s: list[float]
 
 
+class CacheLocationPlan(_Data):
+    name: str
+    env: str  # the variable SGLang (or the library it redirects) reads
+    path: str  # absolute, under KernelCachePlan.work_dir
+    holds: str
+    source: str  # where the pinned SGLang reads it
+
+
 class KernelCachePlan(_Data):
-    enabled: bool
+    enabled: bool  # DeepGEMM pre-compiled by the compile unit (kernel_cache.deepgemm)
     arch: str
+    # sm100-sglang0.5.23-glm-5.1-fp8-rev<12 hex>-tp8-ep1-<argv hash>; "rev{revision}" while the
+    # profile names a ref (see DeploymentPlan.pinned_to).
     key: str
+    key_template: str  # key with the literal {revision} placeholder: what pinned_to fills
     volume: str
-    dir: str
+    mount: str  # the volume's mount path in the containers
+    dir: str  # mount/key: the published tree + marker
+    marker_name: str
     marker_path: str
-    env: dict[str, str]
-    server_local_dir: str  # the server's private copy of dir (the volume is mounted read-only)
+    argv_hash: str  # over kernel_args (compile argv minus host/port/timeout/model path/name) + engine env
+    kernel_args: list[str]
+    # ONE fixed absolute path where compile and serve run SGLang's caches (steps/caches.py).
+    work_dir: str
+    caches: list[CacheLocationPlan]
+    env: dict[str, str]  # every cache variable → its path under work_dir (compile and serve)
     compile_timeout_s: int
+    allow_cold_jit: bool  # a server without a marker for its key may start (and JIT-compile)
+    cold_jit_estimate_s: int  # added to the server's startup estimate when allowed
+
+    @property
+    def revision_pinned(self) -> bool:
+        return REVISION_PLACEHOLDER not in self.key
 
 
 class CostPlan(_Data):
@@ -167,6 +193,26 @@ class DeploymentPlan(_Data):
             if name_or_role in (u.name, u.role):
                 return u
         raise KeyError(name_or_role)
+
+    def pinned_to(self, sha: str) -> "DeploymentPlan":
+        """This plan with the model revision resolved to the commit ``sha``.
+
+        ``weights.revision`` becomes ``sha`` and the kernel-cache fields that carry the key are
+        re-derived from ``key_template`` (not a string replace over the whole plan), so fields
+        added later cannot be rewritten by accident. A plan already pinned to another commit is
+        refused: its kernels were keyed for that commit.
+        """
+        if not _FULL_SHA.match(sha):
+            raise ValueError(f"pinned_to({sha!r}): expected a full 40-hex commit sha")
+        kc = self.kernel_cache
+        if kc.revision_pinned and kc.key != kernel_cache_fields(kc.key_template, kc.mount, kc.marker_name, sha)["key"]:
+            raise ValueError(
+                f"plan's kernel key {kc.key} is pinned to another revision than {sha[:12]}; rebuild the plan"
+            )
+        return self.model_copy(update={
+            "weights": self.weights.model_copy(update={"revision": sha}),
+            "kernel_cache": kc.model_copy(update=kernel_cache_fields(kc.key_template, kc.mount, kc.marker_name, sha)),
+        })
 
 
 # --- SGLang argv -------------------------------------------------------------------------------
@@ -226,16 +272,29 @@ def compile_argv(profile: Profile) -> list[str]:
     )
 
 
-def kernel_key(profile: Profile) -> str:
+def kernel_argv_hash(profile: Profile) -> str:
+    """Hash of the arguments that shape kernels: the compile argv without host, port, timeout,
+    model path and served name (see ``steps.caches.NOT_KERNEL_SHAPING`` for why), plus the
+    engine's extra env. The server argv gives the same hash (it differs only in those)."""
+    return argv_hash(compile_argv(profile), profile.engine.env)
+
+
+def kernel_key(profile: Profile, revision_sha: str | None = None) -> str:
     """Everything that makes compiled kernels invalid if it changes: GPU architecture, SGLang
-    version, model revision and parallelism."""
+    version, model revision, parallelism and a hash of the kernel-shaping arguments.
+
+    ``revision_sha``: the commit the weights resolved to. Default: the profile's revision when
+    it is a full sha, else the literal ``{revision}`` placeholder (filled by ``pinned_to``).
+    """
     slug = re.sub(r"[^a-z0-9.]+", "-", profile.model.dir_name.lower()).strip("-")
     e = profile.engine
+    sha = revision_sha or profile.model.revision
+    rev = sha[:12] if _FULL_SHA.match(sha) else REVISION_PLACEHOLDER
     parts = [
         profile.hardware.arch,
         f"sglang{e.sglang_version}",
         slug,
-        f"rev{profile.model.revision[:12]}",
+        f"rev{rev}",
         f"tp{e.tensor_parallel_size}",
         f"ep{e.expert_parallel_size}",
     ]
@@ -243,7 +302,15 @@ def kernel_key(profile: Profile) -> str:
         v = e.flag(flag)
         if v not in (None, 1, "1"):
             parts.append(f"{flag.split('-')[0]}{v}")
+    parts.append(kernel_argv_hash(profile))
     return "-".join(parts)
+
+
+def kernel_cache_fields(key_template: str, mount: str, marker_name: str, sha: str | None) -> dict[str, str]:
+    """The kernel-cache fields that carry the key, from the template and (maybe) the sha."""
+    key = key_template.replace(REVISION_PLACEHOLDER, sha[:12]) if sha and _FULL_SHA.match(sha) else key_template
+    kdir = f"{mount}/{key}"
+    return {"key": key, "dir": kdir, "marker_path": f"{kdir}/{marker_name}"}
 
 
 # --- images ------------------------------------------------------------------------------------
@@ -300,8 +367,14 @@ def _images(profile: Profile, plugin_module: str | None) -> dict[str, ImagePlan]
 
 
 def build_plan(
-    profile: Profile, *, plugin: str | None = None, plugin_module: str | None = None
+    profile: Profile,
+    *,
+    plugin: str | None = None,
+    plugin_module: str | None = None,
+    cache_work_dir: str = WORK_DIR,
 ) -> DeploymentPlan:
+    """``cache_work_dir``: where compile and serve run SGLang's caches. The container default
+    is fixed; the local CLI passes a path derived from --cache-dir (steps.caches.local_work_dir)."""
     if plugin is None and plugin_module is None:
         from .plugins import registry
 
@@ -311,10 +384,11 @@ def build_plan(
 
     p, s, st = profile, profile.serving, profile.storage
     wdir = weights_dir(p)
-    key = kernel_key(p)
-    cache_env = kernel_cache_env(st.cache_mount, key)  # type: ignore[arg-type]
-    local_cache_env = kernel_cache_env(SERVER_LOCAL_CACHE, key)  # type: ignore[arg-type]
-    kdir = str(kernel_dir(st.cache_mount, key))  # type: ignore[arg-type]
+    key_template = kernel_key(p, REVISION_PLACEHOLDER)
+    key_fields = kernel_cache_fields(key_template, st.cache_mount, p.kernel_cache.marker_name, p.model.revision)
+    sglang_cache_env = cache_env(cache_work_dir)
+    # Model load + fixed start-up, without the cold-JIT allowance (the compile run pays its own).
+    load_s = p.startup_estimate_s - p.cold_jit_estimate_s
     script = p.deploy_script
     commands = {
         "download": f"modal run {script}::download_model",
@@ -370,9 +444,9 @@ def build_plan(
                 memory_mib=p.hardware.memory_mib,
                 volumes=[weights_ro, cache_rw],
                 secrets=[],  # no API key: compile's readiness poll sends none
-                env={**offline, **cache_env, **p.engine.env},
-                # model load + compile, plus a margin for the marker and volume commit
-                timeout_s=p.kernel_cache.compile_timeout_s + p.startup_estimate_s + 300,
+                env={**offline, **sglang_cache_env, **p.engine.env},
+                # model load + compile, plus a margin for copying the tree, the marker and commit
+                timeout_s=p.kernel_cache.compile_timeout_s + load_s + 300,
                 max_containers=1,
             ),
         )
@@ -387,12 +461,12 @@ def build_plan(
             memory_mib=p.hardware.memory_mib,
             # Read-only: Modal commits every writable mount in the background and at container
             # exit, so anything SGLang JIT-compiled (or half-wrote) would be published to every
-            # container. The server copies its key directory to local disk at start instead
-            # (DeepGEMM takes lock files in its cache dir even when warm).
+            # container. The server restores its key directory to the fixed work directory at
+            # start instead (DeepGEMM takes lock files in its cache dir even when warm).
             volumes=[weights_ro, cache_ro],
             secrets=api_secret,
-            env={**offline, **local_cache_env, **p.engine.env},
-            timeout_s=24 * 3600,
+            env={**offline, **sglang_cache_env, **p.engine.env},
+            timeout_s=None,  # @app.server has no timeout (modal 1.6 app.py): runs until scaled down
         )
     )
 
@@ -421,7 +495,7 @@ def build_plan(
     mult = 1.5 if s.compute_region else 1.0
     cpu_usd = (p.hardware.cpu or 0) * CPU_CORE_USD_PER_HOUR
     per_container = round((g.usd_per_hour * p.hardware.count + cpu_usd) * mult, 2)
-    compile_hours = (p.startup_estimate_s + 1800) / 3600
+    compile_hours = (load_s + 1800) / 3600
     # ~300 MB/s sustained from the hub into a volume (750 GB in ~40 minutes).
     download_hours = p.model.expected_size_gb / 0.3 / 3600
     cost = CostPlan(
@@ -465,13 +539,23 @@ def build_plan(
         kernel_cache=KernelCachePlan(
             enabled=p.kernel_cache.deepgemm,
             arch=p.hardware.arch,
-            key=key,
+            key_template=key_template,
             volume=st.cache_volume,
-            dir=kdir,
-            marker_path=f"{kdir}/{p.kernel_cache.marker_name}",
-            env=cache_env,
-            server_local_dir=str(kernel_dir(SERVER_LOCAL_CACHE, key)),  # type: ignore[arg-type]
+            mount=st.cache_mount,
+            marker_name=p.kernel_cache.marker_name,
+            argv_hash=kernel_argv_hash(p),
+            kernel_args=kernel_args(compile_argv(p)),
+            work_dir=cache_work_dir,
+            caches=[
+                CacheLocationPlan(name=c.name, env=c.env, path=cache_path(cache_work_dir, c), holds=c.holds,
+                                  source=c.source)
+                for c in SGLANG_CACHES
+            ],
+            env=sglang_cache_env,
             compile_timeout_s=p.kernel_cache.compile_timeout_s,
+            allow_cold_jit=p.kernel_cache.allow_cold_jit,
+            cold_jit_estimate_s=p.cold_jit_estimate_s,
+            **key_fields,
         ),
         cost=cost,
         commands=commands,

@@ -56,6 +56,13 @@ BLACKWELL_ONLY: dict[str, set[object]] = {
 # EAGLE draft set-up and warmup.
 VOLUME_READ_GB_PER_S = 2.0
 STARTUP_FIXED_S = 300
+# A server that JIT-compiles DeepGEMM kernels itself: SGLang's own warning says "It may take a
+# long time (typically 10-20 mins) if you have not run `sglang.compile_deep_gemm`"
+# (sglang 0.5.23 srt/layers/deep_gemm_wrapper/compile_utils.py,
+# _maybe_compile_deep_gemm_one_type_all). We budget the upper end. SGLANG_JIT_DEEPGEMM_FAST_WARMUP
+# (same file, update_deep_gemm_config) compiles a sampled M list instead of every M, but SGLang
+# publishes no time for it, so it does not shorten the budget.
+COLD_JIT_S = 20 * 60
 
 SECRET_LIKE = re.compile(r"(TOKEN|SECRET|PASSWORD|API_KEY|APIKEY|CREDENTIAL)", re.I)
 _FLAG_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -173,6 +180,11 @@ class KernelCacheSpec(_Frozen):
     """File written in the kernel key directory when compilation succeeded."""
     compile_timeout_s: Annotated[int, Field(ge=60, le=86400)] = 3600
     """``--timeout`` of ``sglang.compile_deep_gemm`` (a cold compile takes 10–30 min)."""
+    allow_cold_jit: bool = False
+    """Let a server start without compiled kernels for its key (SGLang then JIT-compiles them
+    in every cold container). Off by default: the server refuses to start and names the compile
+    command. When on, the startup estimate adds :data:`COLD_JIT_S` and ``startup_timeout_s``
+    must hold it."""
 
 
 class StorageSpec(_Frozen):
@@ -312,8 +324,14 @@ class Profile(_Frozen):
         return int(self.model.expected_size_gb / VOLUME_READ_GB_PER_S)
 
     @property
+    def cold_jit_estimate_s(self) -> int:
+        """JIT time a server pays when it may start without compiled kernels (0 otherwise)."""
+        kc = self.kernel_cache
+        return COLD_JIT_S if (kc.deepgemm and kc.allow_cold_jit) else 0
+
+    @property
     def startup_estimate_s(self) -> int:
-        return self.weight_load_estimate_s + STARTUP_FIXED_S
+        return self.weight_load_estimate_s + STARTUP_FIXED_S + self.cold_jit_estimate_s
 
     # --- cross-field rules ---------------------------------------------------------------------
 
@@ -375,11 +393,17 @@ class Profile(_Frozen):
                 f"limit {self.max_concurrency}"
             )
         if self.serving.startup_timeout_s < self.startup_estimate_s:
+            jit = self.cold_jit_estimate_s
             raise ValueError(
                 f"serving.startup_timeout_s={self.serving.startup_timeout_s} is shorter than the "
                 f"estimated start-up of {self.startup_estimate_s} s (about "
                 f"{self.model.expected_size_gb:.0f} GB at {VOLUME_READ_GB_PER_S} GB/s + "
-                f"{STARTUP_FIXED_S} s); raise it"
+                f"{STARTUP_FIXED_S} s"
+                + (f" + {jit} s of cold DeepGEMM JIT allowed by kernel_cache.allow_cold_jit, SGLang's "
+                   "'typically 10-20 mins'" if jit else "")
+                + "); raise it"
+                + (" or set kernel_cache.allow_cold_jit=false and compile the kernels once" if jit else "")
+                + (": Modal would kill the container mid-start and start another, in a loop" if jit else "")
             )
         wd = _int_flag("watchdog-timeout", 300)
         if wd < self.weight_load_estimate_s:

@@ -14,7 +14,6 @@ download image no SGLang); ``tests/test_container_imports.py`` proves it.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -42,10 +41,27 @@ def _volume(name: str) -> modal.Volume:
     return modal.Volume.from_name(name)
 
 
-def _reload(*names: str) -> None:
-    # A container sees a volume as it was when mounted; reload to see other containers' commits.
+# (function, volume) pairs this container has already served a call with.
+_SEEN: set[tuple[str, str]] = set()
+
+
+def _refresh(fn: str, *names: str) -> None:
+    """Make other containers' commits visible — only where a reload can show anything new.
+
+    modal 1.6 ``volume.py`` (``_Volume`` docstring, ``reload``): a container sees a volume as
+    it was *when mounted*, and ``reload()`` makes later commits visible; it "will fail if
+    there are open files". The mount happens at container start, so on the first call a
+    container runs, the mount already shows the latest commit and a reload is a needless RPC
+    that can only fail. A function container can serve further calls later (Modal keeps it
+    warm), and by then another container (the download, the compile) may have committed: so
+    from the second call on, we reload. Read-only mounts included — ``with_mount_options(
+    read_only=True)`` only makes the mount read-only (same file), it does not make it live.
+    """
     for n in names:
-        _volume(n).reload()
+        if (fn, n) in _SEEN:
+            _volume(n).reload()
+        else:
+            _SEEN.add((fn, n))
 
 
 def fixes_for(plan: DeploymentPlan) -> "Fixes":
@@ -64,13 +80,14 @@ def kernel_expectation(plan: DeploymentPlan) -> "KernelExpectation | None":
         key=kc.key,
         arch=kc.arch,
         sglang_version=plan.sglang_version,
-        marker_name=Path(kc.marker_path).name,
+        marker_name=kc.marker_name,
+        argv_hash=kc.argv_hash,
     )
 
 
 def volume_paths(plan: DeploymentPlan) -> tuple[Path, Path]:
     """(model directory in the weights volume, kernel-cache volume root) inside the container."""
-    return Path(plan.weights.dir), Path(plan.kernel_cache.dir).parent
+    return Path(plan.weights.dir), Path(plan.kernel_cache.mount)
 
 
 def _fail(err: Exception) -> None:
@@ -134,8 +151,7 @@ def compile_deepgemm(force: bool = False) -> None:
         print("kernel_cache.deepgemm is off for this profile: nothing to compile", flush=True)
         return
     cache = _volume(plan.kernel_cache.volume)
-    _reload(plan.weights.volume)
-    cache.reload()
+    _refresh("compile_deepgemm", plan.weights.volume, plan.kernel_cache.volume)
     weights_dir, cache_root = volume_paths(plan)
     try:
         compile_step(
@@ -146,6 +162,8 @@ def compile_deepgemm(force: bool = False) -> None:
             revision=plan.weights.revision,
             fixes=fixes_for(plan),
             force=force,
+            # the fixed container path the server restores the tree to (steps/caches.py)
+            work_dir=Path(plan.kernel_cache.work_dir),
         )
     except StepError as err:
         # Keep what was compiled so far (no marker: verify still says "not compiled"), so a
@@ -163,7 +181,7 @@ def verify_setup(deep: bool = False) -> None:
     from .steps.verify import verify_setup as verify_step
 
     plan = current_plan()
-    _reload(plan.weights.volume, plan.kernel_cache.volume)
+    _refresh("verify_setup", plan.weights.volume, plan.kernel_cache.volume)
     report = verify_step(
         *volume_paths(plan),
         revision=plan.weights.revision,
@@ -179,26 +197,6 @@ def verify_setup(deep: bool = False) -> None:
 
 
 WARMUP_RESERVE_S = 180
-
-
-def copy_kernel_cache(plan: DeploymentPlan, cache_root: Path) -> Path:
-    """Copy this profile's kernel key directory from the (read-only) cache volume to local disk.
-
-    SGLang writes into its cache dir even when warm (DeepGEMM lock files, Triton/FlashInfer
-    JIT output). On a writable volume mount Modal would publish those writes to every
-    container, so the server works on a private copy. Returns the local cache root.
-    """
-    kc = plan.kernel_cache
-    local_dir = Path(kc.server_local_dir)
-    src = cache_root / kc.key
-    if local_dir.exists():
-        shutil.rmtree(local_dir)  # never trust a leftover copy
-    if kc.enabled and src.is_dir():
-        t = time.monotonic()
-        shutil.copytree(src, local_dir, symlinks=True)
-        print(f"copied kernel cache {kc.key} to local disk in {time.monotonic() - t:.1f} s", flush=True)
-    local_dir.mkdir(parents=True, exist_ok=True)
-    return local_dir.parent
 
 
 def _child_exited(code: int, last_lines: list[str]) -> None:
@@ -239,17 +237,7 @@ class SGLangServer:
         s = plan.server
         budget = s.startup_timeout_s - 30
         try:
-            _reload(plan.weights.volume, plan.kernel_cache.volume)
-            weights_dir, cache_root = volume_paths(plan)
-            local_root = copy_kernel_cache(plan, cache_root)
-            env = prepare_serve(
-                weights_dir,
-                local_root,
-                revision=plan.weights.revision,
-                kernel=kernel_expectation(plan),
-                fixes=fixes_for(plan),
-                deepgemm=plan.kernel_cache.enabled,
-            )
+            # A missing key is a configuration error: say so before touching the volumes.
             api_key = None
             if s.auth == "api_key":
                 api_key = os.environ.get(s.api_key_env)
@@ -258,11 +246,27 @@ class SGLangServer:
                         f"Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
                         f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>"
                     )
+            # No volume reload: @modal.enter runs once, right after the container mounted both
+            # volumes, so the mounts already show the latest commits (see _refresh).
+            weights_dir, cache_root = volume_paths(plan)
+            # Verifies the weights, refuses a missing kernel marker unless cold JIT is allowed,
+            # and restores the key's tree from the read-only mount to the fixed work directory
+            # the compile run built it at.
+            env = prepare_serve(
+                weights_dir,
+                cache_root,
+                revision=plan.weights.revision,
+                kernel=kernel_expectation(plan),
+                fixes=fixes_for(plan),
+                deepgemm=plan.kernel_cache.enabled,
+                allow_cold_jit=plan.kernel_cache.allow_cold_jit,
+                work_dir=Path(plan.kernel_cache.work_dir),
+            )
             self.supervisor = SGLangSupervisor(
                 plan.sglang_argv,
                 env=env,
                 port=s.port,
-                # One budget for copy + load + warmup, inside Modal's startup_timeout, so our
+                # One budget for restore + load + warmup, inside Modal's startup_timeout, so our
                 # error (with SGLang's last lines) is reported before Modal's own timeout.
                 ready_timeout_s=max(60, budget - WARMUP_RESERVE_S - (time.monotonic() - t0)),
                 warmup_timeout_s=WARMUP_RESERVE_S,

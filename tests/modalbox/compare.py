@@ -176,8 +176,6 @@ def _unit_checks(plan: dict, unit: dict, u: SentUnit) -> dict[str, Callable[[], 
                          {k: ("<plan>" if k == PLAN_ENV else v) for k, v in u.env.items()}),
                         ("env plan JSON", plan, json.loads(u.env.get(PLAN_ENV, "null")))],
         "timeout_s": lambda: [("timeout_secs", unit["timeout_s"], fn.timeout_secs)],
-        "schedule": lambda: [("schedule", unit["schedule"],
-                              fn.schedule.cron.cron_string if fn.HasField("schedule") else None)],
         "retries": lambda: [("retries", unit["retries"], fn.retry_policy.retries if fn.HasField("retry_policy") else 0)],
         # The serve unit has no max of its own: ServerPlan.max_containers is its autoscaler max.
         "max_containers": lambda: [
@@ -236,10 +234,9 @@ NOT_SENT: dict[str, str] = {
     "server.startup_estimate_s": "our estimate for cost and docs",
     "server.health_path": "SGLang's path, for probes and docs",
     "server.metrics_path": "SGLang's path, for Prometheus and docs",
-    # FLAGGED: the plan shows a timeout for the server, but `@app.server` takes no `timeout`
-    # (modal/app.py: App.server signature), so Modal keeps its default (300 s is what the 1.6.4
-    # client sends). See the report / issue 8; another change removes it from the plan.
-    "unit[serve].timeout_s": "@app.server has no timeout option: NOT passed to Modal",
+    # `@app.server` takes no `timeout` (modal/app.py: App.server signature), so the plan holds
+    # None for the server unit (plan.py) and nothing is sent; compare_plan checks it is None.
+    "unit[serve].timeout_s": "@app.server has no timeout option: None in the plan, nothing sent",
     "unit[serve].max_containers": "the server's max is ServerPlan.max_containers (checked there)",
 }
 
@@ -284,6 +281,9 @@ def compare_plan(plan: dict, sent: SentApp, *, deployed: bool = True) -> list[st
         img = plan["images"][unit["image"]]
         run(f"units[{name}].image[{unit['image']}]", _image_checks(img, u), img, "image")
         if unit["role"] == "serve":
+            if unit["timeout_s"] is not None:  # see NOT_SENT["unit[serve].timeout_s"]
+                problems.append(f"units[{name}].timeout_s: {unit['timeout_s']!r} in the plan, but "
+                                "@app.server has no timeout option: Modal would never get it")
             if plan["server"]["unit"] != name:
                 problems.append(f"server.unit {plan['server']['unit']!r} is not the serve unit {name!r}")
             run("server", _server_checks(plan["server"], u), plan["server"], "server")

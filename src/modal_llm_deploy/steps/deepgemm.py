@@ -12,9 +12,12 @@ against, because each would burn GPU-hours:
 * after that timeout it raises, but multiprocessing then joins the still-running server at exit,
   so the process may never end. We enforce ``--timeout`` plus a margin ourselves.
 
-The marker is written only after a zero exit, atomically, so "marker present" means "a compile
-for exactly this key finished". A failed run leaves the partial cache (DeepGEMM reuses what it
-compiled) but never a marker.
+The run builds every SGLang cache (DeepGEMM, SGLang's own JIT kernels, Triton, FlashInfer, …;
+``steps/caches.py``) under one fixed absolute work directory, the same path the server later
+restores them to. After the run the tree is copied into the volume's key directory; the marker
+is written only after a zero exit and after that copy, atomically, so "marker present" means
+"a compile for exactly this key (arguments included) finished and its tree is complete". A
+failed run publishes the partial tree (DeepGEMM reuses what it compiled) but never a marker.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from typing import Callable, Mapping
 
 from . import StepError, log
 from .gpu import GpuInfo, probe_gpu
-from .layout import KernelMarker, kernel_cache_env, kernel_dir
+from . import caches
+from .layout import KernelMarker, kernel_dir
 from .serve import Redactor, StreamedChild, _cmdline, _flag_value, ensure_port_free
 from .verify import Fixes, KernelExpectation, check_kernels, verify_weights
 
@@ -44,6 +48,7 @@ class CompileResult:
     marker_path: Path
     gpu_name: str | None = None
     cache_files: int = 0
+    work_dir: Path | None = None
 
 
 def _argv_timeout(argv: list[str]) -> int:
@@ -85,6 +90,7 @@ def compile_deepgemm(
     env: Mapping[str, str] | None = None,
     gpu_probe: Callable[[], GpuInfo] = probe_gpu,
     force: bool = False,
+    work_dir: Path | None = None,
     deadline_margin_s: float = 240.0,
     server_gone_grace_s: float = 60.0,
     poll_s: float = 0.5,
@@ -92,7 +98,11 @@ def compile_deepgemm(
     """Run the plan's ``python3 -m sglang.compile_deep_gemm … --timeout N`` and write the marker.
 
     Order: refuse a bad argv → weights complete? → already compiled for this key? (skip) →
-    right GPU? → run, streaming every line → marker on success only.
+    right GPU? → restore any partial tree to ``work_dir`` → run, streaming every line → copy the
+    tree into ``cache_root/<key>`` → marker on success only.
+
+    ``work_dir``: where SGLang's caches live during the run (every cache variable points under
+    it); the server must use the same absolute path. Default: ``<cache_root>/.work`` (local CLI).
     """
     if any(a == "--api-key" or a.startswith("--api-key=") for a in argv):
         raise StepError(
@@ -160,7 +170,23 @@ def compile_deepgemm(
         why = "rebuild requested" if existing is not None else (problems[0].message if problems else "invalid")
         log(f"removing kernel marker {marker_path} before compiling ({why})")
         marker_path.unlink()
-    cache_env = kernel_cache_env(cache_root, kernel.key)
+    work = Path(work_dir) if work_dir is not None else caches.local_work_dir(cache_root)
+    lock = caches.WorkDirLock(work).acquire()
+    try:
+        return _run_and_publish(argv, kdir, marker_path, work, kernel, revision, fixes, env, gpu, timeout_s,
+                                deadline_margin_s, server_gone_grace_s, poll_s)
+    finally:
+        lock.release()
+
+
+def _run_and_publish(argv, kdir: Path, marker_path: Path, work: Path, kernel: KernelExpectation, revision,
+                     fixes: Fixes, env, gpu: GpuInfo, timeout_s: int, deadline_margin_s: float,
+                     server_gone_grace_s: float, poll_s: float) -> CompileResult:
+    # Resume: a failed run published what it had compiled (no marker); start from that tree.
+    n, b = caches.restore(kdir, work, skip_names=(kernel.marker_name,))
+    if n:
+        log(f"restored {n} cached files ({b / 1e6:.1f} MB) of an earlier run from {kdir} to {work}")
+    cache_env = caches.cache_env(work)
     Path(cache_env["SGLANG_DG_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
     child_env = {**os.environ, **(env or {}), **cache_env, "PYTHONUNBUFFERED": "1"}
     seen_success: list[bool] = []
@@ -218,6 +244,11 @@ def compile_deepgemm(
     child.finish_output(5.0)
     duration = time.monotonic() - t0
 
+    # Publish the tree either way: a re-run after a failure compiles only what is missing.
+    t_copy = time.monotonic()
+    files, nbytes = caches.publish(work, kdir, skip_names=(kernel.marker_name,))
+    log(f"copied {files} cache files ({nbytes / 1e6:.1f} MB) from {work} to {kdir} in "
+        f"{time.monotonic() - t_copy:.1f} s")
     if failure is not None or rc != 0:
         what = failure or f"the kernel compile failed with exit code {rc}"
         raise StepError(
@@ -227,9 +258,9 @@ def compile_deepgemm(
     if not seen_success:
         log(f"WARNING: exit code 0 but no {SUCCESS_LINE!r} line was seen")
 
-    # 5. Marker: only now, atomically.
-    files, nbytes = _count_files(Path(cache_env["SGLANG_DG_CACHE_DIR"]))
-    if files == 0:
+    # 5. Marker: only now (after the tree is in place), atomically.
+    dg_files, dg_bytes = _count_files(Path(cache_env["SGLANG_DG_CACHE_DIR"]))
+    if dg_files == 0:
         log(f"WARNING: {cache_env['SGLANG_DG_CACHE_DIR']} is empty after the compile: does this model use DeepGEMM?")
     KernelMarker(
         key=kernel.key,
@@ -242,10 +273,16 @@ def compile_deepgemm(
             "revision": revision,
             "gpu_count": gpu.count,
             "compute_cap": gpu.compute_cap,
-            "deep_gemm_files": files,
-            "deep_gemm_bytes": nbytes,
-            "argv": list(argv),
+            "deep_gemm_files": dg_files,
+            "deep_gemm_bytes": dg_bytes,
+            "cache_files": files,
+            "cache_bytes": nbytes,
+            "work_dir": str(work),  # the absolute path the server must restore the tree to
+            "cache_env": cache_env,
         },
+        argv_hash=kernel.argv_hash or caches.argv_hash(argv),
+        argv=list(argv),
     ).save(marker_path)
-    log(f"DeepGEMM kernels compiled in {duration:.0f} s: {files} files, {nbytes / 1e6:.1f} MB; marker {marker_path}")
-    return CompileResult(False, duration, marker_path, gpu.name, files)
+    log(f"DeepGEMM kernels compiled in {duration:.0f} s: {dg_files} DeepGEMM files, {files} cache files, "
+        f"{nbytes / 1e6:.1f} MB; marker {marker_path}")
+    return CompileResult(False, duration, marker_path, gpu.name, dg_files, work)

@@ -17,15 +17,19 @@ Weights volume (``weights_dir`` is the model directory inside the volume)::
 Kernel-cache volume (``cache_root`` is the volume mount)::
 
     cache_root/
-      <kernel key>/                  e.g. sm100-sglang0.5.23-glm-5.1-fp8-rev0123456789ab-tp8-ep1
-        deep_gemm/                   SGLANG_DG_CACHE_DIR
-        ...                          SGLANG_CACHE_DIR (Triton, FlashInfer, inductor caches)
-        .compiled-GLM-5.1-FP8        marker (the profile's marker name), JSON, written on success
+      <kernel key>/       e.g. sm100-sglang0.5.23-glm-5.1-fp8-rev0123456789ab-tp8-ep1-1a2b3c4d5e
+        deep_gemm/        SGLANG_DG_CACHE_DIR = DG_JIT_CACHE_DIR
+        jit/              SGLANG_JIT_CACHE_DIR (SGLang's own JIT kernels)
+        triton/ inductor/ nv/ tilelang/ cute_aot/ torch_extensions/ .cache/flashinfer/
+        .compiled-GLM-5.1-FP8   marker (the profile's marker name), JSON, written LAST on success
 
-The server mounts this volume read-only and copies its key directory to container-local disk
-(``plan.SERVER_LOCAL_CACHE``/<kernel key>, i.e. /tmp/modal-llm-deploy/kernel-cache/<key>);
-SGLANG_CACHE_DIR / SGLANG_DG_CACHE_DIR point at that copy, so nothing the server writes
-reaches the volume.
+The key directory is a copy of SGLang's cache *work directory* (``steps/caches.py``): the
+compile run builds every cache under one fixed absolute path (``/opt/modal-llm-deploy/
+sglang-cache`` in a container, ``<--cache-dir>/.work`` locally), the tree is copied here, then the
+marker is written. The server mounts this volume read-only and restores the key directory to
+the same work path before SGLang starts, so FlashInfer's absolute build paths stay valid and
+nothing the server writes reaches the volume. The key's last part hashes the kernel-shaping
+arguments (``caches.argv_hash``); the marker records that hash and the argv.
 """
 
 from __future__ import annotations
@@ -149,17 +153,6 @@ def kernel_dir(cache_root: Path, key: str) -> Path:
     return Path(cache_root) / key
 
 
-def kernel_cache_env(cache_root: Path, key: str) -> dict[str, str]:
-    """SGLang's cache env pointed at the key directory.
-
-    ``SGLANG_DG_CACHE_DIR`` wins over ``DG_JIT_CACHE_DIR``; ``SGLANG_CACHE_DIR`` also holds the
-    Triton/inductor/FlashInfer caches, so both live under the key: nothing built for one
-    GPU architecture or SGLang version can leak into another key's directory.
-    """
-    d = kernel_dir(cache_root, key)
-    return {"SGLANG_CACHE_DIR": str(d), "SGLANG_DG_CACHE_DIR": str(d / "deep_gemm")}
-
-
 @dataclass(frozen=True)
 class KernelMarker:
     key: str
@@ -169,6 +162,10 @@ class KernelMarker:
     duration_s: float
     built_at: float
     extra: dict[str, Any] = field(default_factory=dict)
+    # The kernel-shaping argument hash (the key's last part) and the compile argv it came from.
+    # None in markers written before the key carried a hash.
+    argv_hash: str | None = None
+    argv: list[str] | None = None
 
     def save(self, path: Path) -> None:
         write_json_atomic(path, asdict(self))

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from . import StepError, log
-from .layout import kernel_cache_env, kernel_dir
+from . import caches
+from .layout import kernel_dir
 from .verify import Fixes, KernelExpectation, verify_setup
 
 KEEP_LINES = 50
@@ -262,6 +263,23 @@ def exit_status(rc: int) -> int:
 # --- prepare -------------------------------------------------------------------------------
 
 
+# Work directories this process holds (one server per container; the CLI serves one profile).
+_HELD: dict[str, caches.WorkDirLock] = {}
+
+
+def hold_work_dir(work_dir: Path) -> None:
+    """Exclusive use of ``work_dir`` until :func:`release_work_dir` or process exit."""
+    k = str(Path(work_dir))
+    if k not in _HELD:
+        _HELD[k] = caches.WorkDirLock(Path(work_dir)).acquire()
+
+
+def release_work_dir(work_dir: Path) -> None:
+    lock = _HELD.pop(str(Path(work_dir)), None)
+    if lock is not None:
+        lock.release()
+
+
 def prepare_serve(
     weights_dir: Path,
     cache_root: Path | None,
@@ -270,11 +288,23 @@ def prepare_serve(
     kernel: KernelExpectation | None,
     fixes: Fixes,
     deepgemm: bool,
+    allow_cold_jit: bool = False,
+    work_dir: Path | None = None,
 ) -> dict[str, str]:
-    """Quick verify before spending minutes loading weights; returns the env for SGLang.
+    """Quick verify before spending minutes loading weights, restore the compiled caches;
+    returns the env for SGLang.
 
     Incomplete weights → StepError (SGLang would fail after minutes, or serve a wrong revision).
-    Missing kernels → a warning only: SGLang compiles them itself on first use (slow, not fatal).
+    No compiled kernels for this key → StepError with the compile command, unless
+    ``allow_cold_jit``: SGLang would JIT-compile them in every cold container ("typically 10-20
+    mins", sglang srt/layers/deep_gemm_wrapper/compile_utils.py), on top of a ~11-minute load,
+    which outlasts the startup timeout: Modal kills the container, nothing is kept, and the
+    next one starts over — a loop at the full GPU price.
+
+    The key's tree is copied from ``cache_root/<key>`` (the read-only volume mount) to
+    ``work_dir`` — the same absolute path the compile run built it at (FlashInfer writes
+    absolute paths into its build files) — and every cache variable points under it.
+    ``work_dir`` defaults to ``<cache_root>/.work`` (local CLI); the container passes the plan's.
     """
     report = verify_setup(
         weights_dir,
@@ -291,26 +321,40 @@ def prepare_serve(
         raise StepError(f"weights not ready to serve: {wp[0].message}{more} → run: {fixes.download}")
     if deepgemm and kernel is not None and report.kernel_marker is None:
         why = next((w.message for w in report.warnings if w.is_kernel and w.kind != "kernel.cache_empty"), "")
+        if not allow_cold_jit:
+            raise StepError(
+                f"refusing to start without compiled kernels: {why}; SGLang would JIT-compile them in every cold "
+                f"container (typically 10-20 min) past the startup timeout → run: {fixes.compile} "
+                "(or set kernel_cache.allow_cold_jit=true to accept a cold JIT in every new container)"
+            )
         log(
-            f"WARNING: {why}. SGLang will JIT-compile DeepGEMM kernels on first use: roughly 10–30 min of GPU "
-            f"time per cold container; run {fixes.compile} once to avoid it"
+            f"WARNING: {why}. kernel_cache.allow_cold_jit=true: SGLang will JIT-compile DeepGEMM kernels in this "
+            f"container (typically 10-20 min of GPU time, lost when it stops); run {fixes.compile} once to avoid it"
         )
 
     env = {"HF_HUB_OFFLINE": "1"}
+    if work_dir is None and cache_root is None:
+        return env
+    work = Path(work_dir) if work_dir is not None else caches.local_work_dir(Path(cache_root))  # type: ignore[arg-type]
+    hold_work_dir(work)
     if kernel is not None and cache_root is not None:
-        kd = kernel_dir(cache_root, kernel.key)
-        try:
-            (kd / "deep_gemm").mkdir(parents=True, exist_ok=True)
-            writable = os.access(kd, os.W_OK) and os.access(kd / "deep_gemm", os.W_OK)
-        except OSError:
-            writable = False
-        if not writable:
-            raise StepError(
-                f"kernel cache {kd} is not writable: SGLang opens lock files under SGLANG_DG_CACHE_DIR/locks "
-                "and writes Triton/FlashInfer caches under SGLANG_CACHE_DIR even when every DeepGEMM kernel "
-                "is cached; point --cache-dir (or the server's local kernel-cache copy) at a writable directory"
-            )
-        env.update(kernel_cache_env(cache_root, kernel.key))
+        t = time.monotonic()
+        n, b = caches.restore(kernel_dir(cache_root, kernel.key), work, skip_names=(kernel.marker_name,))
+        log(f"restored {n} cached kernel files ({b / 1e6:.1f} MB) of {kernel.key} to {work} in "
+            f"{time.monotonic() - t:.1f} s")
+    else:
+        caches.clear_work_dir(work)
+    try:
+        writable = os.access(work, os.W_OK)
+    except OSError:
+        writable = False
+    if not writable:
+        raise StepError(
+            f"SGLang cache work directory {work} is not writable: SGLang opens lock files under "
+            "SGLANG_DG_CACHE_DIR/locks and writes its JIT caches there even when every kernel is cached; "
+            "point --cache-dir at a writable directory"
+        )
+    env.update(caches.cache_env(work))
     return env
 
 

@@ -61,6 +61,7 @@ class KernelExpectation:
     arch: str  # "sm100"
     sglang_version: str  # "0.5.23"
     marker_name: str  # ".compiled-GLM-5.1-FP8"
+    argv_hash: str | None = None  # the key's kernel-shaping argument hash (plan.kernel_cache.argv_hash)
 
 
 @dataclass
@@ -500,6 +501,15 @@ def check_kernels(
             kind = "kernel.version_mismatch"
         elif m.key != kernel.key:
             kind = "kernel.key_mismatch"
+        elif kernel.argv_hash and m.argv_hash and m.argv_hash != kernel.argv_hash:
+            return [
+                Problem(
+                    "kernel.args_mismatch",
+                    f"kernel marker {marker_file} was compiled for other SGLang arguments (argv hash "
+                    f"{m.argv_hash}, this profile's is {kernel.argv_hash}): a kernel-shaping flag changed",
+                    fix,
+                )
+            ], [], None
         else:
             warnings = []
             dg = kdir / "deep_gemm"
@@ -518,6 +528,16 @@ def check_kernels(
         ], [], None
 
     others = _other_kernel_keys(root, kernel)
+    same_args_prefix = kernel.key.rsplit("-", 1)[0] + "-" if kernel.argv_hash else None
+    other_args = [o for o in others if same_args_prefix and o.startswith(same_args_prefix)]
+    if other_args:
+        # Same arch, SGLang version, revision and parallelism: only the argument hash differs.
+        msg = (
+            f"kernels found for other SGLang arguments ({', '.join(other_args)}) but not for this profile's "
+            f"key {kernel.key} (argv hash {kernel.argv_hash}): a kernel-shaping flag changed since that compile, "
+            "so SGLang would JIT-compile in every cold container"
+        )
+        return [Problem("kernel.other_args", msg, fix)], [], None
     if others:
         msg = (
             f"found kernels for {', '.join(others)} but not for this profile's key {kernel.key} "
@@ -546,7 +566,8 @@ def _other_kernel_keys(root: Path, kernel: KernelExpectation, limit: int = 500) 
     except OSError:
         return found
     for e in entries:
-        if e.name == kernel.key or not e.is_dir():
+        # dot names are never keys (the local CLI's .work directory lives here)
+        if e.name == kernel.key or e.name.startswith(".") or not e.is_dir():
             continue
         mf = Path(e.path) / kernel.marker_name
         if mf.is_file():

@@ -1,8 +1,10 @@
 """Stand-in for ``python3 -m sglang.compile_deep_gemm`` (SGLang 0.5.23), stdlib only.
 
 Accepts the server's arguments plus ``--timeout``; requires SGLANG_DG_CACHE_DIR (the step code
-must point it at the key directory), "compiles" a few kernel files there while printing progress
-lines over ~1 s, prints SGLang's success line and exits 0.
+must set it explicitly), "compiles" a few kernel files there while printing progress lines over
+~1 s, builds the JIT modules SGLang's server would (FlashInfer-like with absolute paths, SGLang's
+own JIT cache: see ``_caches.py``), prints SGLang's success line and exits 0.
+STANDIN_ENV_RECORD=<file> appends the environment this run saw.
 
 Env knobs:
   STANDIN_COMPILE_FAIL=<code>      print an error line after a little progress and exit <code>
@@ -26,6 +28,8 @@ import subprocess
 import sys
 import time
 
+from sglang import _caches
+
 
 def main() -> None:
     p = argparse.ArgumentParser()
@@ -37,6 +41,7 @@ def main() -> None:
     args, _unknown = p.parse_known_args()
 
     print("Disable CUDA Graph and Torch Compile to save time...", flush=True)
+    paths = _caches.record("compile_deep_gemm")
     dg = os.environ.get("SGLANG_DG_CACHE_DIR")
     if not dg:
         print("stand-in error: SGLANG_DG_CACHE_DIR is not set", flush=True)
@@ -86,6 +91,8 @@ def main() -> None:
             sys.exit(int(fail))
         time.sleep(step_s)
 
+    jit = _caches.build_jit(paths, lambda m: print(m, flush=True))
+    print(f"JIT modules: {jit['built']} built, {jit['reused']} reused", flush=True)
     print("\nDeepGEMM Kernels compilation finished successfully.", flush=True)
     sys.exit(0)
 

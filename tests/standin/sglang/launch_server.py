@@ -15,7 +15,12 @@ Env knobs: STANDIN_READY_DELAY_S (default 0.3), STANDIN_LISTEN_DELAY_S (port bou
 connection refused first), STANDIN_CRASH_AFTER_S + STANDIN_EXIT_CODE (default 1; prints a
 traceback-like line with ``ServerArgs(... api_key='…')``), STANDIN_REQUEST_DELAY_S (slow
 requests), STANDIN_IGNORE_SIGTERM=1, STANDIN_WORKERS=N (N "scheduler" subprocesses that stay
-in the process group and die only when killed), STANDIN_PIDFILE (write own pid + workers' pids).
+in the process group and die only when killed), STANDIN_PIDFILE (write own pid + workers' pids),
+STANDIN_ENV_RECORD=<file> (append the environment this run saw).
+
+Caches (``_caches.py``): at start it resolves SGLang's cache paths like 0.5.23, reuses or
+rebuilds its JIT modules (a FlashInfer-like build file found at another absolute path is
+rebuilt) and, when SGLANG_DG_CACHE_DIR holds no DeepGEMM kernels, logs SGLang's own warning.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from sglang import _caches
 
 
 def _now() -> str:
@@ -181,6 +188,13 @@ def main() -> None:
              "port": args.port, "tp_size": args.tp_size, "api_key": args.api_key, "admin_api_key": None,
              "served_model_name": args.served_model_name or args.model_path, "extra_args": unknown}
     say(f"server_args={shown!r}")
+    paths = _caches.record("launch_server")
+    jit = _caches.build_jit(paths, say)
+    say(f"JIT modules: {jit['built']} built, {jit['reused']} reused")
+    if _caches.deep_gemm_kernels(paths) == 0:
+        # srt/layers/deep_gemm_wrapper/compile_utils.py, 0.5.23
+        say("Entering DeepGEMM JIT Pre-Compile session. It may take a long time (typically 10-20 mins) "
+            "if you have not run `sglang.compile_deep_gemm`.")
 
     workers = []
     for _ in range(int(os.environ.get("STANDIN_WORKERS") or 0)):
