@@ -4,7 +4,7 @@ Run from the repo root::
 
     .venv/bin/python benchmarks/bench_flag_check.py [--repeat 5]
 
-No SGLang is needed (the check reads src/modal_llm_deploy/data/sglang/<version>.json).
+No SGLang is needed (the check reads src/modal_llm_deploy/data/sglang/v<version>.py).
 
 Figures printed:
 1. loading + indexing the flag data for one version (cold, first call in a fresh process);

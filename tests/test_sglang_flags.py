@@ -35,23 +35,25 @@ VERSION = "0.5.23"
 
 def test_shipped_flag_data_equals_the_real_parser(sglang_parser, tmp_path):
     py = sglang_parser(VERSION)
-    shipped = (sglang_flags.data_dir() / f"{VERSION}.json").read_text(encoding="utf-8")
+    shipped = (sglang_flags.data_dir() / "v0_5_23.py").read_text(encoding="utf-8")
     assert render(sglang_flags.generate(py)) == shipped, (
         "the shipped flag data differs from SGLang's parser: run "
-        f"python -m modal_llm_deploy.sglang_flags generate --version {VERSION} --python {py}"
+        f"python -m modal_llm_deploy.gen_flags generate --version {VERSION} --python {py}"
     )
     # ...and the command-line entry point agrees (check mode exits 0, writes nothing)
     assert sglang_flags.main(["check", "--version", VERSION, "--python", str(py)]) == 0
     out = tmp_path / "gen"
     assert sglang_flags.main(["generate", "--version", VERSION, "--python", str(py), "--out", str(out)]) == 0
-    assert (out / f"{VERSION}.json").read_text(encoding="utf-8") == shipped
+    assert (out / "v0_5_23.py").read_text(encoding="utf-8") == shipped
 
 
 def test_check_mode_detects_a_drifted_file(sglang_parser, tmp_path):
     py = sglang_parser(VERSION)
-    data = json.loads((sglang_flags.data_dir() / f"{VERSION}.json").read_text())
+    from modal_llm_deploy.data.sglang import v0_5_23
+
+    data = json.loads(v0_5_23.JSON)
     del data["options"]["tp-size"]
-    (tmp_path / f"{VERSION}.json").write_text(render(data))
+    (tmp_path / "v0_5_23.py").write_text(render(data))
     assert sglang_flags.main(["check", "--version", VERSION, "--python", str(py), "--out", str(tmp_path)]) == 1
 
 
@@ -78,13 +80,22 @@ def test_every_bundled_profile_pins_a_version_with_data():
         assert load_profile(name).engine.sglang_version in supported_versions()
 
 
-def test_data_file_is_package_data():
-    """A wheel install must carry the JSON: setuptools ships it only if pyproject says so."""
-    import tomllib
+def test_data_reaches_the_containers_and_the_wheel():
+    """Profiles are validated in the Modal containers too (the plugin builds them at import).
+    Modal's add_local_python_source mounts Python files only: the data is a module, so Modal's
+    own mount code (the one the images use) carries it, and so does any wheel."""
+    from modal.file_pattern_matcher import NON_PYTHON_FILES
+    from modal.mount import _MountedPythonModule
 
-    py = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
-    assert "*.json" in py["tool"]["setuptools"]["package-data"][sglang_flags.DATA_PACKAGE]
-    assert importlib.util.find_spec(sglang_flags.DATA_PACKAGE) is not None
+    remote = {str(r) for _, r in _MountedPythonModule("modal_llm_deploy", "/root", NON_PYTHON_FILES).get_files_to_upload()}
+    assert "/root/modal_llm_deploy/data/sglang/v0_5_23.py" in remote
+    assert "/root/modal_llm_deploy/data/sglang/__init__.py" in remote
+    assert importlib.util.find_spec(f"{sglang_flags.DATA_PACKAGE}.v0_5_23") is not None
+
+
+def test_module_names_round_trip():
+    assert sglang_flags.module_name("0.5.23") == "v0_5_23"
+    assert sglang_flags.module_name("0.5.23.post1") == "v0_5_23_post1"
 
 
 # --- the checks -------------------------------------------------------------------------------
@@ -169,7 +180,7 @@ def test_unsupported_version_says_which_exist_and_how_to_generate():
     with pytest.raises(ValueError) as info:
         check_flags("0.5.22", {}, OWNED_FLAGS)
     msg = str(info.value)
-    assert "0.5.22" in msg and VERSION in msg and "sglang_flags generate --version 0.5.22" in msg
+    assert "0.5.22" in msg and VERSION in msg and "gen_flags generate --version 0.5.22" in msg
 
 
 def test_engine_spec_applies_the_check():

@@ -4,9 +4,15 @@ Why data and not the parser: users set flags in a profile or with ``--set engine
 on a laptop that has no SGLang (2.3 GB, CUDA wheels). A typo, an abbreviation (``tp`` is
 argparse's unique prefix of ``--tp-size``: it would silently override the plan's TP), a
 deprecated flag or a bad choice must be refused there, in milliseconds. So each supported
-SGLang version ships a JSON file in ``modal_llm_deploy/data/sglang/<version>.json``, generated
-from that version's real parser by ``python -m modal_llm_deploy.sglang_flags generate``; a
-test regenerates it with the real parser and fails if the shipped file differs.
+SGLang version ships a data file, ``modal_llm_deploy/data/sglang/v<version>.py`` (``v0_5_23.py``),
+generated from that version's real parser by ``python -m modal_llm_deploy.gen_flags
+generate``; a test regenerates it with the real parser and fails if the shipped file differs.
+
+Why a ``.py`` holding JSON text and not a ``.json`` file: profiles are validated in the Modal
+containers too (the plugin builds them at import), and Modal's ``add_local_python_source``
+mounts only Python files by default (``modal.file_pattern_matcher.NON_PYTHON_FILES``), so a
+``.json`` next to the code would be missing there. A module is in every wheel, every mount and
+every editable install without packaging rules.
 
 What the file holds, per option of ``ServerArgs.add_cli_args`` (sglang ``srt/server_args.py``)
 plus ``CompileArgs.add_cli_args`` (``sglang/compile_deep_gemm.py``): every option string
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import json
 import re
 import sys
@@ -156,15 +163,34 @@ def generate(python: Path | str) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "sglang_version": raw["sglang_version"],
-        "generated_by": "python -m modal_llm_deploy.sglang_flags generate",
+        "generated_by": "python -m modal_llm_deploy.gen_flags generate",
         "sources": SOURCES,
         "options": dict(sorted(raw["options"].items())),
     }
 
 
+_HEADER = (
+    '"""SGLang {version} launch-server and compile_deep_gemm flags, generated from its real parser by\n'
+    "``python -m modal_llm_deploy.gen_flags generate --version {version}``. Do not edit: the test\n"
+    "test_shipped_flag_data_equals_the_real_parser regenerates it and fails on any difference.\n"
+    "A Python module holding JSON text (see modal_llm_deploy/sglang_flags.py for why).\n"
+    '"""\n\nVERSION = "{version}"\n\n'
+)
+_Q = "'" * 3  # the raw string's quotes
+
+
 def render(data: Mapping[str, Any]) -> str:
-    """Deterministic text: sorted keys, fixed indent, trailing newline (so git diffs are real)."""
-    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """Deterministic module text: JSON with sorted keys and a fixed indent (so diffs are real)."""
+    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=True)
+    # a raw triple-quoted literal keeps every JSON escape as written; it cannot hold these
+    if _Q in text or text.endswith("\\"):
+        raise ValueError("flag data cannot be embedded in a raw string literal")
+    return _HEADER.format(version=data["sglang_version"]) + f"JSON = r{_Q}{text}{_Q}\n"
+
+
+def module_name(version: str) -> str:
+    """``0.5.23`` → ``v0_5_23``; ``0.5.23.post1`` → ``v0_5_23_post1``."""
+    return "v" + version.replace(".", "_")
 
 
 def data_dir() -> Path:
@@ -172,8 +198,8 @@ def data_dir() -> Path:
 
 
 def supported_versions() -> list[str]:
-    return sorted(p.name[: -len(".json")] for p in resources.files(DATA_PACKAGE).iterdir()
-                  if p.name.endswith(".json"))
+    return sorted(p.name[1:-3].replace("_", ".") for p in resources.files(DATA_PACKAGE).iterdir()
+                  if re.fullmatch(r"v\d+(_\d+)+(_post\d+)?\.py", p.name))
 
 
 # --- the table -----------------------------------------------------------------------------
@@ -236,16 +262,16 @@ class UnsupportedVersion(ValueError):
 
 @lru_cache(maxsize=None)
 def table(version: str) -> FlagTable:
-    path = resources.files(DATA_PACKAGE) / f"{version}.json"
-    if not path.is_file():
+    if version not in supported_versions():
         have = ", ".join(supported_versions()) or "none"
         raise UnsupportedVersion(
             f"engine.sglang_version={version}: this library has no flag data for SGLang {version} "
-            f"(it has: {have}); generate it with `python -m modal_llm_deploy.sglang_flags generate "
-            f"--version {version}` and add the file to modal_llm_deploy/data/sglang/, or pin a "
-            "supported version"
+            f"(it has: {have}); generate it with `python -m modal_llm_deploy.gen_flags generate "
+            f"--version {version}` (writes modal_llm_deploy/data/sglang/{module_name(version)}.py), "
+            "or pin a supported version"
         )
-    return FlagTable(json.loads(path.read_text(encoding="utf-8")))
+    mod = importlib.import_module(f"{DATA_PACKAGE}.{module_name(version)}")
+    return FlagTable(json.loads(mod.JSON))
 
 
 # --- the check -------------------------------------------------------------------------------
@@ -384,11 +410,11 @@ def check_flags(version: str, flags: Mapping[str, Any], owned: Mapping[str, str]
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m modal_llm_deploy.sglang_flags",
+        prog="python -m modal_llm_deploy.gen_flags",
         description="Generate or verify the shipped SGLang flag data from the real parser.",
     )
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for cmd, help_ in (("generate", "write <version>.json"), ("check", "exit 1 if the shipped file differs")):
+    for cmd, help_ in (("generate", "write v<version>.py"), ("check", "exit 1 if the shipped file differs")):
         p = sub.add_parser(cmd, help=help_)
         p.add_argument("--version", required=True, help="SGLang release, e.g. 0.5.23")
         p.add_argument("--python", help="interpreter with that sglang installed (default: a private "
@@ -403,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     if data["sglang_version"] != a.version:
         print(f"error: {py} has sglang {data['sglang_version']}, not {a.version}", file=sys.stderr)
         return 2
-    dest = Path(a.out or data_dir()) / f"{a.version}.json"
+    dest = Path(a.out or data_dir()) / f"{module_name(a.version)}.py"
     text = render(data)
     if a.cmd == "check":
         same = dest.is_file() and dest.read_text(encoding="utf-8") == text
