@@ -153,7 +153,7 @@ class EngineSpec(_Frozen):
     @model_validator(mode="after")
     def _flags_known_to_sglang(self) -> "EngineSpec":
         # Checked against the shipped data of the pinned version's real parser
-        # (sglang_flags.py, data/sglang/<version>.json): instant, needs no SGLang install.
+        # (sglang_flags.py, data/sglang/v<version>.py): instant, needs no SGLang install.
         # Unknown names, abbreviations, arity, choices, types, deprecations, owned flags.
         sglang_flags.check_flags(self.sglang_version, self.flags, OWNED_FLAGS)
         return self
