@@ -17,10 +17,7 @@ GLM_FLAGS = {
     "--tool-call-parser": "glm47",
     "--reasoning-parser": "glm45",
     "--kv-cache-dtype": "bf16",
-    "--speculative-algorithm": "EAGLE",
-    "--speculative-num-steps": "3",
-    "--speculative-eagle-topk": "1",
-    "--speculative-num-draft-tokens": "4",
+    "--speculative-algorithm": "EAGLE",  # steps/top-k/draft tokens: SGLang's own (3, 1, 4) for this arch
     "--tp-size": "8",
     "--ep-size": "1",
     "--port": "8000",

@@ -79,4 +79,12 @@ def test_dsa_backends_are_the_ones_sglang_names_for_a_bf16_cache(results, sglang
         assert v["dsa_decode_backend"] == expected[name] != "flashmla_kv"
         assert v["attention_backend"] is None  # SGLang sets dsa itself
         assert v["enable_flashinfer_allreduce_fusion"] is False  # deprecated; SGLang auto-enables it
+        # EAGLE on, its shape left to SGLang's per-architecture choice (all three unset)
+        assert v["speculative_algorithm"] == "EAGLE"
+        assert v["speculative_num_steps"] is None and v["speculative_eagle_topk"] is None
+        assert v["speculative_num_draft_tokens"] is None
+    spec = _sglang_source(py, "srt/arg_groups/speculative_hook.py")
+    auto = spec[spec.index("def _auto_choose_speculative_params"):]
+    auto = auto[:auto.index("return (3, 1, 4)", auto.index('"GlmMoeDsaForCausalLM"'))]
+    assert '"GlmMoeDsaForCausalLM"' in auto and "return (5, 4, 8)" not in auto[auto.index('"GlmMoeDsaForCausalLM"'):]
     assert "GlmMoeDsaForCausalLM" in overrides[overrides.index("_FLASHINFER_ALLREDUCE_FUSION_ARCHS = "):][:1500]

@@ -16,7 +16,9 @@ profile does not repeat it (paths are inside the sglang package):
   ``_flashinfer_allreduce_fusion_auto_enable``, ``_FLASHINFER_ALLREDUCE_FUSION_ARCHS``). The old
   ``--enable-flashinfer-allreduce-fusion`` switch is deprecated ("use
   --flashinfer-allreduce-fusion-backend=auto").
-* EAGLE drafts with the model's own MTP layer: no draft model path.
+* EAGLE drafts with the model's own MTP layer: no draft model path; and with
+  ``--speculative-algorithm EAGLE`` alone it chooses 3 steps, top-k 1, 4 draft tokens for this
+  architecture (srt/arg_groups/speculative_hook.py ``_auto_choose_speculative_params``).
 
 The DSA backends, per GPU generation, for a **bfloat16** KV cache (srt/arg_groups/overrides.py
 ``_dsa_split_backend_resolution``, non-HiSparse CUDA branch): prefill ``flashmla_sparse``;
@@ -63,10 +65,10 @@ COMMON_FLAGS = {
     # _dsa_kv_cache_dtype_default). known_bad.py refuses an FP8 KV cache for this model.
     "kv-cache-dtype": "bf16",
     # GLM-5.1's MTP layer as an EAGLE draft: ~20 ms → ~7.7 ms per output token on 8×B200.
+    # Steps/top-k/draft tokens are left to SGLang: with none of them set it picks (3, 1, 4)
+    # for GlmMoeDsaForCausalLM (srt/arg_groups/speculative_hook.py
+    # _auto_choose_speculative_params), the values of the published EAGLE figures.
     "speculative-algorithm": "EAGLE",
-    "speculative-num-steps": 3,
-    "speculative-eagle-topk": 1,
-    "speculative-num-draft-tokens": 4,
     # Both DSA backends are bf16 kernels on both generations (see the module docstring);
     # prefill flashmla_sparse is SGLang's bf16 default for sm90 and sm100
     # (srt/arg_groups/overrides.py _dsa_split_backend_resolution).
