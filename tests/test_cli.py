@@ -29,7 +29,7 @@ def test_profiles_lists_bundled():
 def test_plan_table_and_json():
     r = run("plan", "glm51_fp8")
     assert r.returncode == 0
-    assert "glm-5.1-production" in r.stdout and "--enable-flashinfer-allreduce-fusion" in r.stdout
+    assert "glm-5.1-production" in r.stdout and "--dsa-decode-backend trtllm" in r.stdout
     j = run("plan", "glm51_fp8", "--json", "--set", "serving.max_containers=5")
     plan = json.loads(j.stdout)
     assert plan["server"]["max_containers"] == 5 and plan["app_name"] == "glm-5.1-production"

@@ -67,9 +67,10 @@ def test_unknown_gpu_and_impossible_count(glm):
 
 def test_tp_must_match_gpu_count(glm):
     bad(glm, {"hardware.count": 4}, "tensor_parallel_size=8", "hardware.count=4")
-    # dp attention shares the tp group; plain dp multiplies it
-    ok = apply_overrides(glm, {"engine.flags.dp-size": 8, "engine.flags.enable-dp-attention": True})
-    assert ok.engine.flags["dp-size"] == 8
+    # attention DP shares the tp group (SGLang 0.5.23 spells it --attn-dp-size; the old
+    # --dp-size N --enable-dp-attention is deprecated and refused); plain dp multiplies it
+    ok = apply_overrides(glm, {"engine.flags.attn-dp-size": 8})
+    assert ok.engine.flags["attn-dp-size"] == 8
     bad(glm, {"engine.flags.dp-size": 2}, "uses 16 GPUs")
 
 
@@ -86,7 +87,7 @@ def test_deepgemm_needs_sm90(glm):
 def test_blackwell_backends_refused_on_hopper(glm):
     bad(glm, {"hardware.gpu": "H200"}, "Blackwell-only", "H200")
     h200 = load_profile("glm51_fp8_h200")
-    bad(h200, {"engine.flags.enable-flashinfer-allreduce-fusion": True}, "enable-flashinfer-allreduce-fusion")
+    bad(h200, {"engine.flags.moe-runner-backend": "flashinfer_trtllm"}, "moe-runner-backend", "Blackwell-only")
 
 
 def test_concurrency_vs_max_running_requests(glm):
@@ -113,9 +114,10 @@ def test_no_key_is_never_the_silent_default(glm):
 
 
 def test_list_valued_flags_are_validation_errors_not_crashes(glm):
-    bad(glm, {"engine.flags.watchdog-timeout": ["1", "2"]}, "watchdog-timeout", "whole number")
+    # arity comes from SGLang's parser data (sglang_flags.py): these take exactly one value
+    bad(glm, {"engine.flags.watchdog-timeout": ["1", "2"]}, "watchdog-timeout", "not a list")
     h200 = load_profile("glm51_fp8_h200")
-    assert apply_overrides(h200, {"engine.flags.moe-runner-backend": ["a"]}).engine.flags["moe-runner-backend"] == ["a"]
+    bad(h200, {"engine.flags.moe-runner-backend": ["a"]}, "moe-runner-backend", "not a list")
 
 
 def test_no_upgrade_suffix_is_kept(glm):

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from . import load_profile
 from .overrides import OverrideError, format_validation_error, parse_set_options
+from .local_engine import version_mismatch
 from .plan import DeploymentPlan, build_plan
 from .plugins import PluginError, UnknownProfileError, list_profiles
 from .profile import Profile
@@ -237,6 +238,8 @@ def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = 
         from .steps.deepgemm import compile_deepgemm
 
         p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
+        if msg := version_mismatch(p.sglang_argv[0], p.sglang_version):  # flags proven for one release
+            raise UsageError(msg)
         kernel = kernel_expectation(p)
         if kernel is None or p.compile_argv is None:
             raise UsageError(f"profile {profile!r} has kernel_cache.deepgemm=false: nothing to compile")
@@ -284,6 +287,8 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
         from .steps.serve import prepare_serve, serve_forever
 
         p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
+        if msg := version_mismatch(p.sglang_argv[0], p.sglang_version):  # flags proven for one release
+            raise UsageError(msg)
         s = p.server
         api_key = None
         if s.auth == "api_key":

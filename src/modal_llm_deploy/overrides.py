@@ -110,4 +110,6 @@ def format_validation_error(err: ValidationError, source: str = "") -> str:
         got = f" (got {e['input']!r})"
     more = f" [+{err.error_count() - 1} more]" if err.error_count() > 1 else ""
     prefix = f"{source}: " if source else ""
+    if loc and msg.startswith(loc + "."):  # the message names the field more precisely already
+        loc = ""
     return f"{prefix}{loc + ': ' if loc else ''}{msg}{got}{more}"

@@ -17,15 +17,21 @@ from typing import Annotated, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from . import known_bad as _known_bad
+from . import sglang_flags
 from .hardware import GpuType, gpu_type
 
-FlagValue = Union[bool, int, float, str, list[str]]
+# A list is a multi-value flag (nargs '+'/'*'/N); its items are rendered with str().
+FlagValue = Union[bool, int, float, str, list[Union[int, float, str]]]
 
-# Flags that other profile fields own. Setting them in engine.flags would create two sources
-# of truth; the error says which field to use instead.
+# Flags that other profile fields own, by SGLang's canonical name. Setting them in engine.flags
+# would create two sources of truth (``tp=4`` next to tensor_parallel_size=8 silently serves
+# TP 4 while the plan and kernel key say TP 8). Every alias of the same option is refused too:
+# sglang_flags.check_flags derives them from the shipped parser data by dest (``tp-size`` →
+# ``tp``, ``tensor-parallel-size``; ``ep-size`` → ``ep``, ``expert-parallel-size``; ``model-path``
+# → ``model``), plus argparse abbreviations (``api`` for ``api-key``).
 OWNED_FLAGS: dict[str, str] = {
     "model-path": "model.repo_id / storage.weights_mount (the plan computes the path)",
-    "model": "model.repo_id",
     "served-model-name": "model.served_name",
     "trust-remote-code": "model.trust_remote_code",
     "host": "serving (the server always binds 0.0.0.0 in the container)",
@@ -33,23 +39,14 @@ OWNED_FLAGS: dict[str, str] = {
     "api-key": "serving.api_key_secret (the key is read from the Modal secret at run time)",
     "admin-api-key": "a Modal secret (not supported in flags: it would land in the plan)",
     "tp-size": "engine.tensor_parallel_size",
-    "tensor-parallel-size": "engine.tensor_parallel_size",
     "ep-size": "engine.expert_parallel_size",
-    "expert-parallel-size": "engine.expert_parallel_size",
     "revision": "model.revision",
+    "timeout": "kernel_cache.compile_timeout_s",  # sglang.compile_deep_gemm's --timeout
 }
 
-# (flag, value) pairs whose kernels exist only on Blackwell (sm100+). On Hopper SGLang fails at
-# load time, after the weights were paid for; we refuse at plan time.
-BLACKWELL_ONLY: dict[str, set[object]] = {
-    "attention-backend": {"trtllm_mla", "trtllm_mha"},
-    "prefill-attention-backend": {"trtllm_mla", "trtllm_mha"},
-    "decode-attention-backend": {"trtllm_mla", "trtllm_mha"},
-    "dsa-prefill-backend": {"trtllm"},
-    "dsa-decode-backend": {"trtllm"},
-    "moe-runner-backend": {"flashinfer_trtllm", "flashinfer_trtllm_routed", "flashinfer_cutedsl"},
-    "enable-flashinfer-allreduce-fusion": {True},
-}
+# (flag, value) pairs whose kernels exist only on Blackwell (sm100+); the table and its sources
+# live with the other known-bad combinations (known_bad.py), which profile validation applies.
+BLACKWELL_ONLY = _known_bad.BLACKWELL_ONLY
 
 # Sustained read rate of a Modal Volume into GPU memory, used to estimate weight load time
 # (the GLM-5.1 guide measured 5–7 minutes for ~750 GB), plus fixed time for CUDA graph capture,
@@ -144,6 +141,10 @@ class EngineSpec(_Frozen):
     """SGLang flags by full name without ``--``. ``true`` = bare switch, ``false`` = omitted."""
     env: dict[str, str] = Field(default_factory=dict)
     """Extra environment for the SGLang process (never secrets: use Modal secrets)."""
+    architecture: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
+    """The model's HF architecture (``config.json`` ``architectures[0]``, the class SGLang
+    dispatches on, e.g. ``GlmMoeDsaForCausalLM``). Optional: used to match known-bad
+    combinations (known_bad.py); when unset they match on ``model.repo_id`` globs instead."""
 
     @field_validator("flags")
     @classmethod
@@ -154,9 +155,15 @@ class EngineSpec(_Frozen):
                     f"flag {name!r}: write the full SGLang flag name without leading dashes, "
                     "e.g. 'max-running-requests'"
                 )
-            if name in OWNED_FLAGS:
-                raise ValueError(f"flag {name!r} is set by {OWNED_FLAGS[name]}, not engine.flags")
         return flags
+
+    @model_validator(mode="after")
+    def _flags_known_to_sglang(self) -> "EngineSpec":
+        # Checked against the shipped data of the pinned version's real parser
+        # (sglang_flags.py, data/sglang/v<version>.py): instant, needs no SGLang install.
+        # Unknown names, abbreviations, arity, choices, types, deprecations, owned flags.
+        sglang_flags.check_flags(self.sglang_version, self.flags, OWNED_FLAGS)
+        return self
 
     @field_validator("env")
     @classmethod
@@ -366,14 +373,10 @@ class Profile(_Frozen):
                 f"kernel_cache.deepgemm=true needs SM ≥ 90 but {g.name} is {g.arch}; "
                 "set kernel_cache.deepgemm=false or use H100/H200/B200"
             )
-        if not g.blackwell:
-            for flag, bad in BLACKWELL_ONLY.items():
-                v = eng.flag(flag)
-                if v is not None and not isinstance(v, list) and v in bad:
-                    raise ValueError(
-                        f"engine.flags.{flag}={v!r} is Blackwell-only (sm100) but hardware.gpu="
-                        f"{g.name} is {g.arch}; remove it or pick a Hopper backend"
-                    )
+        # Known-bad (version, GPU, model family, flags) combinations, Blackwell-only kernels
+        # on Hopper among them: refused here, before any GPU time is paid (known_bad.py).
+        _known_bad.check(sglang_version=eng.sglang_version, sm=g.sm, gpu=g.name,
+                         architecture=eng.architecture, repo_id=self.model.repo_id, flags=eng.flags)
         mrr = self.max_running_requests
         if mrr is not None and self.max_concurrency < mrr:
             raise ValueError(

@@ -46,16 +46,10 @@ PARSER_DEPS = [
     "aiohttp",
 ]
 
-_CHECKER = r'''
-import argparse, ast, json, sys, importlib.util
-from sglang.srt.server_args import ServerArgs
-
-class ParseError(Exception):
-    pass
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise ParseError(message)
+# How the compile module's CompileArgs is obtained without importing it (it needs CUDA-only
+# packages): shared by the argv checker and the flag-data generator (sglang_flags.py).
+COMPILE_ARGS_SNIPPET = r'''
+import argparse, ast, json, importlib.util
 
 def compile_args_class():
     spec = importlib.util.find_spec("sglang.compile_deep_gemm")
@@ -69,6 +63,18 @@ def compile_args_class():
     ns = {}
     exec(compile(ast.Module(body=[ast.parse("import argparse, dataclasses").body[0], cls], type_ignores=[]), spec.origin, "exec"), ns)
     return ns["CompileArgs"]
+'''
+
+_CHECKER = COMPILE_ARGS_SNIPPET + r'''
+import sys
+from sglang.srt.server_args import ServerArgs
+
+class ParseError(Exception):
+    pass
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise ParseError(message)
 
 def check(argv, with_compile):
     p = Parser(allow_abbrev=False)
@@ -143,10 +149,16 @@ def check_argvs(python: Path | str, argvs: dict[str, list[str]]) -> dict[str, An
         if module not in ("sglang.launch_server", "sglang.compile_deep_gemm"):
             raise ValueError(f"{name}: unexpected module {module}")
         req[name] = {"args": args, "compile": module == "sglang.compile_deep_gemm"}
+    return run_in_parser(python, _CHECKER, req)
+
+
+def run_in_parser(python: Path | str, script: str, request: Any) -> Any:
+    """Run ``script`` in the parser interpreter with ``request`` as JSON on stdin; the script
+    prints its JSON answer as the last stdout line."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     r = subprocess.run(
-        [str(python), "-c", _CHECKER],
-        input=json.dumps(req),
+        [str(python), "-c", script],
+        input=json.dumps(request),
         capture_output=True,
         text=True,
         env=env,

@@ -1,9 +1,33 @@
 """GLM-5.1-FP8 (zai-org) on 8×B200 and on 8×H200, served by SGLang 0.5.23.
 
 Every flag below is spelled as SGLang 0.5.23's parser knows it (the tests parse both argvs
-with that parser). The GLM-5.1 guides were written for 0.5.10; two of their flags no longer
-exist: ``--nsa-prefill-backend``/``--nsa-decode-backend`` became ``--dsa-*-backend`` in 0.5.21,
-and ``--attention-backend nsa`` is now a deprecated alias of ``dsa``.
+with that parser, and profile validation checks them against the shipped flag data). The
+GLM-5.1 guides were written for 0.5.10; since then ``--nsa-prefill-backend``/
+``--nsa-decode-backend`` became ``--dsa-*-backend`` (0.5.21), ``--attention-backend nsa`` became a
+deprecated alias of ``dsa``, and ``--enable-flashinfer-allreduce-fusion`` was deprecated.
+
+What SGLang 0.5.23 already does for this architecture (``GlmMoeDsaForCausalLM``), so the
+profile does not repeat it (paths are inside the sglang package):
+
+* ``--attention-backend dsa``: set when no attention backend is given
+  (srt/arg_groups/model_overrides/deepseek_v2.py ``_deepseek_family_overrides``).
+* FlashInfer all-reduce + RMSNorm fusion: switched on for this architecture on sm90 and sm100
+  at TP > 1 without attention-DP (srt/arg_groups/overrides.py
+  ``_flashinfer_allreduce_fusion_auto_enable``, ``_FLASHINFER_ALLREDUCE_FUSION_ARCHS``). The old
+  ``--enable-flashinfer-allreduce-fusion`` switch is deprecated ("use
+  --flashinfer-allreduce-fusion-backend=auto").
+* EAGLE drafts with the model's own MTP layer: no draft model path; and with
+  ``--speculative-algorithm EAGLE`` alone it chooses 3 steps, top-k 1, 4 draft tokens for this
+  architecture (srt/arg_groups/speculative_hook.py ``_auto_choose_speculative_params``).
+
+The DSA backends, per GPU generation, for a **bfloat16** KV cache (srt/arg_groups/overrides.py
+``_dsa_split_backend_resolution``, non-HiSparse CUDA branch): prefill ``flashmla_sparse``;
+decode ``trtllm`` when major >= 10 (B200), ``fa3`` below (H200). We write them out although they
+equal SGLang's choice: the plan then shows what runs, the known-bad table can check them, and
+a later SGLang whose default moves cannot change a pinned profile silently. Not ``flashmla_kv``
+on H200: it is the fp8_e4m3 decode kernel, and with a bf16 cache it quantizes the whole
+per-layer cache on every decode call (srt/layers/attention/dsa_backend.py, "inefficiently
+quantize the whole cache"): slow, and exactly the FP8-KV accuracy loss bf16 is meant to avoid.
 """
 
 from modal_llm_deploy import Profile, hookimpl
@@ -24,22 +48,31 @@ COMMON_FLAGS = {
     # Production values from the reference guide.
     "mem-fraction-static": 0.88,
     "max-prefill-tokens": 32768,
-    # A ~750 GB load from a volume takes 5–7 minutes; SGLang's default watchdog (300 s)
-    # kills the server mid-load.
+    # SGLang's scheduler watchdog (srt/utils/watchdog.py, armed in Scheduler.__init__ by
+    # init_watch_dog_memory_saver_input_blocker, i.e. *after* the model is loaded) kills the
+    # server with SIGQUIT when a forward batch makes no progress for this long ("Scheduler
+    # watchdog timeout"); the weight load itself is not watched. What it must tolerate here: a
+    # first batch that JIT-compiles kernels missing from the cache (SGLang's own warning says
+    # DeepGEMM warmup takes "typically 10-20 mins") and long 32k-token prefills of a 750B
+    # model. The default 300 s would kill such a batch; 1200 s is the GLM recipes' value.
     "watchdog-timeout": 1200,
     "enable-metrics": True,  # Prometheus /metrics on the serving port (sglang: prefix)
     "tool-call-parser": "glm47",
     "reasoning-parser": "glm45",
     # The FP8 checkpoint ships no calibrated KV scales; an fp8 KV cache cost GLM-5.1 about
-    # 19 points on AIME (sglang issue 22671). Keep the KV cache in BF16.
+    # 19 points on AIME (sglang issue 22671). Keep the KV cache in BF16 - and say so: with
+    # "auto" SGLang picks fp8_e4m3 on sm100 (srt/arg_groups/overrides.py
+    # _dsa_kv_cache_dtype_default). known_bad.py refuses an FP8 KV cache for this model.
     "kv-cache-dtype": "bf16",
     # GLM-5.1's MTP layer as an EAGLE draft: ~20 ms → ~7.7 ms per output token on 8×B200.
+    # Steps/top-k/draft tokens are left to SGLang: with none of them set it picks (3, 1, 4)
+    # for GlmMoeDsaForCausalLM (srt/arg_groups/speculative_hook.py
+    # _auto_choose_speculative_params), the values of the published EAGLE figures.
     "speculative-algorithm": "EAGLE",
-    "speculative-num-steps": 3,
-    "speculative-eagle-topk": 1,
-    "speculative-num-draft-tokens": 4,
-    # DeepSeek-style sparse attention (DSA). "nsa" is the pre-0.5.21 alias.
-    "attention-backend": "dsa",
+    # Both DSA backends are bf16 kernels on both generations (see the module docstring);
+    # prefill flashmla_sparse is SGLang's bf16 default for sm90 and sm100
+    # (srt/arg_groups/overrides.py _dsa_split_backend_resolution).
+    "dsa-prefill-backend": "flashmla_sparse",
 }
 
 MODEL = dict(
@@ -90,6 +123,9 @@ def glm51_profile(name: str, description: str, app_name: str, deploy_script: str
             image=SGLANG_IMAGE,
             tensor_parallel_size=8,
             expert_parallel_size=1,
+            # The class SGLang dispatches on (config.json architectures[0]); known-bad
+            # combinations for this model family match on it (modal_llm_deploy/known_bad.py).
+            architecture="GlmMoeDsaForCausalLM",
             flags={**COMMON_FLAGS, **flags},
         ),
         kernel_cache=KERNEL_CACHE,
@@ -107,12 +143,13 @@ GLM51_FP8_B200 = glm51_profile(
     gpu="B200",
     flags={
         "max-running-requests": 48,
-        # Blackwell-only kernels (TRT-LLM): sparse-attention prefill/decode, MoE runner,
-        # and all-reduce fused with the following norm.
-        "dsa-prefill-backend": "trtllm",
+        # bf16 KV decode on sm100: trtllm (SGLang's own choice for major >= 10,
+        # srt/arg_groups/overrides.py _dsa_split_backend_resolution). Blackwell-only.
         "dsa-decode-backend": "trtllm",
+        # The TRT-LLM MoE runner (Blackwell-only). Equal to what SGLang picks on sm100 for an
+        # fp8 DeepSeek-family checkpoint (overrides.py _deepseek_moe_quant_resolution), but that
+        # choice reads the checkpoint's quantization_config, which we cannot see offline: stated.
         "moe-runner-backend": "flashinfer_trtllm",
-        "enable-flashinfer-allreduce-fusion": True,
     },
 )
 
@@ -128,9 +165,11 @@ GLM51_FP8_H200 = glm51_profile(
         # 141 GB per GPU instead of 180: after ~94 GB of weights per GPU the KV cache is
         # about half of B200's, so fewer requests fit in one batch.
         "max-running-requests": 32,
-        # Hopper sparse-attention kernels (FlashMLA); the TRT-LLM ones are Blackwell-only.
-        "dsa-prefill-backend": "flashmla_sparse",
-        "dsa-decode-backend": "flashmla_kv",
+        # bf16 KV decode on sm90: fa3, SGLang's own choice below major 10
+        # (srt/arg_groups/overrides.py _dsa_split_backend_resolution) and one of the two
+        # bfloat16 decode backends dsa_backend.py names ("tilelang or fa3 for bfloat16").
+        # NOT flashmla_kv: that is the fp8_e4m3 kernel (see the module docstring).
+        "dsa-decode-backend": "fa3",
     },
 )
 
