@@ -23,6 +23,7 @@ from conftest_hub import REPO_ID, SHARD_SIZE
 from hubserver import FakeRepo, Fault, HubServer
 from modal_llm_deploy.steps import StepError
 from modal_llm_deploy.steps import download as dlmod
+from modal_llm_deploy.steps.download import fetch as fetchmod
 from modal_llm_deploy.steps.download import DownloadResult, RetryPolicy, download_weights
 from modal_llm_deploy.steps.layout import CompletionMarker, Manifest, complete_path, lock_path, manifest_path
 
@@ -313,7 +314,7 @@ def test_access_revoked_mid_download_stops_everything(hub_server, tmp_path, capf
 
 def test_kill_9_mid_download_then_rerun_resumes(hub_server, hub_files, tmp_path):
     hub_server.set_throttle(4e6)  # ~0.5 s per shard, one file at a time
-    src = Path(dlmod.__file__).resolve().parents[2]
+    src = Path(dlmod.__file__).resolve().parents[3]  # steps/download/__init__.py → src
     script = textwrap.dedent(f"""
         from pathlib import Path
         from modal_llm_deploy.steps.download import RetryPolicy, download_weights
@@ -442,8 +443,8 @@ def test_xet_files_go_through_xet_get(hub_env, hub_files, tmp_path, monkeypatch)
         _tqdm_bar.update_transfer(expected_size)
         _tqdm_bar.update(expected_size)
 
-    monkeypatch.setattr(dlmod, "is_xet_available", lambda: True)
-    monkeypatch.setattr(dlmod, "xet_get", fake_xet_get)
+    monkeypatch.setattr(fetchmod, "is_xet_available", lambda: True)
+    monkeypatch.setattr(fetchmod, "xet_get", fake_xet_get)
     with HubServer([repo]) as hub:
         res = run(hub, tmp_path)
         assert hub.requests(kind="cdn") == []

@@ -107,7 +107,8 @@ class ServerPlan(_Data):
 
 class WeightsPlan(_Data):
     repo_id: str
-    revision: str
+    revision: str  # the profile's ref (branch/tag) or commit sha; a pinned copy holds the recorded sha
+    pinned: bool  # revision is a commit sha; False: the first download resolves and records it
     volume: str
     dir: str  # absolute path inside the containers
     allow_patterns: list[str] | None
@@ -235,7 +236,9 @@ def kernel_key(profile: Profile) -> str:
         profile.hardware.arch,
         f"sglang{e.sglang_version}",
         slug,
-        f"rev{profile.model.revision[:12]}",
+        # (download engineer's stand-in until the caches engineer's placeholder version merges:
+        # a ref is resolved by the first download, so its key waits for the recorded commit)
+        f"rev{profile.model.revision[:12]}" if profile.model.pinned else "rev{revision}",
         f"tp{e.tensor_parallel_size}",
         f"ep{e.expert_parallel_size}",
     ]
@@ -453,6 +456,7 @@ def build_plan(
         weights=WeightsPlan(
             repo_id=p.model.repo_id,
             revision=p.model.revision,
+            pinned=p.model.pinned,
             volume=st.weights_volume,
             dir=wdir,
             allow_patterns=list(p.model.allow_patterns) if p.model.allow_patterns else None,
