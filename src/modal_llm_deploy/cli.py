@@ -124,7 +124,9 @@ def print_plan(p: DeploymentPlan) -> None:
     out.print(f"plugin {p.plugin} ({p.plugin_module}); SGLang {p.sglang_version}; GPU arch {p.gpu_arch}\n")
 
     t = _table("setting", "value", show_header=False, box=None)
-    t.add_row("model", f"{w.repo_id} @ {w.revision}")
+    from .pinning import revision_display
+
+    t.add_row("model", f"{w.repo_id} @ {revision_display(p)}")
     t.add_row("weights", f"volume {w.volume} → {w.dir} (~{w.expected_size_bytes / 1e9:.0f} GB)")
     t.add_row("kernel cache", f"volume {k.volume} → {k.dir}" if k.enabled else "off")
     if k.enabled:
@@ -175,10 +177,16 @@ def _local_plan(profile: str, sets, file, weights_dir: Path, cache_dir: Path, py
     return build_plan(_load(profile, sets, file, extra))
 
 
-def _local_fixes(profile: str, weights_dir: Path, cache_dir: Path):
+def _local_fixes(profile: str, weights_dir: Path, cache_dir: Path, sets: Optional[list[str]] = None,
+                 file: Optional[Path] = None):
     from .steps.verify import Fixes
 
     dirs = f"--weights-dir {shlex.quote(str(weights_dir))} --cache-dir {shlex.quote(str(cache_dir))}"
+    # (download engineer: minimal stand-in so a printed fix acts on the same deployment; the CLI
+    # engineer's override-carrying fix builder replaces this in the merge)
+    dirs += "".join(f" --set {shlex.quote(x)}" for x in sets or [])
+    if file is not None:
+        dirs += f" --file {shlex.quote(str(file))}"
     return Fixes(
         download=f"modal-llm-deploy download {profile} {dirs}",
         compile=f"modal-llm-deploy compile {profile} {dirs}",
@@ -187,8 +195,10 @@ def _local_fixes(profile: str, weights_dir: Path, cache_dir: Path):
 
 @app.command()
 def download(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = typer.Option(Path("."), "--cache-dir", hidden=True),
+             update: bool = typer.Option(False, "--update", help="The ref (e.g. main) moved upstream: download its new commit and swap it in."),
+             repair: bool = typer.Option(False, "--repair", help="Re-hash every file against the manifest and re-fetch what differs."),
              sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
-    """Download the pinned weights into a local directory (token from HF_TOKEN)."""
+    """Download the profile's revision into a local directory and record its commit (token from HF_TOKEN)."""
 
     def run() -> None:
         import os
@@ -202,6 +212,8 @@ def download(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = typ
             token=os.environ.get(w.token_env) or None,
             retry=RetryPolicy(attempts=w.attempts, delays_s=tuple(w.backoff_s)),
             max_workers=w.max_workers,
+            update=update,
+            repair=repair,
         )
 
     _guard(run)
@@ -217,13 +229,17 @@ def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = 
         from .runtime import kernel_expectation
         from .steps.deepgemm import compile_deepgemm
 
+        from .pinning import resolve_pinned_plan
+
         p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
-        kernel = kernel_expectation(p)
-        if kernel is None or p.compile_argv is None:
+        if not p.kernel_cache.enabled or p.compile_argv is None:
             raise UsageError(f"profile {profile!r} has kernel_cache.deepgemm=false: nothing to compile")
+        fixes = _local_fixes(profile, weights_dir, cache_dir, sets, file)
+        p = resolve_pinned_plan(p, p.weights.dir, fix=fixes.download, required=True)
+        kernel = kernel_expectation(p)
         compile_deepgemm(
             argv=p.compile_argv, weights_dir=Path(p.weights.dir), cache_root=cache_dir.resolve(),
-            kernel=kernel, revision=p.weights.revision, fixes=_local_fixes(profile, weights_dir, cache_dir), force=force,
+            kernel=kernel, revision=p.weights.revision, fixes=fixes, force=force,
         )
 
     _guard(run)
@@ -239,10 +255,14 @@ def verify(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = Cache
         from .runtime import kernel_expectation
         from .steps.verify import verify_setup
 
+        from .pinning import resolve_pinned_plan
+
         p = _local_plan(profile, sets, file, weights_dir, cache_dir)
+        p = resolve_pinned_plan(p, p.weights.dir)
         report = verify_setup(
             Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision,
-            kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir), deep=deep,
+            kernel=kernel_expectation(p) if p.weights.pinned else None,
+            fixes=_local_fixes(profile, weights_dir, cache_dir, sets, file), deep=deep,
         )
         if not report.ok:  # the report already logged each problem with its fix command
             raise typer.Exit(1)
@@ -263,7 +283,11 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
         from .runtime import kernel_expectation
         from .steps.serve import prepare_serve, serve_forever
 
+        from .pinning import resolve_pinned_plan
+
         p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
+        p = resolve_pinned_plan(p, p.weights.dir, fix=_local_fixes(profile, weights_dir, cache_dir, sets, file).download,
+                                required=True)
         s = p.server
         api_key = None
         if s.auth == "api_key":
@@ -272,7 +296,7 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
                 raise UsageError(f"{s.api_key_env} is not set: export the API key clients will send (or --set serving.public=true --set serving.api_key_secret=none)")
         env = prepare_serve(  # refuses incomplete weights before SGLang spends minutes loading
             Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision, kernel=kernel_expectation(p),
-            fixes=_local_fixes(profile, weights_dir, cache_dir), deepgemm=p.kernel_cache.enabled,
+            fixes=_local_fixes(profile, weights_dir, cache_dir, sets, file), deepgemm=p.kernel_cache.enabled,
         )
         code = serve_forever(
             p.sglang_argv, env={**p.unit("serve").env, **env}, port=s.port, ready_timeout_s=s.startup_timeout_s,
