@@ -144,3 +144,45 @@ def test_steps_refuse_without_a_recorded_commit_and_on_a_pin_mismatch(tmp_path, 
     with pytest.raises(StepError) as ei:
         resolve_pinned_plan(pinned, wd, fix="dl", required=True)
     assert held in str(ei.value) and pinned_sha in str(ei.value) and f"--set model.revision={held}" in str(ei.value)
+
+
+def test_container_glue_pins_compile_and_verify_to_the_recorded_commit(tmp_path, monkeypatch, hub_server, hub_repo,
+                                                                         hub_files, capsys):
+    """runtime.download_model/compile_deepgemm/verify_setup as Modal runs them (only the Volume
+    handle is a recorder), for a profile that follows `main`."""
+    from test_runtime_glue import RecordingVolume
+
+    from modal_llm_deploy import runtime
+    from modal_llm_deploy.plan import PLAN_ENV
+
+    plan = build_plan(load_profile("glm51_fp8", {
+        "model.repo_id": hub_repo.repo_id, "model.allow_patterns": None,
+        "storage.weights_mount": str(tmp_path / "models"), "storage.cache_mount": str(tmp_path / "kernels"),
+        "engine.python": sys.executable, "download.backoff_s": [0.01],
+    }))
+    assert not plan.weights.pinned and "{revision}" in plan.kernel_cache.key
+    volumes: dict[str, RecordingVolume] = {}
+    monkeypatch.setattr(runtime, "_volume", lambda name: volumes.setdefault(name, RecordingVolume(name)))
+    for k, v in {PLAN_ENV: plan.model_dump_json(), "HF_ENDPOINT": hub_server.endpoint, "PYTHONPATH": str(STANDIN_DIR),
+                 "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}", "STANDIN_GPU": "NVIDIA B200,10.0",
+                 "STANDIN_GPU_COUNT": "8", "STANDIN_COMPILE_STEP_S": "0.05"}.items():
+        monkeypatch.setenv(k, v)
+    c = hub_repo.refs["main"]
+
+    # compile before any download: one line, the download command to run
+    with pytest.raises(SystemExit):
+        runtime.compile_deepgemm()
+    assert "no complete download" in capsys.readouterr().err
+
+    runtime.download_model()
+    runtime.compile_deepgemm()
+    assert keys(tmp_path / "kernels") == {f"sm100-sglang0.5.23-glm-tiny-fp8-rev{c[:12]}-tp8-ep1"}
+    runtime.verify_setup(deep=True)
+    assert f"rev{c[:12]}" in capsys.readouterr().out
+
+    d = hub_repo.add_commit({**hub_files, "config.json": b'{"architectures": ["FakeForCausalLM"], "v": 2}'})
+    with pytest.raises(SystemExit):
+        runtime.download_model()
+    assert "moved upstream" in capsys.readouterr().err
+    runtime.download_model(update=True)
+    assert recorded_revision(Path(plan.weights.dir)) == d
