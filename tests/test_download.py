@@ -703,3 +703,14 @@ def test_every_file_is_synced_before_the_marker(hub_server, hub_files, tmp_path,
     monkeypatch.setattr(CompletionMarker, "save", save)
     run(hub_server, tmp_path)
     assert marker_seen_at == [len(synced)] and set(synced) == set(hub_files)
+
+
+def test_a_ref_moved_back_to_the_recorded_commit_is_accepted_again(hub_server, hub_files, tmp_path):
+    repo = hub_server.repos[REPO_ID]
+    c = commit_of(hub_server)
+    run(hub_server, tmp_path, revision="main")
+    repo.add_commit(moved_files(hub_files))
+    with pytest.raises(StepError):
+        run(hub_server, tmp_path, revision="main")
+    repo.move_ref("main", c)  # upstream reverts the push
+    assert run(hub_server, tmp_path, revision="main").already_complete
