@@ -65,8 +65,8 @@ def test_revision_is_a_ref_or_a_full_sha(glm):
     assert p.model.revision == sha.lower() and p.model.pinned
     # errors in words, never a regex
     for value, words in [
-        ("8f3b1c2d4e5a", "looks like a shortened commit sha (12 characters)"),
-        ("", "model.revision is empty"),
+        ("8f3b1c2d4e5a", "model.revision: '8f3b1c2d4e5a' looks like a shortened commit sha (12 characters)"),
+        ("", "model.revision: empty"),
         ("main branch", "contains ' '"),
         ("a..b", "not a valid branch or tag name"),
         ("-x", "may not start with"),

@@ -80,21 +80,21 @@ def check_revision(v: str) -> str:
     """A full commit sha (normalised to lower case) or a branch/tag name; errors in words."""
     v = v.strip()
     if not v:
-        raise ValueError("model.revision is empty: give a branch or tag (e.g. main) or a full 40-character commit sha")
+        raise ValueError("empty: give a branch or tag (e.g. main) or a full 40-character commit sha")
     if _HEX_RE.fullmatch(v) and len(v) == 40:
         return v.lower()
     if _HEX_RE.fullmatch(v) and 7 <= len(v) < 40 and any(c.isdigit() for c in v):
         raise ValueError(
-            f"model.revision {v!r} looks like a shortened commit sha ({len(v)} characters): the Hub resolves only "
+            f"{v!r} looks like a shortened commit sha ({len(v)} characters): the Hub resolves only "
             "full 40-character shas, branches and tags; give the full sha (or a branch/tag such as main)"
         )
     bad = sorted({c for c in v if c in _REF_FORBIDDEN})
     if bad:
         shown = ", ".join(repr(c) for c in bad)
-        raise ValueError(f"model.revision {v!r} contains {shown}, which a branch or tag name cannot contain")
+        raise ValueError(f"{v!r} contains {shown}, which a branch or tag name cannot contain")
     if v.startswith(("/", "-", ".")) or v.endswith(("/", ".", ".lock")) or ".." in v or "//" in v or "@{" in v:
         raise ValueError(
-            f"model.revision {v!r} is not a valid branch or tag name (it may not start with '/', '-' or '.', end with "
+            f"{v!r} is not a valid branch or tag name (it may not start with '/', '-' or '.', end with "
             "'/', '.' or '.lock', or contain '..', '//' or '@{')"
         )
     return v
