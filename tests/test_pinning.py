@@ -186,3 +186,25 @@ def test_container_glue_pins_compile_and_verify_to_the_recorded_commit(tmp_path,
     assert "moved upstream" in capsys.readouterr().err
     runtime.download_model(update=True)
     assert recorded_revision(Path(plan.weights.dir)) == d
+
+
+def test_modal_fixes_take_update_and_repair(tmp_path):
+    """The Modal-side fixes (`… ::download_model --repair`, `--update`) are real options of the
+    registered function: Modal's own CLI parses them from runtime.download_model's signature and
+    gets as far as "Token missing" (an unknown option stops earlier, with "No such option")."""
+    from modal_llm_deploy.runtime import fixes_for
+
+    plan = build_plan(load_profile("glm51_fp8"))
+    repair = fixes_for(plan).repair_command
+    assert repair == "modal run examples/glm51_deploy.py::download_model --repair"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODAL_")}
+    env["HOME"] = str(tmp_path)  # no ~/.modal.toml
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    root = Path(__file__).resolve().parents[1]
+    for cmd in (repair, f"{plan.commands['download']} --update", f"{plan.commands['download']} --bogus"):
+        r = subprocess.run(["bash", "-c", cmd], env=env, cwd=root, capture_output=True, text=True, timeout=120)
+        out = r.stdout + r.stderr
+        if cmd.endswith("--bogus"):
+            assert "No such option" in out and "Token missing" not in out, out
+        else:
+            assert "Token missing" in out, out
