@@ -1,4 +1,10 @@
-"""The ``download`` step: fetch a pinned Hugging Face revision into ``weights_dir``, robustly.
+"""The ``download`` step: fetch one commit of a Hugging Face repo into ``weights_dir``, robustly,
+and record which commit it was (the pin).
+
+Modules: this one (the step), ``manifest`` (remote file entries, hashing, state files), ``fetch``
+(one run: listing, per-file retries, HTTP/Xet, the parallel loop, syncing), ``lease`` (one runner
+per directory), ``progress`` (the progress/ETA line), ``errors`` (client exceptions → retry or a
+one-line StepError).
 
 Why not just ``snapshot_download``? Measured with huggingface_hub 2.4 (tests/test_download.py,
 benchmarks/bench_download.py) and read in its source:
@@ -17,9 +23,16 @@ What this step does instead, still through the real client (``HfApi.model_info``
 
 * **Complete means complete.** ``manifest.json`` (every selected file, size, sha256) is written
   before any byte is fetched; ``COMPLETE.json`` is written last, only when every manifest file is
-  at its final path with the manifest size. A file reaches its final path only by an atomic rename
-  (after fsync) once its size and its sha256 (LFS) or git blob id, hashed as the bytes arrive,
-  checked out.
+  at its final path with the manifest size and synced to disk. A file reaches its final path only
+  by an atomic rename once its size and its sha256 (LFS) or git blob id, hashed as the bytes
+  arrive, checked out; its fsync runs on a sync thread, off the worker's critical path, and the
+  marker waits for all of them.
+* **Pinned by the first download.** A branch or tag is resolved to its commit by the listing
+  (``model_info(revision=ref).sha``); that commit is fetched and recorded in ``COMPLETE.json``.
+  If the same ref later points elsewhere the step refuses unless ``update=True``, which fetches
+  the new commit next to the old one and swaps it in at the end (layout.py).
+* **Repairs repair.** ``repair=True`` hashes every file against the commit and re-fetches what
+  differs (a size check cannot see a flipped byte).
 * **Nothing is fetched twice.** A finished file is never fetched again; a partial file lives in
   ``.modal-llm-deploy/partial/<path>.<content id>.part`` and the next attempt, or the next process,
   continues it with an HTTP Range request. A complete tree with a matching marker is recognised
