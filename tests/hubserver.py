@@ -4,7 +4,9 @@ It speaks enough of the Hub's HTTP API for the *real* ``huggingface_hub`` 2.4 cl
 it with ``endpoint=`` / ``HF_ENDPOINT``, Xet disabled) to run ``HfApi.model_info``,
 ``hf_hub_download`` and ``snapshot_download`` against it:
 
-* ``GET  /api/models/{repo}[/revision/{rev}]``  model info (``?blobs=true``: sizes, blob ids, LFS sha256)
+* ``GET  /api/models/{repo}[/revision/{rev}]``  model info (``?blobs=true``: sizes, blob ids, LFS sha256);
+  ``sha`` is the commit ``rev`` resolves to *now* (a branch moves with ``add_commit``/``move_ref``),
+  which is what ``HfApi.model_info(repo, revision=rev).sha`` reads on the real Hub
 * ``GET  /api/models/{repo}/tree/{rev}``        recursive tree listing (what ``snapshot_download`` uses)
 * ``HEAD|GET /{repo}/resolve/{rev}/{path}``     regular files: 200/206 with ETag, X-Repo-Commit,
   Content-Length, Accept-Ranges; LFS files: 302 to the "CDN" with X-Linked-Size / X-Linked-Etag,
@@ -120,6 +122,11 @@ class FakeRepo:
         if ref:
             self.refs[ref] = commit
         return commit
+
+    def move_ref(self, ref: str, commit: str) -> None:
+        """Point a branch at another existing commit (what a push does upstream)."""
+        assert commit in self.commits, commit
+        self.refs[ref] = commit
 
     def resolve(self, rev: str) -> str | None:
         if rev in self.commits:

@@ -23,6 +23,7 @@ from conftest_hub import REPO_ID, SHARD_SIZE
 from hubserver import FakeRepo, Fault, HubServer
 from modal_llm_deploy.steps import StepError
 from modal_llm_deploy.steps import download as dlmod
+from modal_llm_deploy.steps.download import fetch as fetchmod
 from modal_llm_deploy.steps.download import DownloadResult, RetryPolicy, download_weights
 from modal_llm_deploy.steps.layout import CompletionMarker, Manifest, complete_path, lock_path, manifest_path
 
@@ -313,7 +314,7 @@ def test_access_revoked_mid_download_stops_everything(hub_server, tmp_path, capf
 
 def test_kill_9_mid_download_then_rerun_resumes(hub_server, hub_files, tmp_path):
     hub_server.set_throttle(4e6)  # ~0.5 s per shard, one file at a time
-    src = Path(dlmod.__file__).resolve().parents[2]
+    src = Path(dlmod.__file__).resolve().parents[3]  # steps/download/__init__.py → src
     script = textwrap.dedent(f"""
         from pathlib import Path
         from modal_llm_deploy.steps.download import RetryPolicy, download_weights
@@ -442,8 +443,8 @@ def test_xet_files_go_through_xet_get(hub_env, hub_files, tmp_path, monkeypatch)
         _tqdm_bar.update_transfer(expected_size)
         _tqdm_bar.update(expected_size)
 
-    monkeypatch.setattr(dlmod, "is_xet_available", lambda: True)
-    monkeypatch.setattr(dlmod, "xet_get", fake_xet_get)
+    monkeypatch.setattr(fetchmod, "is_xet_available", lambda: True)
+    monkeypatch.setattr(fetchmod, "xet_get", fake_xet_get)
     with HubServer([repo]) as hub:
         res = run(hub, tmp_path)
         assert hub.requests(kind="cdn") == []
@@ -486,3 +487,230 @@ def test_allow_patterns_select_and_a_wider_rerun_adds_only_the_rest(hub_server, 
     assert_tree(tmp_path, hub_files)
     assert {r.file for r in hub_server.file_gets()} == set(hub_files) - set(jsons)
     assert res.files_skipped == len(jsons)
+
+
+# --- refs: resolved by the first download, recorded, never switched silently (issue 7) ------------
+
+
+def moved_files(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The next commit upstream: one shard and config.json change (same sizes: only hashes tell)."""
+    changed = dict(files)
+    changed[SHARD2] = bytes(reversed(files[SHARD2]))
+    changed["config.json"] = files["config.json"].replace(b"}", b', "v": 2}')
+    return changed
+
+
+def test_resolve_revision_answers_like_model_info(hub_server, hub_files):
+    from huggingface_hub import HfApi
+
+    repo = hub_server.repos[REPO_ID]
+    c = commit_of(hub_server)
+    assert dlmod.resolve_revision(REPO_ID, "main", None, endpoint=hub_server.endpoint) == c
+    # the fake hub answers model_info the way the real client reads it (ModelInfo.sha)
+    assert HfApi(endpoint=hub_server.endpoint).model_info(REPO_ID, revision="main").sha == c
+    assert dlmod.resolve_revision(REPO_ID, c, None, endpoint=hub_server.endpoint) == c
+    d = repo.add_commit(moved_files(hub_files))  # `main` moves
+    assert d != c and dlmod.resolve_revision(REPO_ID, "main", None, endpoint=hub_server.endpoint) == d
+    with pytest.raises(StepError) as ei:
+        dlmod.resolve_revision(REPO_ID, "no-such-branch", None, endpoint=hub_server.endpoint)
+    assert "revision 'no-such-branch' does not exist" in str(ei.value) and "\n" not in str(ei.value)
+
+
+def test_ref_is_resolved_recorded_and_a_moved_ref_refuses_until_update(hub_server, hub_files, tmp_path):
+    from modal_llm_deploy.steps.layout import recorded_revision
+
+    repo = hub_server.repos[REPO_ID]
+    c = commit_of(hub_server)
+    res = run(hub_server, tmp_path, revision="main")
+    assert not res.already_complete and recorded_revision(tmp_path) == c
+    mk = CompletionMarker.load(tmp_path)
+    assert (mk.revision, mk.ref) == (c, "main") and Manifest.load(tmp_path).revision == c
+
+    # Same ref, not moved: nothing fetched (one model_info to learn where `main` points).
+    hub_server.clear_log()
+    assert run(hub_server, tmp_path, revision="main").already_complete and hub_server.file_gets() == []
+
+    # `main` moves to D upstream: a plain re-run refuses in one line and changes nothing.
+    d = repo.add_commit(moved_files(hub_files))
+    hub_server.clear_log()
+    with pytest.raises(StepError) as ei:
+        run(hub_server, tmp_path, revision="main")
+    msg = str(ei.value)
+    assert "\n" not in msg and "moved upstream" in msg and d in msg and c in msg and "--update" in msg
+    assert f"--set model.revision={c}" in msg
+    assert hub_server.file_gets() == [] and recorded_revision(tmp_path) == c
+    assert_tree(tmp_path, hub_files)
+
+    # --update: only the differing files are fetched, then swapped in; D is recorded.
+    hub_server.clear_log()
+    res = run(hub_server, tmp_path, revision="main", update=True)
+    assert_tree(tmp_path, moved_files(hub_files))
+    assert {r.file for r in hub_server.file_gets()} == {SHARD2, "config.json"}
+    assert recorded_revision(tmp_path) == d and CompletionMarker.load(tmp_path).ref == "main"
+    assert res.files_fetched == 2 and not (tmp_path / ".modal-llm-deploy" / "partial").exists()
+
+
+def test_failed_update_leaves_the_old_commit_complete_and_servable(hub_server, hub_files, tmp_path):
+    from modal_llm_deploy.steps.layout import pending_update, recorded_revision
+    from modal_llm_deploy.steps.verify import Fixes, verify_weights
+
+    repo = hub_server.repos[REPO_ID]
+    c = commit_of(hub_server)
+    run(hub_server, tmp_path, revision="main")
+    d = repo.add_commit(moved_files(hub_files))
+    # config.json of D arrives, the new shard never does: the update fails.
+    hub_server.add_fault(kind="status", status=503, path=SHARD2, where="cdn", times=None)
+    with pytest.raises(StepError) as ei:
+        run(hub_server, tmp_path, revision="main", update=True)
+    assert f"still holds the complete commit {c}" in str(ei.value)
+    # Nothing half-old, half-new: C's files, C's marker; verify passes and says an update is pending.
+    assert_tree(tmp_path, hub_files)
+    assert recorded_revision(tmp_path) == c and pending_update(tmp_path) is None
+    rep = verify_weights(tmp_path, revision=c, fixes=Fixes("dl", "cc"))
+    assert rep.ok and [w.kind for w in rep.warnings] == ["weights.update_in_progress"]
+    assert d[:12] in rep.warnings[0].message and "stays complete and in use" in rep.warnings[0].message
+    # The outage ends: the update resumes (config.json is not fetched again) and completes.
+    hub_server.clear_faults()
+    hub_server.clear_log()
+    run(hub_server, tmp_path, revision="main", update=True)
+    assert {r.file for r in hub_server.file_gets()} == {SHARD2}
+    assert_tree(tmp_path, moved_files(hub_files))
+    assert recorded_revision(tmp_path) == d
+
+
+def test_an_interrupted_swap_is_never_presented_as_complete(hub_server, hub_files, tmp_path, monkeypatch):
+    from modal_llm_deploy.steps.layout import pending_update, recorded_revision
+    from modal_llm_deploy.steps.verify import Fixes, verify_weights
+
+    repo = hub_server.repos[REPO_ID]
+    run(hub_server, tmp_path, revision="main")
+    repo.add_commit(moved_files(hub_files))
+    real_replace = os.replace
+    swapped = []
+
+    def crash_mid_swap(src, dst):  # the container dies after the first file of the swap
+        if ".modal-llm-deploy/partial" in str(src) and not str(dst).endswith(".json.tmp"):
+            if swapped:
+                raise OSError(5, "Input/output error")
+            swapped.append(dst)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_mid_swap)
+    with pytest.raises(StepError):
+        run(hub_server, tmp_path, revision="main", update=True)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert recorded_revision(tmp_path) is None and "was interrupted" in (pending_update(tmp_path) or "")
+    rep = verify_weights(tmp_path, revision=None, fixes=Fixes("dl", "cc"))
+    assert not rep.ok and "update from commit" in rep.problems[0].message
+    run(hub_server, tmp_path, revision="main", update=True)  # the fix finishes it
+    assert_tree(tmp_path, moved_files(hub_files))
+
+
+# --- repairs that repair -----------------------------------------------------------------------------
+
+
+def flip_byte(path: Path, offset: int = 50_000) -> None:
+    with open(path, "r+b") as fh:
+        fh.seek(offset)
+        b = fh.read(1)
+        fh.seek(offset)
+        fh.write(bytes([b[0] ^ 0xFF]))
+
+
+def test_repair_rehashes_and_refetches_only_what_differs(hub_server, hub_files, tmp_path):
+    run(hub_server, tmp_path, revision="main")
+    flip_byte(tmp_path / SHARD1)
+    hub_server.clear_log()
+    # The plain download trusts sizes (fast, by design) ...
+    assert run(hub_server, tmp_path, revision="main").already_complete
+    # ... the repair hashes every file and fetches the one that differs.
+    res = run(hub_server, tmp_path, revision="main", repair=True)
+    assert {r.file for r in hub_server.file_gets()} == {SHARD1} and res.files_fetched == 1
+    assert_tree(tmp_path, hub_files)
+    assert complete_path(tmp_path).exists()
+    # A repair of an intact tree fetches nothing.
+    hub_server.clear_log()
+    assert run(hub_server, tmp_path, revision="main", repair=True).already_complete and hub_server.file_gets() == []
+
+
+def test_repair_after_the_ref_moved_repairs_the_recorded_commit(hub_server, hub_files, tmp_path):
+    from modal_llm_deploy.steps.layout import recorded_revision
+
+    repo = hub_server.repos[REPO_ID]
+    c = commit_of(hub_server)
+    run(hub_server, tmp_path, revision="main")
+    repo.add_commit(moved_files(hub_files))
+    flip_byte(tmp_path / SHARD2)
+    run(hub_server, tmp_path, revision="main", repair=True)
+    assert_tree(tmp_path, hub_files)
+    assert recorded_revision(tmp_path) == c
+
+
+# --- retry defaults that make sense ---------------------------------------------------------------------
+
+
+def test_default_attempts_survive_a_burst_of_three_503(hub_server, hub_files, tmp_path):
+    from modal_llm_deploy.profile import DownloadSpec
+
+    spec, policy = DownloadSpec(), RetryPolicy()
+    assert (policy.attempts, tuple(policy.delays_s)) == (spec.attempts, spec.backoff_s)  # one set of defaults
+    assert len(spec.backoff_s) == spec.attempts - 1  # each wait is used
+    hub_server.add_fault(kind="status", status=503, path=SHARD1, where="cdn", times=3)
+    # the default number of attempts, with the waits shortened for the test
+    run(hub_server, tmp_path, retry=RetryPolicy(delays_s=(0.01,)))
+    assert_tree(tmp_path, hub_files)
+    assert len(hub_server.requests(kind="cdn", file=SHARD1, method="GET")) == 4
+
+
+def test_timeout_before_the_first_byte_retries_quickly(hub_server, hub_files, tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_DOWNLOAD_TIMEOUT", 0.5)
+    hub_server.add_fault(kind="stall", seconds=3, path=SHARD1, where="cdn", after_bytes=0)
+    t = time.monotonic()
+    # a 30 s backoff would make this take > 30 s: a read timeout with no byte retries after ~1 s
+    run(hub_server, tmp_path, retry=RetryPolicy(attempts=3, delays_s=(30,)))
+    assert time.monotonic() - t < 10
+    assert_tree(tmp_path, hub_files)
+
+
+def test_progress_line_says_when_a_file_is_waiting(hub_server, tmp_path, capsys):
+    hub_server.add_fault(kind="status", status=503, path=SHARD1, where="cdn", times=1)
+    run(hub_server, tmp_path, retry=RetryPolicy(attempts=3, delays_s=(1.5,)), progress_every_s=0.2)
+    out = capsys.readouterr().out
+    assert f"{SHARD1}: HTTP 503; waiting 1.5 s before attempt 2 of 3" in out
+    assert re.search(rf"ETA [^;]+; {re.escape(SHARD1)}: waiting [01] s before attempt 2 of 3", out), out
+
+
+# --- durability off the critical path -----------------------------------------------------------------
+
+
+def test_every_file_is_synced_before_the_marker(hub_server, hub_files, tmp_path, monkeypatch):
+    synced: list[str] = []
+    marker_seen_at: list[int] = []
+    real_fsync_file = fetchmod._fsync_file
+    real_save = CompletionMarker.save
+
+    def record(path):
+        real_fsync_file(path)
+        synced.append(Path(path).name)
+
+    def save(self, wd):
+        marker_seen_at.append(len(synced))
+        real_save(self, wd)
+
+    monkeypatch.setattr(fetchmod, "_fsync_file", record)
+    monkeypatch.setattr(CompletionMarker, "save", save)
+    run(hub_server, tmp_path)
+    assert marker_seen_at == [len(synced)] and set(synced) == set(hub_files)
+
+
+def test_a_ref_moved_back_to_the_recorded_commit_is_accepted_again(hub_server, hub_files, tmp_path):
+    repo = hub_server.repos[REPO_ID]
+    c = commit_of(hub_server)
+    run(hub_server, tmp_path, revision="main")
+    repo.add_commit(moved_files(hub_files))
+    with pytest.raises(StepError):
+        run(hub_server, tmp_path, revision="main")
+    repo.move_ref("main", c)  # upstream reverts the push
+    assert run(hub_server, tmp_path, revision="main").already_complete

@@ -87,7 +87,9 @@ def test_compile_failure_stops_before_verify_with_one_line(box, tmp_path):
 @pytest.mark.parametrize(
     "target, args, expected",
     [
-        ("download_model", [], ("download_model", (), {})),
+        # modal's CLI sends every boolean option of the function, set or not (modal/cli/run.py)
+        ("download_model", [], ("download_model", (), {"update": False, "repair": False})),
+        ("download_model", ["--repair"], ("download_model", (), {"update": False, "repair": True})),
         ("compile_deepgemm", ["--force"], ("compile_deepgemm", (), {"force": True})),
         ("verify_setup", ["--deep"], ("verify_setup", (), {"deep": True})),
     ],
@@ -104,7 +106,7 @@ def test_detached_download_as_in_readme(box):
     box.cp.outcomes.clear()
     res = box.modal("run", "--detach", f"{SCRIPT}::download_model")
     assert res.returncode == 0, res.stdout + res.stderr
-    assert calls_of(box, res) == [("download_model", (), {})]
+    assert calls_of(box, res) == [("download_model", (), {"update": False, "repair": False})]
     (create,) = res.of("AppCreate")
     from modal_proto import api_pb2
 

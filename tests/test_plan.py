@@ -89,7 +89,8 @@ def test_glm_plan_values():
     assert s.startup_timeout_s >= s.startup_estimate_s
 
     k = plan.kernel_cache
-    assert k.key == f"sm100-sglang0.5.23-glm-5.1-fp8-rev8f3b1c2d4e5a-tp8-ep1-{k.argv_hash}"
+    # the profile follows `main`: the key waits for the commit the first download records
+    assert k.key == f"sm100-sglang0.5.23-glm-5.1-fp8-rev{{revision}}-tp8-ep1-{k.argv_hash}"
     assert re.fullmatch(r"[0-9a-f]{10}", k.argv_hash)
     assert k.argv_hash == argv_hash(plan.compile_argv, {}) == argv_hash(plan.sglang_argv, {})
     assert k.marker_path == f"/deepgemm-cache/{k.key}/.compiled-GLM-5.1-FP8"
@@ -175,31 +176,27 @@ def test_kernel_key_changes_with_kernel_shaping_flags_only():
 
 
 def test_pinned_to_fills_the_revision_placeholder():
-    plan = build_plan(load_profile("glm51_fp8"))
-    sha = "a" * 40
-    assert plan.pinned_to(plan.weights.revision) == plan  # a sha profile: no-op
-    # A plan built from a ref ("main"): the key's revision part is a placeholder until pinned.
-    ref_plan = plan.model_copy(update={
-        "weights": plan.weights.model_copy(update={"revision": "main"}),
-        "kernel_cache": plan.kernel_cache.model_copy(update={
-            "key": plan.kernel_cache.key_template,
-            "dir": f"{plan.kernel_cache.mount}/{plan.kernel_cache.key_template}",
-            "marker_path": f"{plan.kernel_cache.mount}/{plan.kernel_cache.key_template}/{plan.kernel_cache.marker_name}",
-        }),
-    })
+    sha, other = "a" * 40, "b" * 40
+    # A profile that names a commit is keyed for it at plan time: pinning to it is a no-op.
+    fixed = build_plan(load_profile("glm51_fp8", {"model.revision": other}))
+    assert fixed.weights.pinned and fixed.kernel_cache.revision_pinned
+    assert fixed.pinned_to(other) == fixed
+    with pytest.raises(ValueError, match="another revision"):
+        fixed.pinned_to(sha)  # already keyed for the profile's commit
+    # The bundled profile follows `main`: the key's revision part is a placeholder until pinned.
+    ref_plan = build_plan(load_profile("glm51_fp8"))
+    assert ref_plan.weights.revision == "main" and not ref_plan.weights.pinned
     assert "rev{revision}-" in ref_plan.kernel_cache.key and not ref_plan.kernel_cache.revision_pinned
     pinned = ref_plan.pinned_to(sha)
     k = pinned.kernel_cache
-    assert pinned.weights.revision == sha and k.revision_pinned
-    assert k.key == kernel_key(load_profile("glm51_fp8"), sha) == plan.kernel_cache.key.replace("8f3b1c2d4e5a", "a" * 12)
+    assert pinned.weights.revision == sha and pinned.weights.pinned and k.revision_pinned
+    assert k.key == kernel_key(load_profile("glm51_fp8"), sha) == fixed.kernel_cache.key.replace(other[:12], sha[:12])
     assert k.dir == f"/deepgemm-cache/{k.key}" and k.marker_path == f"{k.dir}/.compiled-GLM-5.1-FP8"
     assert "{revision}" not in pinned.model_dump_json(exclude={"kernel_cache": {"key_template"}})
     # everything else is untouched
-    assert pinned.model_dump(exclude={"weights", "kernel_cache"}) == plan.model_dump(exclude={"weights", "kernel_cache"})
+    assert pinned.model_dump(exclude={"weights", "kernel_cache"}) == ref_plan.model_dump(exclude={"weights", "kernel_cache"})
     with pytest.raises(ValueError, match="full 40-hex"):
         ref_plan.pinned_to("main")
-    with pytest.raises(ValueError, match="another revision"):
-        plan.pinned_to(sha)  # already keyed for the profile's commit
 
 
 def test_cold_jit_must_fit_the_startup_budget():

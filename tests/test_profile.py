@@ -55,8 +55,37 @@ def test_arch_table(gpu, arch):
     assert gpu_type(gpu).arch == arch
 
 
-def test_revision_must_be_a_commit(glm):
-    bad(glm, {"model.revision": "main"}, "model.revision", "pattern")
+def test_revision_is_a_ref_or_a_full_sha(glm):
+    assert glm.model.revision == "main" and not glm.model.pinned  # bundled profiles ship no unresolved sha
+    for ref in ("main", "v1.0", "release/2026-01", "refs/pr/12", "deadbeef"):
+        p = apply_overrides(glm, {"model.revision": ref})
+        assert p.model.revision == ref and not p.model.pinned
+    sha = "0123456789ABCDEF0123456789abcdef01234567"
+    p = apply_overrides(glm, {"model.revision": sha})
+    assert p.model.revision == sha.lower() and p.model.pinned
+    # errors in words, never a regex
+    for value, words in [
+        ("8f3b1c2d4e5a", "model.revision: '8f3b1c2d4e5a' looks like a shortened commit sha (12 characters)"),
+        ("", "model.revision: empty"),
+        ("main branch", "contains ' '"),
+        ("a..b", "not a valid branch or tag name"),
+        ("-x", "may not start with"),
+    ]:
+        line = bad(glm, {"model.revision": value}, "model.revision", words)
+        assert "pattern" not in line and "[0-9a-f]" not in line
+
+
+def test_download_waits_and_attempts_agree(glm):
+    d = glm.download
+    assert d.attempts - 1 == len(d.backoff_s)  # every configured wait is used by default
+    assert sum(d.backoff_s) <= 300  # a real outage fails a file in minutes, not an hour
+    bad(glm, {"download.attempts": 3}, "download.backoff_s has 4 waits", "attempts=3", "never be used",
+        "raise download.attempts to 5")
+    bad(glm, {"download.backoff_s": []}, "download.backoff_s is empty")
+    bad(glm, {"download.backoff_s": [5, -1]}, "between 0 and 3600")
+    ok = apply_overrides(glm, {"download.attempts": 8, "download.backoff_s": [1, 2]})  # last wait repeats
+    assert ok.download.backoff_s == (1, 2)
+    assert apply_overrides(glm, {"download.attempts": 1, "download.backoff_s": []}).download.attempts == 1
 
 
 def test_unknown_gpu_and_impossible_count(glm):

@@ -163,8 +163,11 @@ def test_corrupted_bytes_found_by_deep_only(tree, cache_root):
     assert run(tree, cache_root).ok  # quick mode reads no shard bytes
     rep = run(tree, cache_root, deep=True, workers=4)
     assert kinds(rep) == ["weights.checksum_mismatch"]
-    assert tree.shards[4] in rep.problems[0].message and "delete it" in rep.problems[0].message
-    assert_one_line_with_fix(rep.problems[0], FIXES.download)
+    assert tree.shards[4] in rep.problems[0].message and "repair" in rep.problems[0].message
+    # the fix is the repair download (re-hashes and re-fetches), not the plain download that
+    # would trust the sizes and say "already complete"
+    assert_one_line_with_fix(rep.problems[0], FIXES.download + " --repair")
+    assert rep.problems[0].fix == FIXES.repair_command
 
 
 def test_quick_mode_reads_no_shard_bytes(tree, cache_root, monkeypatch):
@@ -203,7 +206,10 @@ def test_missing_tokenizer(tree, cache_root):
 
 def test_weights_dir_missing(tmp_path, cache_root):
     rep = verify_weights(tmp_path / "nope", revision=REVISION, fixes=FIXES)
-    assert not rep.ok and kinds(rep) == ["weights.not_complete"]
+    assert not rep.ok and kinds(rep) == ["weights.not_downloaded"]
+    assert "does not exist" in rep.problems[0].message and "nothing has been downloaded" in rep.problems[0].message
+    summary = rep.summary_lines()[0]
+    assert summary == f"weights: no download found in {tmp_path / 'nope'}" and "?" not in summary
 
 
 # --- kernel defects ------------------------------------------------------------------------

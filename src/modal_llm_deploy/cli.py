@@ -125,7 +125,9 @@ def print_plan(p: DeploymentPlan) -> None:
     out.print(f"plugin {p.plugin} ({p.plugin_module}); SGLang {p.sglang_version}; GPU arch {p.gpu_arch}\n")
 
     t = _table("setting", "value", show_header=False, box=None)
-    t.add_row("model", f"{w.repo_id} @ {w.revision}")
+    from .pinning import revision_display
+
+    t.add_row("model", f"{w.repo_id} @ {revision_display(p)}")
     t.add_row("weights", f"volume {w.volume} → {w.dir} (~{w.expected_size_bytes / 1e9:.0f} GB)")
     t.add_row("kernel cache", f"volume {k.volume} → {k.dir}" if k.enabled else "off")
     if k.enabled:
@@ -207,8 +209,10 @@ def _local_fixes(profile: str, weights_dir: Path, cache_dir: Path, sets=None, fi
 
 @app.command()
 def download(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = typer.Option(Path("."), "--cache-dir", hidden=True),
+             update: bool = typer.Option(False, "--update", help="The ref (e.g. main) moved upstream: download its new commit and swap it in."),
+             repair: bool = typer.Option(False, "--repair", help="Re-hash every file against the manifest and re-fetch what differs."),
              sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
-    """Download the pinned weights into a local directory (token from HF_TOKEN)."""
+    """Download the profile's revision into a local directory and record its commit (token from HF_TOKEN)."""
 
     def run() -> None:
         import os
@@ -222,6 +226,8 @@ def download(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = typ
             token=os.environ.get(w.token_env) or None,
             retry=RetryPolicy(attempts=w.attempts, delays_s=tuple(w.backoff_s)),
             max_workers=w.max_workers,
+            update=update,
+            repair=repair,
         )
 
     _guard(run)
@@ -237,15 +243,19 @@ def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = 
         from .runtime import kernel_expectation
         from .steps.deepgemm import compile_deepgemm
 
+        from .pinning import resolve_pinned_plan
+
         p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
         if msg := version_mismatch(p.sglang_argv[0], p.sglang_version):  # flags proven for one release
             raise UsageError(msg)
-        kernel = kernel_expectation(p)
-        if kernel is None or p.compile_argv is None:
+        if not p.kernel_cache.enabled or p.compile_argv is None:
             raise UsageError(f"profile {profile!r} has kernel_cache.deepgemm=false: nothing to compile")
+        fixes = _local_fixes(profile, weights_dir, cache_dir, sets, file)
+        p = resolve_pinned_plan(p, p.weights.dir, fix=fixes.download, required=True)
+        kernel = kernel_expectation(p)
         compile_deepgemm(
             argv=p.compile_argv, weights_dir=Path(p.weights.dir), cache_root=cache_dir.resolve(),
-            kernel=kernel, revision=p.weights.revision, fixes=_local_fixes(profile, weights_dir, cache_dir, sets, file), force=force,
+            kernel=kernel, revision=p.weights.revision, fixes=fixes, force=force,
             work_dir=Path(p.kernel_cache.work_dir),
         )
 
@@ -262,10 +272,14 @@ def verify(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = Cache
         from .runtime import kernel_expectation
         from .steps.verify import verify_setup
 
+        from .pinning import resolve_pinned_plan
+
         p = _local_plan(profile, sets, file, weights_dir, cache_dir)
+        p = resolve_pinned_plan(p, p.weights.dir)
         report = verify_setup(
             Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision,
-            kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir, sets, file), deep=deep,
+            kernel=kernel_expectation(p) if p.weights.pinned else None,
+            fixes=_local_fixes(profile, weights_dir, cache_dir, sets, file), deep=deep,
         )
         if not report.ok:  # the report already logged each problem with its fix command
             raise typer.Exit(1)
@@ -286,9 +300,13 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
         from .runtime import kernel_expectation
         from .steps.serve import prepare_serve, serve_forever
 
+        from .pinning import resolve_pinned_plan
+
         p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
         if msg := version_mismatch(p.sglang_argv[0], p.sglang_version):  # flags proven for one release
             raise UsageError(msg)
+        p = resolve_pinned_plan(p, p.weights.dir, fix=_local_fixes(profile, weights_dir, cache_dir, sets, file).download,
+                                required=True)
         s = p.server
         api_key = None
         if s.auth == "api_key":

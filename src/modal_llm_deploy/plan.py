@@ -110,7 +110,8 @@ class ServerPlan(_Data):
 
 class WeightsPlan(_Data):
     repo_id: str
-    revision: str
+    revision: str  # the profile's ref (branch/tag) or commit sha; a pinned copy holds the recorded sha
+    pinned: bool  # revision is a commit sha; False: the first download resolves and records it
     volume: str
     dir: str  # absolute path inside the containers
     allow_patterns: list[str] | None
@@ -210,7 +211,7 @@ class DeploymentPlan(_Data):
                 f"plan's kernel key {kc.key} is pinned to another revision than {sha[:12]}; rebuild the plan"
             )
         return self.model_copy(update={
-            "weights": self.weights.model_copy(update={"revision": sha}),
+            "weights": self.weights.model_copy(update={"revision": sha, "pinned": True}),
             "kernel_cache": kc.model_copy(update=kernel_cache_fields(kc.key_template, kc.mount, kc.marker_name, sha)),
         })
 
@@ -527,6 +528,7 @@ def build_plan(
         weights=WeightsPlan(
             repo_id=p.model.repo_id,
             revision=p.model.revision,
+            pinned=p.model.pinned,
             volume=st.weights_volume,
             dir=wdir,
             allow_patterns=list(p.model.allow_patterns) if p.model.allow_patterns else None,

@@ -69,11 +69,49 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+_SHA_RE = re.compile(r"[0-9a-f]{40}")
+_HEX_RE = re.compile(r"[0-9a-fA-F]+")
+# What git (``git check-ref-format``) forbids in a ref name, which is what the Hub accepts as a
+# branch or tag: control characters, space and these.
+_REF_FORBIDDEN = set(" ~^:?*[\\") | {chr(c) for c in range(32)} | {chr(127)}
+
+
+def is_commit_sha(revision: str) -> bool:
+    return bool(_SHA_RE.fullmatch(revision))
+
+
+def check_revision(v: str) -> str:
+    """A full commit sha (normalised to lower case) or a branch/tag name; errors in words."""
+    v = v.strip()
+    if not v:
+        raise ValueError("empty: give a branch or tag (e.g. main) or a full 40-character commit sha")
+    if _HEX_RE.fullmatch(v) and len(v) == 40:
+        return v.lower()
+    if _HEX_RE.fullmatch(v) and 7 <= len(v) < 40 and any(c.isdigit() for c in v):
+        raise ValueError(
+            f"{v!r} looks like a shortened commit sha ({len(v)} characters): the Hub resolves only "
+            "full 40-character shas, branches and tags; give the full sha (or a branch/tag such as main)"
+        )
+    bad = sorted({c for c in v if c in _REF_FORBIDDEN})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise ValueError(f"{v!r} contains {shown}, which a branch or tag name cannot contain")
+    if v.startswith(("/", "-", ".")) or v.endswith(("/", ".", ".lock")) or ".." in v or "//" in v or "@{" in v:
+        raise ValueError(
+            f"{v!r} is not a valid branch or tag name (it may not start with '/', '-' or '.', end with "
+            "'/', '.' or '.lock', or contain '..', '//' or '@{')"
+        )
+    return v
+
+
 class ModelSpec(_Frozen):
     repo_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")]
     """Hugging Face repo id, ``owner/name``."""
-    revision: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
-    """A full 40-hex commit hash. Branch names move; a deploy must be reproducible."""
+    revision: str = "main"
+    """A branch or tag (default ``main``) or a full 40-hex commit sha. A branch or tag is
+    resolved to its commit by the first download, which records that commit in the weights
+    volume; from then on the recorded commit is the pin (compile, verify, serve and the kernel
+    key use it) and a later download refuses if the ref moved, unless asked to update."""
     served_name: Annotated[str, Field(min_length=1, pattern=r"^[\w.:/-]+$")]
     """The model name clients send (``--served-model-name``; listed by ``/v1/models``)."""
     trust_remote_code: bool = False
@@ -83,6 +121,16 @@ class ModelSpec(_Frozen):
     """Approximate weight size; drives disk/time estimates and the startup-timeout check."""
     subdir: Annotated[str | None, Field(pattern=r"^[\w.-]+$")] = None
     """Directory inside the weights volume; default: the repo name (``GLM-5.1-FP8``)."""
+
+    @field_validator("revision")
+    @classmethod
+    def _revision(cls, v: str) -> str:
+        return check_revision(v)
+
+    @property
+    def pinned(self) -> bool:
+        """True when ``revision`` is a commit sha (nothing to resolve at download time)."""
+        return is_commit_sha(self.revision)
 
     @property
     def dir_name(self) -> str:
@@ -269,11 +317,43 @@ class ServingSpec(_Frozen):
 
 class DownloadSpec(_Frozen):
     max_workers: Annotated[int, Field(ge=1, le=64)] = 8
-    attempts: Annotated[int, Field(ge=1, le=20)] = 3
-    backoff_s: tuple[float, ...] = (30.0, 60.0, 90.0)
+    attempts: Annotated[int, Field(ge=1, le=20)] = 5
+    """Tries per file (and for the file list) that move no data before the step gives up; a try
+    that moved at least 1 MiB does not count. 5 lets a short burst of 5xx (e.g. three 503s in a
+    row) pass by default."""
+    backoff_s: tuple[float, ...] = (5.0, 15.0, 30.0, 60.0)
+    """Wait before try 2, 3, ...; with fewer waits than retries the last one repeats, more waits
+    than retries are refused (one would never be used). The defaults give up on a file after
+    about 2 minutes of a real outage (5+15+30+60 s of waits) instead of stretching it out; a
+    server's Retry-After (capped at 300 s) replaces the wait."""
     timeout_s: Annotated[int, Field(ge=600, le=86400)] = 6 * 3600
     cpu: Annotated[float, Field(gt=0, le=64)] = 8.0
     memory_mib: Annotated[int, Field(ge=1024)] = 16384
+
+    @model_validator(mode="after")
+    def _waits_match_attempts(self) -> "DownloadSpec":
+        retries = self.attempts - 1
+        if len(self.backoff_s) > retries:
+            raise ValueError(
+                f"download.backoff_s has {len(self.backoff_s)} waits but download.attempts={self.attempts} allows only "
+                f"{retries} retr{'y' if retries == 1 else 'ies'}, so {len(self.backoff_s) - retries} of them would never "
+                f"be used: raise download.attempts to {len(self.backoff_s) + 1} or drop the extra waits"
+            )
+        if retries and not self.backoff_s:
+            raise ValueError(
+                f"download.backoff_s is empty but download.attempts={self.attempts} retries: give at least one wait "
+                "in seconds (e.g. [5, 15, 30, 60])"
+            )
+        for w in self.backoff_s:
+            if not 0 <= w <= 3600:
+                raise ValueError(f"download.backoff_s contains {w:g}: each wait must be between 0 and 3600 seconds")
+        total = sum(self.backoff_s) + max(0, retries - len(self.backoff_s)) * (self.backoff_s[-1] if self.backoff_s else 0)
+        if total >= self.timeout_s:
+            raise ValueError(
+                f"download.backoff_s waits {total:g} s in all before a file's last try, longer than download.timeout_s="
+                f"{self.timeout_s}: shorten the waits or lower download.attempts"
+            )
+        return self
 
 
 class SecretsSpec(_Frozen):

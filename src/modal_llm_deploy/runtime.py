@@ -70,6 +70,13 @@ def fixes_for(plan: DeploymentPlan) -> "Fixes":
     return Fixes(download=plan.commands["download"], compile=plan.commands["compile"])
 
 
+def pinned_plan(plan: DeploymentPlan, weights_dir: Path, *, required: bool = False) -> DeploymentPlan:
+    """The plan pinned to the commit the download recorded in the volume (pinning.py)."""
+    from .pinning import resolve_pinned_plan
+
+    return resolve_pinned_plan(plan, weights_dir, fix=fixes_for(plan).download, required=required)
+
+
 def kernel_expectation(plan: DeploymentPlan) -> "KernelExpectation | None":
     from .steps.verify import KernelExpectation
 
@@ -103,8 +110,10 @@ def _fail(err: Exception) -> None:
 # --- 1. download (CPU) ------------------------------------------------------------------------
 
 
-def download_model() -> None:
-    """Pull the pinned revision into the weights volume; idempotent and resumable."""
+def download_model(update: bool = False, repair: bool = False) -> None:
+    """Pull the profile's revision into the weights volume and record its commit; idempotent and
+    resumable. ``--update``: the ref moved upstream and you want the new commit (swapped in once
+    complete). ``--repair``: re-hash every file and re-fetch what differs (verify --deep's fix)."""
     from .steps import StepError
     from .steps.download import RetryPolicy, download_weights
 
@@ -130,6 +139,8 @@ def download_model() -> None:
             # without a heartbeat instead of 30. max_containers=1 on the function already
             # stops Modal from running two downloads at once.
             lock_stale_after_s=120,
+            update=update,
+            repair=repair,
         )
     except StepError as err:
         vol.commit()  # keep finished shards; the missing COMPLETE marker says "not done"
@@ -146,14 +157,15 @@ def compile_deepgemm(force: bool = False) -> None:
     from .steps.deepgemm import compile_deepgemm as compile_step
 
     plan = current_plan()
-    kernel = kernel_expectation(plan)
-    if kernel is None or plan.compile_argv is None:
+    if not plan.kernel_cache.enabled or plan.compile_argv is None:
         print("kernel_cache.deepgemm is off for this profile: nothing to compile", flush=True)
         return
     cache = _volume(plan.kernel_cache.volume)
     _refresh("compile_deepgemm", plan.weights.volume, plan.kernel_cache.volume)
     weights_dir, cache_root = volume_paths(plan)
     try:
+        plan = pinned_plan(plan, weights_dir, required=True)  # the kernel key holds the recorded commit
+        kernel = kernel_expectation(plan)
         compile_step(
             argv=plan.compile_argv,
             weights_dir=weights_dir,
@@ -182,10 +194,12 @@ def verify_setup(deep: bool = False) -> None:
 
     plan = current_plan()
     _refresh("verify_setup", plan.weights.volume, plan.kernel_cache.volume)
+    plan = pinned_plan(plan, volume_paths(plan)[0])
     report = verify_step(
         *volume_paths(plan),
         revision=plan.weights.revision,
-        kernel=kernel_expectation(plan),
+        # kernels are keyed by the recorded commit: with none recorded yet, the weights problems say what to run
+        kernel=kernel_expectation(plan) if plan.weights.pinned else None,
         fixes=fixes_for(plan),
         deep=deep,
     )
@@ -249,6 +263,7 @@ class SGLangServer:
             # No volume reload: @modal.enter runs once, right after the container mounted both
             # volumes, so the mounts already show the latest commits (see _refresh).
             weights_dir, cache_root = volume_paths(plan)
+            plan = pinned_plan(plan, weights_dir, required=True)  # serve the recorded commit's kernels
             # Verifies the weights, refuses a missing kernel marker unless cold JIT is allowed,
             # and restores the key's tree from the read-only mount to the fixed work directory
             # the compile run built it at.

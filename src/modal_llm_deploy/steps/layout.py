@@ -8,11 +8,25 @@ Weights volume (``weights_dir`` is the model directory inside the volume)::
     weights_dir/
       config.json, tokenizer*, model-0000x-of-0000y.safetensors, ...
       .modal-llm-deploy/
-        manifest.json     every file of the pinned revision: path, size, sha256 (from the hub)
-        COMPLETE.json     written LAST, only after every manifest file is present at full size
+        manifest.json     every file of the downloaded commit: path, size, sha256 (from the hub)
+        COMPLETE.json     written LAST, only after every manifest file is present at full size and
+                          synced; it is the PIN RECORD: ``revision`` is the full commit sha that
+                          was downloaded (``ref`` the branch/tag/sha the profile asked for). From
+                          then on compile, verify and serve use that commit
+                          (``recorded_revision``), and a download whose ref has moved upstream
+                          refuses unless asked to update.
         download.lock     lease held by the runner currently downloading
-        download-state.json   private to the download step: repo, revision, resolved commit, patterns
-        partial/          private to the download step: resumable ``<path>.<content id>.part`` files
+        download-state.json   what the download step is working towards: repo, ref, target commit,
+                          patterns, and ``replacing`` (the commit an update replaces)
+        partial/          private to the download step: resumable ``<path>.<content id>.part`` files;
+                          during an update they hold the new commit's files until the swap
+
+An update (the ref moved and the user asked for it, or the profile pins another commit) fetches
+the new commit's differing files into ``partial/`` while the old tree and its COMPLETE marker stay
+valid and servable; only when every new file is present and synced does it remove the marker,
+move the new files into place, write the new manifest and then the new marker. A reader that finds
+no marker while ``download-state.json`` names ``replacing`` sees an interrupted swap
+(``pending_update``) and says so; it never sees half-old, half-new files presented as complete.
 
 Kernel-cache volume (``cache_root`` is the volume mount)::
 
@@ -45,6 +59,7 @@ STATE_DIR = ".modal-llm-deploy"
 MANIFEST_NAME = "manifest.json"
 COMPLETE_NAME = "COMPLETE.json"
 LOCK_NAME = "download.lock"
+DOWNLOAD_STATE_NAME = "download-state.json"
 FORMAT_VERSION = 1
 
 
@@ -62,6 +77,10 @@ def complete_path(weights_dir: Path) -> Path:
 
 def lock_path(weights_dir: Path) -> Path:
     return state_dir(weights_dir) / LOCK_NAME
+
+
+def download_state_path(weights_dir: Path) -> Path:
+    return state_dir(weights_dir) / DOWNLOAD_STATE_NAME
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
@@ -132,11 +151,12 @@ class Manifest:
 @dataclass(frozen=True)
 class CompletionMarker:
     repo_id: str
-    revision: str
+    revision: str  # the full commit sha that was downloaded: the pin
     files: int
     bytes: int
     completed_at: float
     format_version: int = FORMAT_VERSION
+    ref: str | None = None  # what the profile asked for (branch, tag or sha); None: written before refs
 
     def save(self, weights_dir: Path) -> None:
         write_json_atomic(complete_path(weights_dir), asdict(self))
@@ -144,6 +164,39 @@ class CompletionMarker:
     @classmethod
     def load(cls, weights_dir: Path) -> "CompletionMarker":
         return cls(**read_json(complete_path(weights_dir)))
+
+
+def is_commit_sha(v: object) -> bool:
+    """A full 40-hex lower-case commit sha (what the Hub returns as ``sha``)."""
+    return isinstance(v, str) and len(v) == 40 and all(c in "0123456789abcdef" for c in v)
+
+
+def recorded_revision(weights_dir: Path) -> str | None:
+    """The commit sha the completed download recorded (the pin), or None if there is no
+    complete download: no marker, an unreadable one, or one that disagrees with the manifest."""
+    try:
+        marker = CompletionMarker.load(weights_dir)
+        manifest = Manifest.load(weights_dir)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not is_commit_sha(marker.revision) or (marker.repo_id, marker.revision) != (manifest.repo_id, manifest.revision):
+        return None
+    return marker.revision
+
+
+def pending_update(weights_dir: Path) -> str | None:
+    """A one-line description of an interrupted update (no marker, and the download step was
+    replacing one commit by another), else None."""
+    if complete_path(weights_dir).exists():
+        return None
+    try:
+        state = read_json(download_state_path(weights_dir))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(state, dict) or not state.get("replacing"):
+        return None
+    return (f"an update from commit {str(state['replacing'])[:12]} to {str(state.get('commit'))[:12]} was interrupted "
+            "while swapping files: the weights are neither commit until the download finishes it")
 
 
 # --- kernel cache -------------------------------------------------------------------------

@@ -27,9 +27,12 @@ from .layout import (
     KernelMarker,
     Manifest,
     complete_path,
+    download_state_path,
     kernel_dir,
     lock_path,
     manifest_path,
+    pending_update,
+    read_json,
 )
 
 INDEX_NAME = "model.safetensors.index.json"
@@ -51,6 +54,14 @@ class Fixes:
 
     download: str
     compile: str
+    repair: str | None = None
+    """Re-hashes the weights against the manifest and re-fetches what differs (the fix for a
+    corrupt file). Default: the download command with ``--repair`` (runtime.download_model and
+    the local ``download`` command both take it)."""
+
+    @property
+    def repair_command(self) -> str:
+        return self.repair or f"{self.download} --repair"
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,7 @@ class VerifyReport:
     warnings: list[Problem]
     revision: str | None  # the revision found on the volume (manifest), else the one asked for
     repo_id: str | None = None
+    weights_dir: str | None = None
     shards: int = 0  # safetensors shards named by the index (or in the manifest)
     files: int = 0  # files in the manifest
     total_bytes: int = 0  # manifest total (what the complete download weighs)
@@ -110,12 +122,15 @@ class VerifyReport:
         return [p for p in self.problems if p.is_kernel]
 
     def summary_lines(self) -> list[str]:
-        rev = (self.revision or "?")[:12]
         mode = f"deep: sha256 of {self.hashed_files} files" if self.deep else "quick: sizes only"
-        lines = [
-            f"weights: {self.repo_id or '?'} @ {rev}: {self.shards} shards, {self.files} files, "
-            f"{self.total_bytes / GB:.2f} GB ({mode})"
-        ]
+        if self.repo_id is None:  # no manifest: say what is (not) there instead of "? @ ?"
+            lines = [f"weights: no download found in {self.weights_dir or 'the weights directory'}"]
+        else:
+            rev = (self.revision or "?")[:12]
+            lines = [
+                f"weights: {self.repo_id} @ {rev}: {self.shards} shards, {self.files} files, "
+                f"{self.total_bytes / GB:.2f} GB ({mode})"
+            ]
         if self.kernel_key is not None:
             if self.kernel_marker is not None:
                 m = self.kernel_marker
@@ -136,6 +151,10 @@ class VerifyReport:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _is_hex(v: str) -> bool:
+    return len(v) >= 7 and all(c in "0123456789abcdef" for c in v.lower())
 
 
 def _rev_matches(wanted: str, have: str) -> bool:
@@ -263,10 +282,16 @@ def verify_weights(
     fix = fixes.download
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    report = VerifyReport(ok=False, problems=problems, warnings=warnings, revision=revision, deep=deep)
+    report = VerifyReport(ok=False, problems=problems, warnings=warnings, revision=revision, deep=deep,
+                          weights_dir=str(wd))
+    # A branch/tag (``main``) is checked against nothing: the download records which commit it was,
+    # and the callers pin the plan to that record (pinning.resolve_pinned_plan) before verifying.
+    if revision is not None and not _is_hex(revision):
+        revision = None
 
     if not wd.is_dir():
-        problems.append(Problem("weights.not_complete", f"weights directory {wd} does not exist", fix))
+        problems.append(Problem("weights.not_downloaded",
+                                f"weights directory {wd} does not exist: nothing has been downloaded there yet", fix))
         return _finish(report, t0, log_summary)
 
     # 1. Manifest: the list of every file of the pinned revision, with sizes (and sha256).
@@ -299,8 +324,11 @@ def verify_weights(
     except FileNotFoundError:
         marker = None
         lock = " (a download.lock is present: a download is running or was interrupted)" if lock_path(wd).exists() else ""
+        interrupted = pending_update(wd)
         problems.append(
-            Problem("weights.not_complete", f"download not complete: no completion marker {complete_path(wd)}{lock}", fix)
+            Problem("weights.not_complete",
+                    f"download not complete: {interrupted}" if interrupted else
+                    f"download not complete: no completion marker {complete_path(wd)}{lock}", fix)
         )
     except (OSError, ValueError, KeyError, TypeError) as e:
         marker = None
@@ -326,6 +354,11 @@ def verify_weights(
                 fix,
             )
         )
+
+    if marker is not None:
+        updating = _update_in_progress(wd, marker.revision)
+        if updating:
+            warnings.append(Problem("weights.update_in_progress", updating, fix))
 
     # 3. Safetensors index: which shards the model needs.
     shards: list[str] = []
@@ -412,14 +445,26 @@ def verify_weights(
             if e.sha256 and sizes.get(e.path) is not None and e.path not in bad_size
         ]
         no_hash = sum(1 for e in manifest.files if not e.sha256)
-        problems += _deep_hash(wd, todo, fix, workers or default_workers(), progress_interval_s, report)
+        problems += _deep_hash(wd, todo, fix, workers or default_workers(), progress_interval_s, report,
+                               repair=fixes.repair_command)
         if no_hash:
             log(f"sha256: {no_hash} small file(s) have no hash in the manifest (checked by size only)")
 
     return _finish(report, t0, log_summary)
 
 
-def _deep_hash(wd, todo, fix, workers, progress_interval_s, report: VerifyReport) -> list[Problem]:
+def _update_in_progress(wd: Path, have: str) -> str | None:
+    try:
+        state = read_json(download_state_path(wd))
+    except (OSError, ValueError):
+        return None
+    if isinstance(state, dict) and state.get("replacing") == have and state.get("commit") not in (None, have):
+        return (f"an update to commit {str(state['commit'])[:12]} is being downloaded (or was interrupted); commit "
+                f"{have[:12]} stays complete and in use until it finishes")
+    return None
+
+
+def _deep_hash(wd, todo, fix, workers, progress_interval_s, report: VerifyReport, repair: str = "") -> list[Problem]:
     todo = sorted(todo, key=lambda e: -e.size)  # big first: better balance across workers
     prog = _Progress(sum(e.size for e in todo), len(todo))
     stop = threading.Event()
@@ -459,10 +504,11 @@ def _deep_hash(wd, todo, fix, workers, progress_interval_s, report: VerifyReport
     out = _group(
         "weights.checksum_mismatch",
         corrupted,
-        "{item} is corrupted (sha256 differs from the manifest); delete it so the download step fetches it again",
-        "{n} files are corrupted (sha256 differs from the manifest): {items}; delete them so the download step "
-        "fetches them again",
-        fix,
+        "{item} is corrupted (sha256 differs from the manifest): the repair download re-hashes every file and "
+        "fetches this one again",
+        "{n} files are corrupted (sha256 differs from the manifest): {items}; the repair download re-hashes every "
+        "file and fetches them again",
+        repair,
     )
     out += _group("weights.unreadable", unreadable, "cannot read {item}", "{n} files cannot be read: {items}", fix)
     return out

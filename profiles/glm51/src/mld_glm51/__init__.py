@@ -32,13 +32,13 @@ quantize the whole cache"): slow, and exactly the FP8-KV accuracy loss bf16 is m
 
 from modal_llm_deploy import Profile, hookimpl
 
-# The commit the profile is pinned to. Branch names move; a pinned commit makes a deploy
-# reproducible and the kernel-cache key stable. NOT resolved against the hub from our offline
-# build machines: confirm it before the first deploy
-# (python -c "from huggingface_hub import HfApi; print(HfApi().model_info('zai-org/GLM-5.1-FP8').sha)")
-# and override with --set model.revision=<sha> if it differs; download_model fails at once
-# with "revision not found" when it does not exist.
-GLM51_FP8_REVISION = "8f3b1c2d4e5a69788a9bacbdcedf0011223344f5"
+# Follow the repo's `main` branch: the first download resolves it to a commit and records that
+# commit in the weights volume, and from then on compile, verify and serve use the recorded
+# commit (a later download refuses if `main` moved, unless asked to update). We do not ship a
+# commit sha here because none can be resolved against the hub from our offline build machines,
+# and an unresolved sha is an invented one. To pin a commit up front:
+# `--set model.revision=<40-hex sha>` (the CLI prints the sha `main` resolves to now).
+GLM51_FP8_REVISION = "main"
 
 SGLANG_VERSION = "0.5.23"
 SGLANG_IMAGE = f"lmsysorg/sglang:v{SGLANG_VERSION}-cu130"
