@@ -357,6 +357,12 @@ def scale(
     _guard(run)
 
 
+# Operate commands (triage, logs, cost, ...) live in their own module (issue 9).
+from .cli_operate import register as _register_operate  # noqa: E402
+
+_register_operate(app)
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,108 @@
+"""CLI commands for operating a deployment: ``triage``, ``logs``, ``cost``.
+
+Kept apart from ``cli.py`` so it can be registered on the main app with one line
+(``register(app)``); it reuses cli.py's helpers for loading profiles and one-line errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli import FileOpt, SetOpt, UsageError, _guard, _load, _modal_call, _table, out
+from .plan import build_plan
+
+SET_NOTE = ("a `--set` fix: check it with `modal-llm-deploy plan PROFILE --set ...`, put the same key/value in the "
+            "deploy script's load_profile(...) overrides, then redeploy")
+
+
+def _print_findings(findings, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([f.as_dict() for f in findings], indent=2))
+        return
+    if not findings:
+        out.print("no known failure signature found")
+        return
+    t = _table("line", "what", "when", "cause", "fix")
+    for f in findings:
+        lines = str(f.line_no) + (f" (+{f.count - 1})" if f.count > 1 else "")
+        t.add_row(lines, f.signature.title, f.when, f.signature.cause, f.fix)
+    out.print(t)
+    if any("--set " in f.fix for f in findings):
+        out.print(f"[dim]{SET_NOTE}[/]")
+
+
+def triage(
+    source: str = typer.Argument(..., metavar="FILE|-", help="Log file to read, or - for stdin."),
+    profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Fill the fixes in for this profile."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable findings."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """Recognise known failures in a log (offline) and print each with its fix."""
+
+    def run() -> None:
+        from .triage import triage_lines
+
+        plan = build_plan(_load(profile, sets, file)) if profile else None
+        if source == "-":
+            findings = triage_lines(sys.stdin, plan, profile)
+        else:
+            path = Path(source)
+            try:
+                with open(path, encoding="utf-8", errors="replace") as fh:
+                    findings = triage_lines(fh, plan, profile)
+            except OSError as exc:
+                raise UsageError(f"{source}: cannot read ({exc.strerror or exc})") from None
+        _print_findings(findings, as_json)
+
+    _guard(run)
+
+
+def logs(
+    profile: str = typer.Argument(..., help="Profile whose deployed app to follow."),
+    do_triage: bool = typer.Option(False, "--triage", help="Annotate known failures as they appear."),
+    tail: int = typer.Option(0, "--tail", min=0, help="Print the last N entries instead of following."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Stop after this many seconds without a new entry."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """Stream the deployed app's logs through Modal (needs a Modal token)."""
+
+    def run() -> None:
+        import modal
+
+        from .triage import Triage, split_lines
+
+        plan = build_plan(_load(profile, sets, file))
+        t = Triage(plan) if do_triage else None
+
+        def entries():
+            # modal 1.6: App.lookup(name) → app.logs.{tail,stream} yield LogEntry(message=...)
+            # (modal/_logs_manager.py, _AppLogsManager); messages are output chunks, not lines.
+            app = modal.App.lookup(plan.app_name)
+            src = app.logs.tail(tail) if tail else app.logs.stream(timeout=timeout)
+            for e in src:
+                yield e.message
+
+        def follow() -> None:
+            for line in split_lines(entries()):
+                print(line, flush=True)
+                if t is not None and (f := t.feed(line)) is not None:
+                    sys.stdout.flush()
+                    out.print(f"[bold red]>>> {f.signature.title}[/] ({f.when}): {f.signature.cause}\n"
+                              f"[bold]>>> fix:[/] {f.fix}")
+
+        _modal_call(f"reading the logs of {plan.app_name}", follow)
+
+    _guard(run)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the operate commands to the main CLI (one line in cli.py)."""
+    app.command()(triage)
+    app.command()(logs)
