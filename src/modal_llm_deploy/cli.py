@@ -154,6 +154,7 @@ def print_plan(p: DeploymentPlan) -> None:
         f"${c.idle_usd_per_hour:.2f}/h idle, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
         f"kernel compile once ≈ ${c.compile_once_usd:.2f}, download once ≈ ${c.download_once_usd:.2f}. {c.note}"
     )
+    print_operate_plan(p)  # issue 9: keep-warm windows (cli_operate.py)
     out.print("\n[bold]next[/]: " + "  →  ".join(p.commands[x] for x in ("setup", "deploy")))
 
 
@@ -358,7 +359,7 @@ def scale(
 
 
 # Operate commands (triage, logs, cost, ...) live in their own module (issue 9).
-from .cli_operate import register as _register_operate  # noqa: E402
+from .cli_operate import print_operate_plan, register as _register_operate  # noqa: E402
 
 _register_operate(app)
 

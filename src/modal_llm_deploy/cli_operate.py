@@ -102,6 +102,20 @@ def logs(
     _guard(run)
 
 
+def print_operate_plan(p) -> None:
+    """The plan's operate sections (called from cli.print_plan)."""
+    kw = p.keep_warm
+    if kw is None:
+        return
+    out.print(f"\n[bold]keep-warm[/] (function {kw.function}, cron '{kw.cron}' in {kw.timezone}, "
+              f"{kw.ticks_per_day} ticks/day; min {kw.base_min_containers} outside the windows):")
+    for w in kw.windows:
+        out.print(f"  {w.describe()}")
+    out.print(f"  ≈ {kw.warm_container_hours_per_month:.1f} warm container-hours/month (incl. "
+              f"{kw.scaledown_tail_hours_per_month:.1f} h scale-down tail) ≈ ${kw.usd_per_month:,.2f}/month "
+              f"at ${p.cost.server_usd_per_hour:.2f}/h")
+
+
 def register(app: typer.Typer) -> None:
     """Add the operate commands to the main CLI (one line in cli.py)."""
     app.command()(triage)

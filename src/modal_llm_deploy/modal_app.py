@@ -101,6 +101,19 @@ def render(plan: DeploymentPlan) -> modal.App:
                 max_containers=unit.max_containers,
             )(fn)
 
+    # Issue 9: keep-warm windows → one small CPU function on a cron, in the windows' timezone.
+    kw = plan.keep_warm
+    if kw is not None:
+        handles[kw.function] = app.function(
+            image=images["download"],
+            env={PLAN_ENV: plan.model_dump_json()},
+            schedule=modal.Cron(kw.cron, timezone=kw.timezone),
+            cpu=0.25,
+            timeout=120,
+            include_source=False,
+            name=kw.function,
+        )(runtime.keep_warm)
+
     handles["setup"] = app.local_entrypoint()(setup)
     _BUILT[plan.app_name] = (plan, handles)
     return app

@@ -288,3 +288,19 @@ class SGLangServer:
         sup = getattr(self, "supervisor", None)
         if sup is not None:
             sup.stop()
+
+
+# --- 5. keep-warm schedule (CPU, issue 9) -------------------------------------------------------
+
+
+def keep_warm() -> None:
+    """Scheduled by ``modal.Cron``: set the server's min_containers to what the warm windows say
+    now (``schedules.apply_schedule``). Each tick sets the whole truth, so a missed tick or a
+    redeploy (which resets the autoscaler) is corrected by the next one."""
+    from .schedules import apply_schedule
+
+    plan = current_plan()
+    # modal 1.6: Server.from_name(app, name).autoscaler.update(min_containers=...) (modal/_server.py)
+    server = modal.Server.from_name(plan.app_name, plan.server.unit)
+    target = apply_schedule(plan, server.autoscaler)
+    print(f"keep-warm: {plan.app_name}/{plan.server.unit} min_containers={target}", flush=True)
