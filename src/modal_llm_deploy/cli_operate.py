@@ -102,6 +102,56 @@ def logs(
     _guard(run)
 
 
+def cost(
+    profile: str = typer.Argument(..., help="Profile to price."),
+    active_hours: float = typer.Option(8.0, "--active-hours", help="Hours per day with traffic."),
+    days: float = typer.Option(22.0, "--days", help="Days per month with traffic."),
+    cold_starts: float = typer.Option(1.0, "--cold-starts", help="Cold starts per day (bursts after scale-to-zero)."),
+    containers: float = typer.Option(1.0, "--containers", help="Average containers busy while active."),
+    requests_per_day: Optional[float] = typer.Option(None, "--requests-per-day", help="Requests per active day."),
+    output_tokens: Optional[float] = typer.Option(None, "--output-tokens", help="Output tokens per request."),
+    bench: Optional[Path] = typer.Option(None, "--bench", help="bench_serving JSONL results (from `bench`) for $/Mtok."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable report."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """Monthly cost under a traffic shape: GPU hours incl. cold starts, scale-down tail and warm
+    windows; one-time download and compile; $ per million output tokens."""
+
+    def run() -> None:
+        from .cost import CostError, Traffic, estimate, read_bench_jsonl
+
+        try:
+            plan = build_plan(_load(profile, sets, file))
+            rows = read_bench_jsonl(bench) if bench else None
+            r = estimate(plan, Traffic(active_hours, days, cold_starts, containers, requests_per_day, output_tokens), rows)
+        except CostError as exc:
+            raise UsageError(str(exc)) from None
+        if as_json:
+            print(json.dumps(r.as_dict(), indent=2))
+            return
+        out.print(f"[bold]{r.profile}[/]: ${r.usd_per_container_hour:.2f} per container-hour "
+                  f"(prices {r.price_checked}: {r.price_source})")
+        t = _table("per month", "container-h", "$", "how")
+        for x in r.monthly:
+            t.add_row(x.item, f"{x.container_hours:,.1f}", f"{x.usd:,.2f}", x.how)
+        t.add_row("[bold]total[/]", f"{sum(x.container_hours for x in r.monthly):,.1f}", f"[bold]{r.monthly_usd:,.2f}[/]", "")
+        out.print(t)
+        t = _table("one-time", "$", "how")
+        for x in r.one_time:
+            t.add_row(x.item, f"{x.usd:,.2f}", x.how)
+        out.print(t)
+        if r.per_mtok:
+            t = _table("$/Mtok from", "output tok/s", "$ per million output tokens")
+            for m in r.per_mtok:
+                t.add_row(m.source, f"{m.output_tok_per_s:,.0f}" if m.output_tok_per_s else "-", f"{m.usd_per_mtok:,.2f}")
+            out.print(t)
+        for n in r.notes:
+            out.print(f"[dim]note: {n}[/]")
+
+    _guard(run)
+
+
 def print_operate_plan(p) -> None:
     """The plan's operate sections (called from cli.print_plan)."""
     kw = p.keep_warm
@@ -120,3 +170,4 @@ def register(app: typer.Typer) -> None:
     """Add the operate commands to the main CLI (one line in cli.py)."""
     app.command()(triage)
     app.command()(logs)
+    app.command()(cost)
