@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 
-from .cli import FileOpt, SetOpt, UsageError, _guard, _load, _modal_call, _table, out
+from .cli import FileOpt, SetOpt, UsageError, _deployed_server, _guard, _load, _modal_call, _table, out
 from .plan import build_plan
 
 SET_NOTE = ("a `--set` fix: check it with `modal-llm-deploy plan PROFILE --set ...`, put the same key/value in the "
@@ -152,6 +152,64 @@ def cost(
     _guard(run)
 
 
+def smoke(
+    profile: str = typer.Argument(..., help="Profile whose server to test."),
+    url: Optional[str] = typer.Option(None, "--url", help="Server base URL (default: the deployed server's, from Modal)."),
+    api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="Variable holding the API key (default: the profile's, API_KEY)."),
+    wait: Optional[float] = typer.Option(None, "--wait", help="Seconds to wait for /health (default: the profile's startup budget)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable report."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """Smoke-test the server with the openai client: health, models, auth, chat, stream (TTFT/TPOT),
+    tool call, reasoning, metrics. Exit 1 naming each failed check and its likely cause."""
+
+    def run() -> None:
+        import os
+
+        try:
+            import openai  # noqa: F401
+        except ImportError:
+            raise UsageError("smoke needs the openai package: pip install 'modal-llm-deploy[operate]'") from None
+        from .smoke import SmokeTarget, run_smoke
+
+        plan = build_plan(_load(profile, sets, file))
+        s = plan.server
+        env_name = api_key_env or s.api_key_env
+        key = os.environ.get(env_name) or None
+        if s.auth == "api_key" and not key:
+            raise UsageError(f"{env_name} is not set: export the server's API key (the value in Modal secret "
+                             f"{s.api_key_secret!r}) or name another variable with --api-key-env")
+        base = url or _modal_call(f"looking up {plan.app_name}/{s.unit}", lambda: _deployed_server(plan).get_url())
+        target = SmokeTarget.from_plan(plan, base)
+        if wait is not None:
+            target.startup_budget_s = wait
+        tty = sys.stderr.isatty()
+
+        def on_wait(left: float, last: str) -> None:
+            msg = f"waiting for {target.base_url}/health ({last}): {left:.0f} s left of the startup budget"
+            sys.stderr.write(("\r" + msg + "   ") if tty else msg + "\n")
+            sys.stderr.flush()
+
+        rep = run_smoke(target, key, on_wait=on_wait)
+        if tty:
+            sys.stderr.write("\n")
+        if as_json:
+            print(json.dumps(rep.as_dict(), indent=2))
+        else:
+            t = _table("check", "result", "detail", "s")
+            for c in rep.checks:
+                mark = "skip" if c.ok is None else ("ok" if c.ok else "[bold red]FAIL[/]")
+                t.add_row(c.name, mark, c.detail, f"{c.seconds:.1f}")
+            out.print(t)
+        for c in rep.failed:
+            sys.stderr.write(f"FAILED {c.name}: {c.detail} — likely cause: {c.cause}\n")
+        if not rep.ok:
+            raise typer.Exit(1)
+
+    _guard(run)
+
+
 def print_operate_plan(p) -> None:
     """The plan's operate sections (called from cli.print_plan)."""
     kw = p.keep_warm
@@ -171,3 +229,4 @@ def register(app: typer.Typer) -> None:
     app.command()(triage)
     app.command()(logs)
     app.command()(cost)
+    app.command()(smoke)

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -55,7 +56,9 @@ class StandIn:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"stand-in exited: {self.proc.stdout.read()[-3000:]}")
             try:
-                urllib.request.urlopen(self.url + "/metrics", timeout=1).close()
+                urllib.request.urlopen(self.url + "/v1/models", timeout=1).close()
+                return
+            except urllib.error.HTTPError:  # any HTTP answer (401, 503) means it listens
                 return
             except OSError:
                 time.sleep(0.2)
