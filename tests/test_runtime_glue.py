@@ -8,6 +8,7 @@ come from env, the steps run, and the server class boots the SGLang stand-in.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import urllib.request
@@ -100,6 +101,11 @@ def test_setup_steps_then_server(container, capsys):
     assert cache.commits == commits_before  # the server never publishes into the cache volume
     out = capsys.readouterr()
     assert KEY not in out.out + out.err and TOKEN not in out.out + out.err
+    # issue 9: one structured cold-start line with every phase timed from the engine's own lines
+    (line,) = [ln for ln in out.out.splitlines() if ln.startswith("cold-start phases:")]
+    phases = json.loads(line.split(":", 1)[1])
+    assert all(isinstance(phases[k], float) for k in ("volume_reload", "kernel_cache_restore", "weights",
+                                                        "graph_capture", "ready", "warmup", "total"))
 
 
 def test_failures_are_one_line_and_fail_the_call(container, capsys, monkeypatch):

@@ -212,6 +212,11 @@ def smoke(
 
 def print_operate_plan(p) -> None:
     """The plan's operate sections (called from cli.print_plan)."""
+    cs = p.cold_start
+    if cs is not None:
+        parts = ", ".join(f"{k.replace('_', ' ')} {v} s" for k, v in cs.budgets_s.items())
+        out.print(f"\n[bold]cold-start budget[/] (each container logs 'cold-start phases: {{...}}'; over budget → "
+                  f"a WARNING with what to do): {parts}; total {cs.total_s} s of the {p.server.startup_timeout_s} s startup timeout")
     kw = p.keep_warm
     if kw is None:
         return

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from .hardware import CPU_CORE_USD_PER_HOUR
 from .profile import FlagValue, Profile
 from .schedules import KeepWarmPlan, keep_warm_plan  # issue 9: keep-warm windows
+from .steps.phases import ColdStartPlan  # issue 9: cold-start phase budgets
 from .steps.layout import kernel_cache_env, kernel_dir
 
 PLAN_VERSION = 1
@@ -163,6 +164,7 @@ class DeploymentPlan(_Data):
     commands: dict[str, str]
     plan_env: str = PLAN_ENV
     keep_warm: KeepWarmPlan | None = None  # issue 9: scheduled min_containers (None = no windows)
+    cold_start: ColdStartPlan | None = None  # issue 9: budget per cold-start phase
 
     def unit(self, name_or_role: str) -> UnitPlan:
         for u in self.units:
@@ -478,4 +480,5 @@ def build_plan(
         cost=cost,
         commands=commands,
         keep_warm=keep_warm_plan(s.warm_windows, s.min_containers, s.scaledown_window_s, per_container),
+        cold_start=ColdStartPlan.for_profile(p.weight_load_estimate_s, p.startup_estimate_s - p.weight_load_estimate_s),
     )

@@ -234,14 +234,19 @@ class SGLangServer:
         from .steps import StepError
         from .steps.serve import SGLangSupervisor, prepare_serve
 
+        from .steps.phases import PhaseClock
+
         t0 = time.monotonic()
         plan = current_plan()
         s = plan.server
         budget = s.startup_timeout_s - 30
+        phases = PhaseClock()  # issue 9: one structured line of cold-start phase timings
         try:
             _reload(plan.weights.volume, plan.kernel_cache.volume)
+            phases.mark("volume_reload")
             weights_dir, cache_root = volume_paths(plan)
             local_root = copy_kernel_cache(plan, cache_root)
+            phases.mark("kernel_cache_restore")
             env = prepare_serve(
                 weights_dir,
                 local_root,
@@ -274,9 +279,14 @@ class SGLangServer:
                 on_child_exit=_child_exited,
             )
             self.supervisor.start()
+            phases.attach(self.supervisor.child)  # times SGLang's own boot lines (steps/phases.py)
             self.supervisor.wait_ready()  # a crash while loading raises with the last lines
             self.supervisor.monitor()  # from now on a crash ends the container
             self.supervisor.warmup()
+            phases.mark("warm")
+            print(phases.line(), flush=True)
+            for warning in phases.over_budget(plan.cold_start) if plan.cold_start else []:
+                print(warning, flush=True)
         except StepError as err:
             sup = getattr(self, "supervisor", None)
             if sup is not None:
