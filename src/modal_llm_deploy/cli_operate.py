@@ -210,6 +210,72 @@ def smoke(
     _guard(run)
 
 
+def bench(
+    profile: str = typer.Argument(..., help="Profile whose deployed server to benchmark."),
+    concurrency: str = typer.Option("1,8,48", "--concurrency", help="Comma-separated concurrencies."),
+    input_len: int = typer.Option(1024, "--input-len", min=1, help="Prompt tokens per request."),
+    output_len: int = typer.Option(512, "--output-len", min=1, help="Output tokens per request."),
+    allow_cold_start: bool = typer.Option(False, "--allow-cold-start", help="Run even if no container is up (pays a cold start)."),
+    save: Optional[Path] = typer.Option(None, "--save", help="Also write the JSONL records here (for `cost --bench`)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable rows."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """Benchmark the deployed server in its region with SGLang's own bench_serving; TTFT/TPOT/ITL
+    p50/p99, output tok/s, accept length and $ per million output tokens (needs a Modal token)."""
+
+    def run() -> None:
+        import modal
+
+        from .bench import cold_start_cost, parse_concurrency, rows_from_records
+        from .cost import CostError
+
+        try:
+            levels = parse_concurrency(concurrency)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        plan = build_plan(_load(profile, sets, file))
+        try:
+            _, cold = cold_start_cost(plan)
+        except CostError as exc:
+            raise UsageError(str(exc)) from None
+        server = _deployed_server(plan)
+        base = _modal_call(f"looking up {plan.app_name}/{plan.server.unit}", server.get_url)
+        # modal 1.6: Server._experimental_list_containers() lists the containers serving now
+        # (modal/_server.py; experimental). Zero → the benchmark itself would pay a cold start.
+        up = _modal_call("listing the server's containers", lambda: len(server._experimental_list_containers()))
+        if up == 0 and not allow_cold_start:
+            raise UsageError(
+                f"{plan.app_name}/{plan.server.unit} has no running container: the benchmark would wait for a cold "
+                f"start ({cold}) and measure it as latency. Warm it first (modal-llm-deploy scale {profile} --min 1, "
+                f"then smoke) or pass --allow-cold-start")
+        fn = modal.Function.from_name(plan.app_name, "bench")
+        records = _modal_call("running the bench function (redeploy if it is missing)",
+                              lambda: fn.remote(base, levels, input_len, output_len))
+        if save:
+            save.write_text("".join(json.dumps(r) + "\n" for r in records))
+        print_bench(plan, records, as_json)
+
+    _guard(run)
+
+
+def print_bench(plan, records: list[dict], as_json: bool) -> None:
+    from .bench import rows_from_records
+
+    rows = rows_from_records(plan, records)
+    if as_json:
+        print(json.dumps([r.as_dict() for r in rows], indent=2))
+        return
+    t = _table("conc.", "TTFT p50/p99 ms", "TPOT p50/p99 ms", "ITL p50/p99 ms", "out tok/s", "accept len", "$/Mtok out")
+    for r in rows:
+        t.add_row(str(r.concurrency), f"{r.ttft_p50_ms:,.0f} / {r.ttft_p99_ms:,.0f}", f"{r.tpot_p50_ms:.1f} / {r.tpot_p99_ms:.1f}",
+                  f"{r.itl_p50_ms:.1f} / {r.itl_p99_ms:.1f}", f"{r.output_tok_per_s:,.0f}",
+                  f"{r.accept_length:.2f}" if r.accept_length else "-",
+                  f"{r.usd_per_mtok_output:,.2f}" if r.usd_per_mtok_output is not None else "-")
+    out.print(t)
+    out.print(f"[dim]$/Mtok: one container at ${plan.cost.server_usd_per_hour:.2f}/h kept busy at the measured output rate[/]")
+
+
 def print_operate_plan(p) -> None:
     """The plan's operate sections (called from cli.print_plan)."""
     cs = p.cold_start
@@ -235,3 +301,4 @@ def register(app: typer.Typer) -> None:
     app.command()(logs)
     app.command()(cost)
     app.command()(smoke)
+    app.command()(bench)

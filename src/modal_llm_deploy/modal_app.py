@@ -114,6 +114,30 @@ def render(plan: DeploymentPlan) -> modal.App:
             name=kw.function,
         )(runtime.keep_warm)
 
+    # Issue 9: the in-region benchmark: CPU, SGLang image, the server's region, tokenizer from
+    # the weights volume, the server's API key secret, results to a bench volume.
+    from .bench import BENCH_MOUNT, BENCH_VOLUME_SUFFIX
+
+    serve = plan.unit("serve")
+    bench_opts: dict = {}
+    if plan.server.compute_region:
+        bench_opts["region"] = plan.server.compute_region
+    handles["bench"] = app.function(
+        image=images["sglang"],
+        volumes={
+            **{m.path: modal.Volume.from_name(m.volume, create_if_missing=True).with_mount_options(read_only=True)
+               for m in serve.volumes if m.volume == plan.weights.volume},
+            BENCH_MOUNT: modal.Volume.from_name(plan.app_name + BENCH_VOLUME_SUFFIX, create_if_missing=True),
+        },
+        secrets=[modal.Secret.from_name(n) for n in serve.secrets],
+        env={"HF_HUB_OFFLINE": "1", PLAN_ENV: plan.model_dump_json()},
+        cpu=4.0,
+        timeout=3600,
+        include_source=False,
+        name="bench",
+        **bench_opts,
+    )(runtime.bench)
+
     handles["setup"] = app.local_entrypoint()(setup)
     _BUILT[plan.app_name] = (plan, handles)
     return app

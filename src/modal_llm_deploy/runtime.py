@@ -314,3 +314,43 @@ def keep_warm() -> None:
     server = modal.Server.from_name(plan.app_name, plan.server.unit)
     target = apply_schedule(plan, server.autoscaler)
     print(f"keep-warm: {plan.app_name}/{plan.server.unit} min_containers={target}", flush=True)
+
+
+# --- 6. in-region benchmark (CPU, SGLang image, issue 9) --------------------------------------
+
+
+def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int) -> list[dict]:
+    """Run SGLang's serving benchmark against the server once per concurrency; append each
+    JSONL record to the bench volume and return them (bench.py builds the argv)."""
+    import json
+    import subprocess
+
+    from .bench import BENCH_MOUNT, bench_argv
+
+    plan = current_plan()
+    s = plan.server
+    env = dict(os.environ)
+    if s.auth == "api_key":
+        key = os.environ.get(s.api_key_env)
+        if not key:
+            print(f"ERROR: Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
+                  f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>", file=sys.stderr, flush=True)
+            raise SystemExit(2)
+        env["OPENAI_API_KEY"] = key  # sglang/benchmark/serving.py sends it as Bearer
+    _reload(plan.weights.volume)  # the tokenizer files
+    out = Path(BENCH_MOUNT) / plan.app_name / f"{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    records = []
+    for c in concurrency:
+        argv = bench_argv(plan, base_url, c, input_len, output_len, str(out))
+        print(f"bench: concurrency {c}: {' '.join(argv)}", flush=True)
+        before = out.read_text().count("\n") if out.exists() else 0
+        rc = subprocess.run(argv, env=env).returncode
+        lines = out.read_text().splitlines() if out.exists() else []
+        if rc != 0 or len(lines) <= before:
+            print(f"ERROR: bench_serving failed at concurrency {c} (exit {rc})", file=sys.stderr, flush=True)
+            raise SystemExit(1)
+        records.append(json.loads(lines[-1]))
+    _volume(plan.app_name + "-bench").commit()
+    print(f"bench: results in volume {plan.app_name}-bench:{out.relative_to(BENCH_MOUNT)}", flush=True)
+    return records
