@@ -117,3 +117,28 @@ def test_cli_refusals_are_one_line(tmp_path):
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Token missing" in r.stderr
     r = subprocess.run([CLI, "bench", "glm51_fp8", "--concurrency", "8,x"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--concurrency" in r.stderr
+
+
+def test_refuses_a_scaled_to_zero_server_and_says_what_the_cold_start_costs(monkeypatch):
+    """Modal's far side (the deployed server's URL and container list) is replaced by a small
+    object with the same two methods; the CLI's own logic runs for real, in process."""
+    from typer.testing import CliRunner
+
+    from modal_llm_deploy import cli, cli_operate
+
+    calls = []
+
+    class DeployedServer:
+        def get_url(self):
+            return URL
+
+        def _experimental_list_containers(self):  # modal 1.6 _Server, experimental
+            calls.append("list")
+            return []
+
+    monkeypatch.setattr(cli_operate, "_deployed_server", lambda plan: DeployedServer())
+    r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8"])
+    plan = build_plan(load_profile("glm51_fp8"))
+    usd, _ = cold_start_cost(plan)
+    assert r.exit_code == 2 and calls == ["list"]
+    assert "no running container" in r.output and f"${usd:.2f}" in r.output and "--allow-cold-start" in r.output
