@@ -215,8 +215,9 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
 
     if t.tool_call_parser:
         def tools() -> Check:
+            # A reasoning model thinks before it calls: leave room so the call is not cut off.
             r = client.chat.completions.create(
-                model=model, max_tokens=max_tokens, tools=[TOOL], tool_choice="auto",
+                model=model, max_tokens=max(max_tokens, 1024), tools=[TOOL], tool_choice="auto",
                 messages=[{"role": "user", "content": "What is the weather in Paris? Use the get_weather tool."}])
             m = r.choices[0].message
             calls = m.tool_calls or []
