@@ -52,6 +52,8 @@ ROLE_STEP = {
     "compile": "modal_llm_deploy.steps.deepgemm",
     "verify": "modal_llm_deploy.steps.verify",
     "serve": "modal_llm_deploy.steps.serve",
+    "bench": "modal_llm_deploy.bench",
+    "keep_warm": "modal_llm_deploy.schedules",
 }
 
 # Runs inside the isolated interpreter. argv[1]: JSON spec. Prints one JSON line on success.

@@ -66,7 +66,15 @@ def test_glm_plan_values():
     assert plan.sglang_argv[:3] == ["python3", "-m", "sglang.launch_server"]
 
     units = {u.name: u for u in plan.units}
-    assert list(units) == ["download_model", "compile_deepgemm", "verify_setup", "server"]
+    assert list(units) == ["download_model", "compile_deepgemm", "verify_setup", "server", "bench"]
+    b = units["bench"]  # issue 9: SGLang's benchmark next to the server, CPU only, results to a volume
+    assert b.image == "sglang" and b.gpu is None and b.secrets == units["server"].secrets
+    assert [(m.volume, m.read_only) for m in b.volumes] == [("glm51-model-weights", True), ("glm-5.1-production-bench", False)]
+    assert b.schedule is None and "keep_warm" not in units  # no warm windows in the bundled profile
+    warm = build_plan(load_profile("glm51_fp8", {"serving.warm_windows": [
+        {"days": ["mon-fri"], "start": "08:00", "end": "19:00", "timezone": "Europe/Berlin", "min_containers": 1}]}))
+    kw = warm.unit("keep_warm")
+    assert kw.schedule.timezone == "Europe/Berlin" and kw.schedule.cron == warm.keep_warm.cron and kw.gpu is None
     assert units["download_model"].gpu is None and units["verify_setup"].gpu is None
     assert units["compile_deepgemm"].gpu == "B200:8" and units["server"].gpu == "B200:8"
     assert units["download_model"].secrets == ["huggingface-secret"]

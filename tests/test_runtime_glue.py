@@ -118,6 +118,11 @@ def test_setup_steps_then_server(container, capsys, tmp_path):
     assert "JIT modules: 0 built, 2 reused" in out.out and "rebuilding" not in out.out
     assert "Entering DeepGEMM JIT Pre-Compile session" not in out.out
     assert KEY not in out.out + out.err and TOKEN not in out.out + out.err
+    # issue 9: one structured cold-start line with every phase timed from the engine's own lines
+    (line,) = [ln for ln in out.out.splitlines() if ln.startswith("cold-start phases:")]
+    phases = json.loads(line.split(":", 1)[1])
+    assert all(isinstance(phases[k], float) for k in ("volume_check", "kernel_cache_restore", "weights",
+                                                        "graph_capture", "ready", "warmup", "total"))
 
 
 def test_failures_are_one_line_and_fail_the_call(container, capsys, monkeypatch):

@@ -170,6 +170,7 @@ def print_plan(p: DeploymentPlan) -> None:
         f"kernel compile once ≈ ${c.compile_once_usd:.2f} (again after any kernel-shaping flag change: new key), "
         f"download once ≈ ${c.download_once_usd:.2f}. {c.note}"
     )
+    print_operate_plan(p)  # issue 9: keep-warm windows (cli_operate.py)
     out.print("\n[bold]next[/]: " + "  →  ".join(p.commands[x] for x in ("setup", "deploy")))
 
 
@@ -404,6 +405,12 @@ def scale(
                   f"idle cost now ${(now.min_containers or 0) * p.cost.server_usd_per_hour:.2f}/h")
 
     _guard(run)
+
+
+# Operate commands (triage, logs, cost, ...) live in their own module (issue 9).
+from .cli_operate import print_operate_plan, register as _register_operate  # noqa: E402
+
+_register_operate(app)
 
 
 def main() -> None:

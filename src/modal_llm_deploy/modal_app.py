@@ -17,6 +17,8 @@ _FUNCTIONS = {
     "download": runtime.download_model,
     "compile": runtime.compile_deepgemm,
     "verify": runtime.verify_setup,
+    "bench": runtime.bench,
+    "keep_warm": runtime.keep_warm,
 }
 
 
@@ -97,6 +99,12 @@ def render(plan: DeploymentPlan) -> modal.App:
         else:
             fn = _FUNCTIONS[unit.role]
             assert unit.timeout_s is not None, f"unit {unit.name} has no timeout"  # plan invariant
+            extra: dict = {}
+            if unit.schedule is not None:
+                # keep-warm: modal 1.6 schedule.py Cron(cron_string, timezone=IANA name)
+                extra["schedule"] = modal.Cron(unit.schedule.cron, timezone=unit.schedule.timezone)
+            if unit.region is not None:
+                extra["region"] = unit.region  # e.g. bench next to a region-pinned server
             handles[unit.name] = app.function(
                 **opts,
                 # the plan's unit name is the Modal name (App.function(name=...), modal 1.6 app.py)
@@ -104,6 +112,7 @@ def render(plan: DeploymentPlan) -> modal.App:
                 timeout=unit.timeout_s,
                 retries=unit.retries or None,
                 max_containers=unit.max_containers,
+                **extra,
             )(fn)
 
     handles["setup"] = app.local_entrypoint()(setup)

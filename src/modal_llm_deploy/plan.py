@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict
 
 from .hardware import CPU_CORE_USD_PER_HOUR
 from .profile import FlagValue, Profile
+from .schedules import KeepWarmPlan, keep_warm_plan  # issue 9: keep-warm windows
 from .steps.caches import SGLANG_CACHES, WORK_DIR, argv_hash, cache_env, cache_path, kernel_args
+from .steps.phases import ColdStartPlan  # issue 9: cold-start phase budgets
 
 PLAN_VERSION = 1
 LIBRARY = "modal_llm_deploy"
@@ -43,7 +45,7 @@ DOWNLOAD_IMAGE_DEPS = ("pydantic", "pluggy", "huggingface-hub", "hf-xet")
 SGLANG_IMAGE_DEPS = ("pluggy",)
 SGLANG_IMAGE_PROVIDES = ("pydantic", "huggingface-hub")
 
-Role = Literal["download", "compile", "verify", "serve"]
+Role = Literal["download", "compile", "verify", "serve", "bench", "keep_warm"]
 
 
 class _Data(BaseModel):
@@ -68,6 +70,13 @@ class VolumeMount(_Data):
     read_only: bool
 
 
+class SchedulePlan(_Data):
+    """``modal.Cron(cron, timezone=timezone)`` (modal 1.6 schedule.py: an IANA timezone)."""
+
+    cron: str
+    timezone: str
+
+
 class UnitPlan(_Data):
     name: str  # Modal function/server name
     role: Role
@@ -83,6 +92,8 @@ class UnitPlan(_Data):
     timeout_s: int | None
     retries: int = 0
     max_containers: int | None = None  # 1 for setup steps: never two writers on one volume
+    schedule: SchedulePlan | None = None  # a scheduled function (keep-warm)
+    region: str | None = None  # Modal `region=` of a function (the server's is ServerPlan.compute_region)
 
 
 class ServerPlan(_Data):
@@ -188,6 +199,8 @@ class DeploymentPlan(_Data):
     cost: CostPlan
     commands: dict[str, str]
     plan_env: str = PLAN_ENV
+    keep_warm: KeepWarmPlan | None = None  # issue 9: scheduled min_containers (None = no windows)
+    cold_start: ColdStartPlan | None = None  # issue 9: budget per cold-start phase
 
     def unit(self, name_or_role: str) -> UnitPlan:
         for u in self.units:
@@ -367,6 +380,56 @@ def _images(profile: Profile, plugin_module: str | None) -> dict[str, ImagePlan]
 # --- the plan ----------------------------------------------------------------------------------
 
 
+def per_container_usd(p: Profile) -> float:
+    """One server container per hour: GPUs + requested CPU cores, times the region multiplier."""
+    mult = 1.5 if p.serving.compute_region else 1.0
+    cpu_usd = (p.hardware.cpu or 0) * CPU_CORE_USD_PER_HOUR
+    return round((p.hardware.gpu_type.usd_per_hour * p.hardware.count + cpu_usd) * mult, 2)
+
+
+def _operate_units(p: Profile, weights_ro: VolumeMount, api_secret: list[str], offline: dict[str, str],
+                   per_container: float) -> list[UnitPlan]:
+    """The operate side (issue 9) as plan units, so Modal gets exactly what the plan shows:
+    the in-region benchmark (always) and the keep-warm cron (only with warm windows)."""
+    from .bench import BENCH_MOUNT, BENCH_VOLUME_SUFFIX
+
+    s = p.serving
+    units = [
+        UnitPlan(
+            name="bench",
+            role="bench",
+            # SGLang's own benchmark runs on the SGLang image; CPU only, in the server's region,
+            # tokenizer from the weights volume, the server's API-key secret, results to a volume.
+            image="sglang",
+            gpu=None,
+            cpu=4.0,
+            volumes=[weights_ro,
+                     VolumeMount(volume=p.app_name + BENCH_VOLUME_SUFFIX, path=BENCH_MOUNT, read_only=False)],
+            secrets=list(api_secret),
+            env=dict(offline),
+            timeout_s=3600,
+            region=s.compute_region,
+        )
+    ]
+    kw = keep_warm_plan(s.warm_windows, s.min_containers, s.scaledown_window_s, per_container)
+    if kw is not None:
+        units.append(
+            UnitPlan(
+                name=kw.function,
+                role="keep_warm",
+                image="download",  # a small CPU image: it only calls Modal's autoscaler API
+                gpu=None,
+                cpu=0.25,
+                volumes=[],
+                secrets=[],
+                env={},
+                timeout_s=120,
+                schedule=SchedulePlan(cron=kw.cron, timezone=kw.timezone),
+            )
+        )
+    return units
+
+
 def build_plan(
     profile: Profile,
     *,
@@ -471,6 +534,8 @@ def build_plan(
         )
     )
 
+    units += _operate_units(p, weights_ro, api_secret, offline, per_container_usd(p))
+
     server = ServerPlan(
         unit="server",
         port=s.port,
@@ -494,8 +559,7 @@ def build_plan(
 
     g = p.hardware.gpu_type
     mult = 1.5 if s.compute_region else 1.0
-    cpu_usd = (p.hardware.cpu or 0) * CPU_CORE_USD_PER_HOUR
-    per_container = round((g.usd_per_hour * p.hardware.count + cpu_usd) * mult, 2)
+    per_container = per_container_usd(p)
     compile_hours = (load_s + 1800) / 3600
     # ~300 MB/s sustained from the hub into a volume (750 GB in ~40 minutes).
     download_hours = p.model.expected_size_gb / 0.3 / 3600
@@ -561,4 +625,6 @@ def build_plan(
         ),
         cost=cost,
         commands=commands,
+        keep_warm=keep_warm_plan(s.warm_windows, s.min_containers, s.scaledown_window_s, per_container),  # its unit: _operate_units
+        cold_start=ColdStartPlan.for_profile(p.weight_load_estimate_s, p.startup_estimate_s - p.weight_load_estimate_s),
     )

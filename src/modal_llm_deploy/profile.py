@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from . import known_bad as _known_bad
 from . import sglang_flags
 from .hardware import GpuType, gpu_type
+from .schedules import WarmWindow  # keep-warm windows (issue 9); pure, no Modal
 
 # A list is a multi-value flag (nargs '+'/'*'/N); its items are rendered with str().
 FlagValue = Union[bool, int, float, str, list[Union[int, float, str]]]
@@ -290,6 +291,19 @@ class ServingSpec(_Frozen):
     routing_region: str = "us-east"
     compute_region: str | None = None
     """Pin containers to a region (costs 1.5–1.75× on Modal)."""
+    warm_windows: tuple[WarmWindow, ...] = ()
+    """Keep-warm windows (issue 9): a scheduled CPU function raises ``min_containers`` to the
+    window's value while one is open and back to ``min_containers`` outside (schedules.py)."""
+
+    @model_validator(mode="after")
+    def _warm_windows_fit(self) -> "ServingSpec":
+        # Modal rejects min > max at update time, from inside the cron: refuse it here instead.
+        for i, w in enumerate(self.warm_windows):
+            if w.min_containers > self.max_containers:
+                raise ValueError(
+                    f"warm_windows[{i}].min_containers={w.min_containers} exceeds max_containers={self.max_containers}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _auth_and_scaling(self) -> "ServingSpec":

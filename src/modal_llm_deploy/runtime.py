@@ -246,10 +246,13 @@ class SGLangServer:
         from .steps import StepError
         from .steps.serve import SGLangSupervisor, prepare_serve
 
+        from .steps.phases import PhaseClock
+
         t0 = time.monotonic()
         plan = current_plan()
         s = plan.server
         budget = s.startup_timeout_s - 30
+        phases = PhaseClock()  # issue 9: one structured line of cold-start phase timings
         try:
             # A missing key is a configuration error: say so before touching the volumes.
             api_key = None
@@ -264,6 +267,7 @@ class SGLangServer:
             # volumes, so the mounts already show the latest commits (see _refresh).
             weights_dir, cache_root = volume_paths(plan)
             plan = pinned_plan(plan, weights_dir, required=True)  # serve the recorded commit's kernels
+            phases.mark("volume_check")
             # Verifies the weights, refuses a missing kernel marker unless cold JIT is allowed,
             # and restores the key's tree from the read-only mount to the fixed work directory
             # the compile run built it at.
@@ -277,6 +281,7 @@ class SGLangServer:
                 allow_cold_jit=plan.kernel_cache.allow_cold_jit,
                 work_dir=Path(plan.kernel_cache.work_dir),
             )
+            phases.mark("kernel_cache_restore")
             self.supervisor = SGLangSupervisor(
                 plan.sglang_argv,
                 env=env,
@@ -293,9 +298,14 @@ class SGLangServer:
                 on_child_exit=_child_exited,
             )
             self.supervisor.start()
+            phases.attach(self.supervisor.child)  # times SGLang's own boot lines (steps/phases.py)
             self.supervisor.wait_ready()  # a crash while loading raises with the last lines
             self.supervisor.monitor()  # from now on a crash ends the container
             self.supervisor.warmup()
+            phases.mark("warm")
+            print(phases.line(), flush=True)
+            for warning in phases.over_budget(plan.cold_start) if plan.cold_start else []:
+                print(warning, flush=True)
         except StepError as err:
             sup = getattr(self, "supervisor", None)
             if sup is not None:
@@ -307,3 +317,59 @@ class SGLangServer:
         sup = getattr(self, "supervisor", None)
         if sup is not None:
             sup.stop()
+
+
+# --- 5. keep-warm schedule (CPU, issue 9) -------------------------------------------------------
+
+
+def keep_warm() -> None:
+    """Scheduled by ``modal.Cron``: set the server's min_containers to what the warm windows say
+    now (``schedules.apply_schedule``). Each tick sets the whole truth, so a missed tick or a
+    redeploy (which resets the autoscaler) is corrected by the next one."""
+    from .schedules import apply_schedule
+
+    plan = current_plan()
+    # modal 1.6: Server.from_name(app, name).autoscaler.update(min_containers=...) (modal/_server.py)
+    server = modal.Server.from_name(plan.app_name, plan.server.unit)
+    target = apply_schedule(plan, server.autoscaler)
+    print(f"keep-warm: {plan.app_name}/{plan.server.unit} min_containers={target}", flush=True)
+
+
+# --- 6. in-region benchmark (CPU, SGLang image, issue 9) --------------------------------------
+
+
+def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int) -> list[dict]:
+    """Run SGLang's serving benchmark against the server once per concurrency; append each
+    JSONL record to the bench volume and return them (bench.py builds the argv)."""
+    import json
+    import subprocess
+
+    from .bench import BENCH_MOUNT, bench_argv
+
+    plan = current_plan()
+    s = plan.server
+    env = dict(os.environ)
+    if s.auth == "api_key":
+        key = os.environ.get(s.api_key_env)
+        if not key:
+            print(f"ERROR: Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
+                  f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>", file=sys.stderr, flush=True)
+            raise SystemExit(2)
+        env["OPENAI_API_KEY"] = key  # sglang/benchmark/serving.py sends it as Bearer
+    _refresh("bench", plan.weights.volume)  # the tokenizer files
+    out = Path(BENCH_MOUNT) / plan.app_name / f"{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    records = []
+    for c in concurrency:
+        argv = bench_argv(plan, base_url, c, input_len, output_len, str(out))
+        print(f"bench: concurrency {c}: {' '.join(argv)}", flush=True)
+        before = out.read_text().count("\n") if out.exists() else 0
+        rc = subprocess.run(argv, env=env).returncode
+        lines = out.read_text().splitlines() if out.exists() else []
+        if rc != 0 or len(lines) <= before:
+            print(f"ERROR: bench_serving failed at concurrency {c} (exit {rc})", file=sys.stderr, flush=True)
+            raise SystemExit(1)
+        records.append(json.loads(lines[-1]))
+    _volume(plan.app_name + "-bench").commit()
+    print(f"bench: results in volume {plan.app_name}-bench:{out.relative_to(BENCH_MOUNT)}", flush=True)
+    return records

@@ -26,6 +26,8 @@ ROLE_ENTRY = {
     "compile": "compile_deepgemm",
     "verify": "verify_setup",
     "serve": "SGLangServer",
+    "bench": "bench",
+    "keep_warm": "keep_warm",
 }
 
 

@@ -159,7 +159,7 @@ def _unit_checks(plan: dict, unit: dict, u: SentUnit) -> dict[str, Callable[[], 
     serve = unit["role"] == "serve"
     # The module-level object each role runs (modal_llm_deploy/runtime.py); Modal imports it by name.
     impl = {"download": "download_model", "compile": "compile_deepgemm", "verify": "verify_setup",
-            "serve": "SGLangServer.*"}
+            "serve": "SGLangServer.*", "bench": "bench", "keep_warm": "keep_warm"}
     return {
         "name": lambda: [("function name", unit["name"], fn.function_name)],
         "role": lambda: [("implementation", ("modal_llm_deploy.runtime", impl[unit["role"]], serve),
@@ -176,6 +176,12 @@ def _unit_checks(plan: dict, unit: dict, u: SentUnit) -> dict[str, Callable[[], 
                          {k: ("<plan>" if k == PLAN_ENV else v) for k, v in u.env.items()}),
                         ("env plan JSON", plan, json.loads(u.env.get(PLAN_ENV, "null")))],
         "timeout_s": lambda: [("timeout_secs", unit["timeout_s"], fn.timeout_secs)],
+        # modal 1.6 schedule.py: Cron → proto Schedule.cron (cron_string, timezone)
+        "schedule": lambda: [("schedule", unit["schedule"],
+                              {"cron": fn.schedule.cron.cron_string, "timezone": fn.schedule.cron.timezone}
+                              if fn.HasField("schedule") else None)],
+        "region": lambda: [("regions", [unit["region"]] if unit["region"] else [],
+                            list(fn.scheduler_placement.regions))],
         "retries": lambda: [("retries", unit["retries"], fn.retry_policy.retries if fn.HasField("retry_policy") else 0)],
         # The serve unit has no max of its own: ServerPlan.max_containers is its autoscaler max.
         "max_containers": lambda: [
@@ -225,6 +231,8 @@ NOT_SENT: dict[str, str] = {
     "plan.weights": "download/verify settings used in the container",
     "plan.kernel_cache": "kernel-cache settings used in the container",
     "plan.cost": "our estimate; Modal bills what it runs",
+    "plan.keep_warm": "the windows and their cost, read by the keep_warm unit's body (its cron is checked on the unit)",
+    "plan.cold_start": "phase budgets the server checks its own start against",
     "plan.commands": "commands printed for the user",
     "plan.plan_env": "name of the env var that carries the plan (checked in `env`)",
     "image.name": "the plan's key for the image",
@@ -237,6 +245,7 @@ NOT_SENT: dict[str, str] = {
     # `@app.server` takes no `timeout` (modal/app.py: App.server signature), so the plan holds
     # None for the server unit (plan.py) and nothing is sent; compare_plan checks it is None.
     "unit[serve].timeout_s": "@app.server has no timeout option: None in the plan, nothing sent",
+    "unit[serve].region": "the server's region is ServerPlan.compute_region (checked there); None on the unit",
     "unit[serve].max_containers": "the server's max is ServerPlan.max_containers (checked there)",
 }
 

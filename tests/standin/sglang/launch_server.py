@@ -229,6 +229,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, on_sigterm)
 
     say("Load weight begin. avail mem=178.50 GB")
+    # SGLang 0.5.23's next boot lines (model_runner.py, cuda_graph_setup.py), for phase timing.
+    say("Load weight end. elapsed=0.01 s, type=GlmMoeDsaForCausalLM, avail mem=16.80 GB, mem usage=161.70 GB.")
+    say("Capture target verify CUDA graph begin. backend=full, num_tokens_per_req=4, avail mem=9.10 GB")
+    say("Capture target verify CUDA graph end. bs=[1, 2, 4, 8], elapsed=0.01 s, mem usage=1.20 GB, avail mem=7.90 GB.")
     listen_delay = env_float("STANDIN_LISTEN_DELAY_S", 0.0) or 0.0
     if stop.wait(listen_delay):
         sys.exit(0)

@@ -1,0 +1,206 @@
+"""In-region benchmark with SGLang's own tool, turned into dollars per million tokens.
+
+``modal-llm-deploy bench PROFILE`` calls the app's ``bench`` function: a CPU container on the
+SGLang image (so the benchmark is the pinned release's), in the server's region, with the
+tokenizer read from the weights volume and the API key from the server's secret. For each
+concurrency it runs SGLang's serving benchmark with the OpenAI chat backend against the
+server's URL, appends its JSONL record to the bench volume, and returns the records; the CLI
+prints TTFT/TPOT/ITL p50/p99, output tok/s, accept length and $ per million output tokens
+(one container's $/h from the plan ÷ its measured output rate).
+
+Module path: SGLang 0.5.23 moved the implementation to ``sglang.benchmark.serving``;
+``sglang.bench_serving`` is a deprecated alias that re-exports it and warns
+(``sglang/bench_serving.py``), so we run the implementation directly.
+The argv is proven by that module's real parser in tests/test_bench.py.
+
+This module is pure (no Modal): argv, result parsing, the table rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Optional
+
+from .cost import container_usd_per_hour, usd_per_mtok
+
+if TYPE_CHECKING:
+    from .plan import DeploymentPlan
+
+BENCH_MODULE = "sglang.benchmark.serving"
+BACKEND = "sglang-oai-chat"  # sglang/benchmark/serving.py: ASYNC_REQUEST_FUNCS, path /v1/chat/completions
+BENCH_VOLUME_SUFFIX = "-bench"
+BENCH_MOUNT = "/bench"
+PROMPTS_PER_CONCURRENCY = 5  # bench_serving's guidance: at least 5× the concurrency for stable percentiles
+
+
+def parse_concurrency(text: str) -> list[int]:
+    try:
+        out = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"--concurrency {text!r}: expected whole numbers separated by commas, e.g. 1,8,48") from None
+    if not out or any(c < 1 for c in out):
+        raise ValueError(f"--concurrency {text!r}: expected whole numbers ≥ 1, e.g. 1,8,48")
+    return out
+
+
+def bench_argv(plan: "DeploymentPlan", base_url: str, concurrency: int, input_len: int, output_len: int,
+               output_file: str, python: Optional[str] = None) -> list[str]:
+    """One benchmark run. ``--tokenizer`` is the weights directory on the volume (never the hub:
+    the container has HF_HUB_OFFLINE=1); the key travels as OPENAI_API_KEY in the environment
+    (serving.py reads it and sends it as Bearer), never in argv."""
+    return [
+        python or plan.sglang_argv[0], "-m", BENCH_MODULE,
+        "--backend", BACKEND,
+        "--base-url", base_url.rstrip("/"),
+        "--model", plan.server.served_name,
+        "--tokenizer", plan.weights.dir,
+        "--dataset-name", "random",
+        "--random-input-len", str(input_len),
+        "--random-output-len", str(output_len),
+        "--random-range-ratio", "1.0",  # exactly input/output len: comparable runs
+        "--num-prompts", str(max(10, PROMPTS_PER_CONCURRENCY * concurrency)),
+        "--max-concurrency", str(concurrency),
+        "--output-file", output_file,
+        "--disable-tqdm",
+    ]  # fmt: skip
+
+
+@dataclass
+class BenchRow:
+    concurrency: int
+    ttft_p50_ms: float
+    ttft_p99_ms: float
+    tpot_p50_ms: float
+    tpot_p99_ms: float
+    itl_p50_ms: float
+    itl_p99_ms: float
+    output_tok_per_s: float
+    accept_length: Optional[float]
+    usd_per_mtok_output: Optional[float]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def rows_from_records(plan: "DeploymentPlan", records: list[dict]) -> list[BenchRow]:
+    """bench_serving's JSONL records (keys as written by sglang/benchmark/serving.py 0.5.23)
+    → table rows with $/Mtok from the plan's price of one container."""
+    rate = container_usd_per_hour(plan)
+    out = []
+    for r in records:
+        tps = float(r.get("output_throughput") or 0)
+        out.append(BenchRow(
+            concurrency=int(r.get("max_concurrency") or 0),
+            ttft_p50_ms=float(r["median_ttft_ms"]), ttft_p99_ms=float(r["p99_ttft_ms"]),
+            tpot_p50_ms=float(r["median_tpot_ms"]), tpot_p99_ms=float(r["p99_tpot_ms"]),
+            itl_p50_ms=float(r["median_itl_ms"]), itl_p99_ms=float(r["p99_itl_ms"]),
+            output_tok_per_s=tps,
+            accept_length=r.get("accept_length"),
+            usd_per_mtok_output=usd_per_mtok(rate, tps) if tps > 0 else None,
+        ))
+    return out
+
+
+def cold_start_cost(plan: "DeploymentPlan") -> tuple[float, str]:
+    """What waking a scaled-to-zero server for a benchmark costs: the load, then the idle tail."""
+    rate = container_usd_per_hour(plan)
+    s = plan.server
+    hours = (s.startup_estimate_s + s.scaledown_window_s) / 3600
+    return rate * hours, (f"~{s.startup_estimate_s} s load + {s.scaledown_window_s} s scale-down tail at "
+                          f"${rate:.2f}/h ≈ ${rate * hours:.2f}")
+
+
+# --- proving the argv with the pinned release's own parser ---------------------------------------
+
+# ``sglang.benchmark.serving`` builds its parser inside ``cli_main()`` and importing the module
+# pulls the multimodal stack (torchvision, datasets) that a CPU parser venv lacks. So, like
+# sglang_check does for CompileArgs, we take cli_main's statements *up to* ``args =
+# parser.parse_args()`` from the installed source (ast), plus the module-level helpers they
+# name, and run exactly that parser. Backend choices come from ASYNC_REQUEST_FUNCS's keys.
+# If the structure changes, the checker says so instead of passing.
+_BENCH_CHECKER = r'''
+import argparse, ast, importlib.util, json, sys
+spec = importlib.util.find_spec("sglang.benchmark.serving")
+src = open(spec.origin).read()
+tree = ast.parse(src)
+top = {}
+for node in tree.body:
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        top[node.name] = node
+    elif isinstance(node, ast.Assign):
+        for t in node.targets:
+            if isinstance(t, ast.Name):
+                top[t.id] = node
+    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        top[node.target.id] = node
+cli = top.get("cli_main")
+if cli is None:
+    print(json.dumps({"structure": "no cli_main in " + spec.origin})); sys.exit(0)
+body = []
+for st in cli.body:
+    if isinstance(st, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "args" for t in st.targets):
+        break
+    body.append(st)
+else:
+    print(json.dumps({"structure": "cli_main has no 'args = parser.parse_args()'"})); sys.exit(0)
+ns = {"ArgumentParser": argparse.ArgumentParser, "argparse": argparse, "__name__": "bench_check"}
+for node in tree.body:  # the module's standard-library imports (typing, os, ...), nothing else
+    if isinstance(node, ast.Import) and all(a.name.split(".")[0] in sys.stdlib_module_names for a in node.names):
+        exec(compile(ast.Module([node], []), spec.origin, "exec"), ns)
+    elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module.split(".")[0] in sys.stdlib_module_names:
+        exec(compile(ast.Module([node], []), spec.origin, "exec"), ns)
+funcs = top["ASYNC_REQUEST_FUNCS"].value
+ns["ASYNC_REQUEST_FUNCS"] = {ast.literal_eval(k): None for k in funcs.keys}
+names = {n.id for st in body for n in ast.walk(st) if isinstance(n, ast.Name)}
+imported = {}  # name → module, for the module's own ``from sglang... import NAME``
+for node in tree.body:
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module.startswith("sglang."):
+        for a in node.names:
+            imported[a.asname or a.name] = (node.module, a.name)
+for name in sorted(names):
+    if name in ns or name in dir(__builtins__) or name in {"parser", "group"} or name.endswith("_group"):
+        continue
+    if name in top:
+        exec(compile(ast.Module([top[name]], []), spec.origin, "exec"), ns)
+    elif name in imported:  # a light sglang helper module (e.g. sglang.benchmark.goodput)
+        mod, attr = imported[name]
+        ns[name] = getattr(importlib.import_module(mod), attr)
+    else:
+        print(json.dumps({"structure": f"cli_main uses {name!r}, defined neither in {spec.origin} nor imported"}))
+        sys.exit(0)
+exec(compile(ast.Module(body, []), spec.origin, "exec"), ns)
+parser = ns["parser"]
+class ParseError(Exception):
+    pass
+def error(message):
+    raise ParseError(message)
+parser.error = error
+out = {}
+for name, argv in json.loads(sys.argv[1]).items():
+    problems = [a for a in argv if a.startswith("--") and a.split("=")[0] not in parser._option_string_actions]
+    problems = [f"{a}: not a full option name of {spec.name}" for a in problems]
+    try:
+        values = vars(parser.parse_args(argv))
+    except ParseError as e:
+        problems.append(str(e)); values = {}
+    out[name] = {"ok": not problems, "problems": problems, "values": {k: v for k, v in values.items()
+                  if isinstance(v, (str, int, float, bool, type(None)))}}
+print(json.dumps({"structure": "ok", "results": out}))
+'''
+
+
+def check_bench_argv(python: str, argvs: dict[str, list[str]]) -> dict:
+    """Parse each argv (without ``python -m module``) with the pinned benchmark's parser."""
+    import json
+    import subprocess
+
+    stripped = {}
+    for k, argv in argvs.items():
+        if BENCH_MODULE not in argv:
+            raise ValueError(f"{k}: not a {BENCH_MODULE} argv")
+        stripped[k] = argv[argv.index(BENCH_MODULE) + 1:]
+    r = subprocess.run([str(python), "-c", _BENCH_CHECKER, json.dumps(stripped)], capture_output=True, text=True,
+                       timeout=300, cwd="/")
+    if r.returncode != 0:
+        raise RuntimeError(f"bench parser check failed: {r.stderr[-2000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])

@@ -1,0 +1,268 @@
+"""Smoke test of a deployed (or local) server, with the client users run: ``openai``.
+
+Checks, in order, each with the likely cause when it fails:
+
+1. ``/health`` answers 200 — waiting through 503 (a cold start) up to the startup budget;
+2. ``/v1/models`` lists the served name;
+3. a request without the key is refused (401), unless the profile is public;
+4. a chat completion;
+5. a streamed chat completion, with TTFT and TPOT measured on the client;
+6. a tool call with a ``tools`` schema comes back as parsed ``tool_calls``
+   (only when the profile sets a ``--tool-call-parser``);
+7. reasoning comes back in ``reasoning_content``, not inside ``content``
+   (only when the profile sets a ``--reasoning-parser``);
+8. ``/metrics`` has ``sglang:`` series.
+
+SGLang 0.5.23 puts separated reasoning in ``message.reasoning_content`` / ``delta.reasoning_content``
+(``sglang/srt/entrypoints/openai/protocol.py``: ChatMessage, DeltaMessage); the openai client
+keeps such extra fields on the object (pydantic ``extra="allow"``).
+
+The key is never printed: it goes into the client and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Callable, Optional
+
+if TYPE_CHECKING:
+    from .plan import DeploymentPlan
+
+THINK_TAGS = ("<think>", "</think>")
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+
+@dataclass
+class Check:
+    name: str
+    ok: Optional[bool]  # None = skipped
+    detail: str
+    cause: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class SmokeTarget:
+    base_url: str  # without /v1
+    served_name: str
+    public: bool
+    startup_budget_s: float
+    reasoning_parser: Optional[str]
+    tool_call_parser: Optional[str]
+    profile: str = "<PROFILE>"
+
+    @classmethod
+    def from_plan(cls, plan: "DeploymentPlan", base_url: str) -> "SmokeTarget":
+        argv = plan.sglang_argv
+
+        def flag(name: str) -> Optional[str]:
+            return argv[argv.index(name) + 1] if name in argv[:-1] else None
+
+        return cls(base_url.rstrip("/"), plan.server.served_name, plan.server.auth == "public",
+                   plan.server.startup_timeout_s, flag("--reasoning-parser"), flag("--tool-call-parser"), plan.profile)
+
+
+@dataclass
+class SmokeReport:
+    url: str
+    checks: list[Check] = field(default_factory=list)
+    ttft_ms: Optional[float] = None
+    tpot_ms: Optional[float] = None
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok is not False for c in self.checks)
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if c.ok is False]
+
+    def as_dict(self) -> dict:
+        return {"url": self.url, "ok": self.ok, "ttft_ms": self.ttft_ms, "tpot_ms": self.tpot_ms,
+                "checks": [asdict(c) for c in self.checks]}
+
+
+def _get(url: str, headers: dict | None = None, timeout: float = 30) -> tuple[int, str]:
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        body = e.read().decode("utf-8", "replace")
+        e.close()
+        return e.code, body
+
+
+def wait_healthy(t: SmokeTarget, on_wait: Callable[[float, str], None] | None = None,
+                 poll_s: float = 5.0, clock=time.monotonic, sleep=time.sleep) -> Check:
+    """GET /health until 200; 503 and connection errors mean "still starting" until the budget."""
+    t0 = clock()
+    last = "no answer"
+    while True:
+        try:
+            code, _ = _get(t.base_url + "/health", timeout=min(30.0, t.startup_budget_s))
+            last = f"HTTP {code}"
+            if code == 200:
+                return Check("health", True, f"200 after {clock() - t0:.0f} s", seconds=clock() - t0)
+            if code not in (502, 503, 504):
+                return Check("health", False, f"/health answered {code}",
+                             "not an SGLang server at this URL, or a proxy in front of it refuses: check --url", clock() - t0)
+        except OSError as e:
+            last = type(e).__name__
+        left = t.startup_budget_s - (clock() - t0)
+        if left <= 0:
+            return Check("health", False, f"not ready after {t.startup_budget_s:.0f} s (last: {last})",
+                         f"the server did not start within its startup budget: modal-llm-deploy logs {t.profile} --triage",
+                         clock() - t0)
+        if on_wait:
+            on_wait(left, last)
+        sleep(min(poll_s, max(left, 0.05)))
+
+
+def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_timeout_s: float = 300.0,
+              max_tokens: int = 256) -> SmokeReport:
+    import openai
+
+    rep = SmokeReport(t.base_url)
+    rep.checks.append(wait_healthy(t, on_wait))
+    if not rep.checks[0].ok:
+        return rep
+    client = openai.OpenAI(base_url=t.base_url + "/v1", api_key=api_key or "none", timeout=request_timeout_s,
+                           max_retries=0)
+    model = t.served_name
+    msgs = [{"role": "user", "content": "Say hello in one short sentence."}]
+
+    def attempt(name: str, fn: Callable[[], Check], cause: str) -> None:
+        t0 = time.monotonic()
+        try:
+            c = fn()
+        except openai.AuthenticationError:
+            c = Check(name, False, "401 with the key", "the key does not match the server's: check the Modal secret "
+                                                        "and --api-key-env")
+        except openai.APIError as e:
+            c = Check(name, False, f"{type(e).__name__}: {' '.join(str(e).split())[:200]}", cause)
+        c.seconds = time.monotonic() - t0
+        rep.checks.append(c)
+
+    def models() -> Check:
+        ids = [m.id for m in client.models.list().data]
+        if model in ids:
+            return Check("models", True, f"lists {model!r}")
+        return Check("models", False, f"lists {ids}, not {model!r}",
+                     "--served-model-name differs from the profile's model.served_name")
+
+    attempt("models", models, "the server is not SGLang's OpenAI API, or the URL is wrong")
+
+    def auth() -> Check:
+        code, _ = _get(t.base_url + "/v1/models")
+        if t.public:
+            return Check("auth", code == 200, f"no key → {code} (public profile)",
+                         "" if code == 200 else "a public profile's server still demands a key")
+        if code == 401:
+            return Check("auth", True, "no key → 401")
+        return Check("auth", False, f"no key → {code}, expected 401",
+                     "the server runs without --api-key: the API key secret was not applied (set serving.api_key_secret)")
+
+    attempt("auth", auth, "")
+
+    def chat() -> Check:
+        r = client.chat.completions.create(model=model, messages=msgs, max_tokens=max_tokens)
+        m = r.choices[0].message
+        text = (m.content or "") + (getattr(m, "reasoning_content", None) or "")
+        if not text.strip():
+            return Check("chat", False, "empty answer", "the model produced no tokens: check the server log")
+        u = r.usage
+        return Check("chat", True, f"{u.completion_tokens if u else '?'} tokens, finish {r.choices[0].finish_reason}")
+
+    attempt("chat", chat, "chat completions fail: modal-llm-deploy logs PROFILE --triage")
+
+    def stream() -> Check:
+        t0 = time.monotonic()
+        first = last = None
+        n_chunks = 0
+        tokens = None
+        for ch in client.chat.completions.create(model=model, messages=msgs, max_tokens=max_tokens, stream=True,
+                                                 stream_options={"include_usage": True}):
+            if ch.usage is not None:
+                tokens = ch.usage.completion_tokens
+            for c in ch.choices:
+                d = c.delta
+                if (d.content or getattr(d, "reasoning_content", None)):
+                    now = time.monotonic()
+                    first = first or now
+                    last = now
+                    n_chunks += 1
+        if first is None:
+            return Check("stream", False, "no content in the stream", "streaming is broken: check the server log")
+        rep.ttft_ms = (first - t0) * 1000
+        n = tokens or n_chunks
+        rep.tpot_ms = (last - first) * 1000 / (n - 1) if n > 1 else None
+        tpot = f", TPOT {rep.tpot_ms:.1f} ms" if rep.tpot_ms is not None else ""
+        return Check("stream", True, f"TTFT {rep.ttft_ms:.0f} ms{tpot} ({n} tokens)")
+
+    attempt("stream", stream, "streaming fails: modal-llm-deploy logs PROFILE --triage")
+
+    if t.tool_call_parser:
+        def tools() -> Check:
+            # A reasoning model thinks before it calls: leave room so the call is not cut off.
+            r = client.chat.completions.create(
+                model=model, max_tokens=max(max_tokens, 1024), tools=[TOOL], tool_choice="auto",
+                messages=[{"role": "user", "content": "What is the weather in Paris? Use the get_weather tool."}])
+            m = r.choices[0].message
+            calls = m.tool_calls or []
+            cause = (f"the tool call came back as text, not tool_calls: the server's --tool-call-parser "
+                     f"({t.tool_call_parser}) does not match the model's format")
+            if not calls:
+                return Check("tool_call", False, f"no tool_calls; content {(m.content or '')[:80]!r}", cause)
+            fn = calls[0].function
+            try:
+                args = json.loads(fn.arguments or "")
+            except ValueError:
+                return Check("tool_call", False, f"arguments are not JSON: {fn.arguments!r:.80}", cause)
+            if fn.name != "get_weather" or not isinstance(args, dict):
+                return Check("tool_call", False, f"called {fn.name}({fn.arguments})", cause)
+            return Check("tool_call", True, f"{fn.name}({fn.arguments})")
+
+        attempt("tool_call", tools, "tool calls fail: modal-llm-deploy logs PROFILE --triage")
+    else:
+        rep.checks.append(Check("tool_call", None, "skipped: the profile sets no --tool-call-parser"))
+
+    if t.reasoning_parser:
+        def reasoning() -> Check:
+            r = client.chat.completions.create(model=model, messages=msgs, max_tokens=max_tokens)
+            m = r.choices[0].message
+            rc = getattr(m, "reasoning_content", None)
+            cause = (f"reasoning is not separated from the answer: the server's --reasoning-parser "
+                     f"({t.reasoning_parser}) is missing or does not match the model")
+            if any(tag in (m.content or "") for tag in THINK_TAGS):
+                return Check("reasoning", False, "content contains <think> tags", cause)
+            if not rc:
+                return Check("reasoning", False, "no reasoning_content", cause)
+            return Check("reasoning", True, f"{len(rc)} chars of reasoning_content, content separate")
+
+        attempt("reasoning", reasoning, "reasoning request fails: modal-llm-deploy logs PROFILE --triage")
+    else:
+        rep.checks.append(Check("reasoning", None, "skipped: the profile sets no --reasoning-parser"))
+
+    t0 = time.monotonic()
+    try:
+        code, body = _get(t.base_url + "/metrics")
+        series = sorted({ln.split("{")[0].split(" ")[0] for ln in body.splitlines() if ln.startswith("sglang:")})
+        ok = code == 200 and bool(series)
+        rep.checks.append(Check("metrics", ok, f"{len(series)} sglang: series" if ok else f"HTTP {code}, no sglang: series",
+                                "" if ok else "the server runs without --enable-metrics (engine.flags.enable-metrics=true)",
+                                time.monotonic() - t0))
+    except OSError as e:
+        rep.checks.append(Check("metrics", False, type(e).__name__, "/metrics unreachable", time.monotonic() - t0))
+    return rep

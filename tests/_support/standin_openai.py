@@ -1,0 +1,74 @@
+"""Start the OpenAI-wire stand-in (tests/standin/lib/openai_standin.py) on SGLang's own code.
+
+It runs on the SGLang parser venv's python (the real sglang 0.5.23) plus an *overlay*: the
+pure-Python packages SGLang's OpenAI layer imports that the parser venv lacks (``openai`` for
+protocol.py, ``partial-json-parser``/``regex`` for the tool-call detectors, ``transformers``
+for reasoning_parser.py's type import). They are installed once with ``pip --target`` into
+.cache/ (no torch: the parser venv's CPU torch is used) and *appended* to sys.path, so every
+package the parser venv already has keeps its own version.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+OVERLAY_PACKAGES = ["openai>=2,<4", "partial-json-parser", "regex", "transformers"]
+STANDIN = Path(__file__).resolve().parents[1] / "standin" / "lib" / "openai_standin.py"
+
+
+def ensure_overlay(root: Path) -> Path:
+    done = root / ".complete"
+    if done.is_file():
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target",
+                    str(root), *OVERLAY_PACKAGES], check=True)
+    done.write_text("\n".join(OVERLAY_PACKAGES) + "\n")
+    return root
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StandIn:
+    def __init__(self, python: Path, overlay: Path, *args: str, ready_after: float = 0.0):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        boot = (f"import sys, runpy; sys.path.append({str(overlay)!r}); "
+                f"sys.argv = [{str(STANDIN)!r}] + sys.argv[1:]; runpy.run_path({str(STANDIN)!r}, run_name='__main__')")
+        self.proc = subprocess.Popen(
+            [str(python), "-c", boot, "--port", str(self.port), "--ready-after", str(ready_after), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd="/",
+            env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")},
+        )
+        deadline = time.monotonic() + 120  # importing SGLang's OpenAI layer takes ~10-20 s here
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"stand-in exited: {self.proc.stdout.read()[-3000:]}")
+            try:
+                urllib.request.urlopen(self.url + "/v1/models", timeout=1).close()
+                return
+            except urllib.error.HTTPError:  # any HTTP answer (401, 503) means it listens
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("stand-in did not listen within 120 s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()

@@ -1,0 +1,192 @@
+"""An OpenAI-wire stand-in for SGLang 0.5.23's server, built from SGLang's own code (tests only).
+
+Run with the SGLang parser venv's python (the real sglang 0.5.23 package) and the overlay of
+the few pure-Python packages its OpenAI layer imports (tests/_support/standin_openai.py):
+
+* responses are SGLang's own pydantic models (``sglang/srt/entrypoints/openai/protocol.py``:
+  ChatCompletionResponse, ChatCompletionStreamResponse, ChatMessage, DeltaMessage, ToolCall,
+  ModelList, UsageInfo) serialised as SGLang does (``model_dump_json`` per SSE chunk);
+* the "model" emits GLM-style raw text (``<think>…</think>`` and ``<tool_call>name<arg_key>…``)
+  and SGLang's real parsers separate it: ``ReasoningParser(--reasoning-parser)`` and the
+  ``--tool-call-parser`` detector (glm47 → ``Glm47MoeDetector``). Started without those flags
+  it behaves like SGLang without them: reasoning stays in ``content``, tool calls come back
+  as text. That is how smoke's negative tests break it — the same way a profile would.
+* ``--api-key``: Bearer on everything but ``/health*``, ``/metrics*`` (SGLang's rule);
+  ``/health`` answers 503 for ``--ready-after`` seconds (a cold start), then 200;
+  ``/metrics`` has ``sglang:`` series unless ``--no-metrics`` (SGLang without --enable-metrics).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from sglang.srt.entrypoints.openai.protocol import (  # noqa: E402  (the real SGLang 0.5.23)
+    ChatCompletionResponse,
+    ChatCompletionResponseChoice,
+    ChatCompletionResponseStreamChoice,
+    ChatCompletionStreamResponse,
+    ChatMessage,
+    DeltaMessage,
+    FunctionResponse,
+    ModelCard,
+    ModelList,
+    Tool,
+    ToolCall,
+    UsageInfo,
+)
+from sglang.srt.function_call.glm47_moe_detector import Glm47MoeDetector
+from sglang.srt.function_call.glm4_moe_detector import Glm4MoeDetector
+from sglang.srt.parser.reasoning_parser import ReasoningParser
+
+TOOL_DETECTORS = {"glm47": Glm47MoeDetector, "glm45": Glm4MoeDetector}  # function_call_parser.py's map
+THOUGHT = "The user asked something simple; answer briefly."
+ANSWER = "Hello! The stand-in model is answering."
+
+
+def generate(body: dict) -> str:
+    """The 'model': GLM-5.1-style raw output (reasoning first, then a tool call or an answer)."""
+    if body.get("tools"):
+        name = body["tools"][0]["function"]["name"]
+        return (f"<think>{THOUGHT}</think>"
+                f"<tool_call>{name}<arg_key>city</arg_key><arg_value>Paris</arg_value></tool_call>")
+    return f"<think>{THOUGHT}</think>{ANSWER}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--served-model-name", default="default")
+    ap.add_argument("--api-key")
+    ap.add_argument("--reasoning-parser")
+    ap.add_argument("--tool-call-parser")
+    ap.add_argument("--ready-after", type=float, default=0.0)
+    ap.add_argument("--no-metrics", action="store_true")
+    ap.add_argument("--token-delay", type=float, default=0.002)
+    args = ap.parse_args()
+    t_start = time.monotonic()
+    name = args.served_model_name
+
+    def reasoning(text: str) -> tuple[str | None, str]:
+        if not args.reasoning_parser:
+            return None, text
+        r, c = ReasoningParser(args.reasoning_parser).parse_non_stream(text)
+        return (r or None), c
+
+    def tool_calls(text: str, tools: list[dict]) -> tuple[str, list[ToolCall] | None]:
+        if not args.tool_call_parser or not tools:
+            return text, None
+        det = TOOL_DETECTORS[args.tool_call_parser]()
+        res = det.detect_and_parse(text, [Tool.model_validate(t) for t in tools])
+        if not res.calls:
+            return text, None
+        calls = [ToolCall(id=f"call_{uuid.uuid4().hex[:24]}", index=i,
+                          function=FunctionResponse(name=c.name, arguments=c.parameters))
+                 for i, c in enumerate(res.calls)]
+        return res.normal_text, calls
+
+    class H(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def _send(self, code: int, body: bytes = b"", ctype: str = "application/json") -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _authorized(self) -> bool:
+            p = self.path.split("?", 1)[0]
+            if not args.api_key or p.startswith("/health") or p.startswith("/metrics"):
+                return True
+            return (self.headers.get("Authorization") or "") == f"Bearer {args.api_key}"
+
+        def _ready(self) -> bool:
+            return time.monotonic() - t_start >= args.ready_after
+
+        def do_GET(self):
+            p = self.path.split("?", 1)[0]
+            if not self._authorized():
+                return self._send(401, b'{"error": "Unauthorized"}')
+            if p == "/health":
+                return self._send(200 if self._ready() else 503)
+            if p == "/v1/models":
+                ml = ModelList(data=[ModelCard(id=name, root=name, max_model_len=202752)])
+                return self._send(200, ml.model_dump_json().encode())
+            if p == "/metrics" and not args.no_metrics:
+                body = (f'sglang:num_running_reqs{{model_name="{name}"}} 0.0\n'
+                        f'sglang:gen_throughput{{model_name="{name}"}} 0.0\n').encode()
+                return self._send(200, body, "text/plain; version=0.0.4")
+            return self._send(404, b'{"detail": "Not Found"}')
+
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(n) or b"{}")
+            if not self._authorized():
+                return self._send(401, b'{"error": "Unauthorized"}')
+            if self.path.split("?", 1)[0] != "/v1/chat/completions":
+                return self._send(404, b'{"detail": "Not Found"}')
+            if not self._ready():
+                return self._send(503, b'{"error": "server is starting"}')
+            raw = generate(body)
+            rid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+            ntok = max(1, len(raw) // 4)
+            usage = UsageInfo(prompt_tokens=12, completion_tokens=ntok, total_tokens=12 + ntok)
+            if body.get("stream"):
+                return self._stream(body, raw, rid, created, usage)
+            r, rest = reasoning(raw)
+            content, calls = tool_calls(rest, body.get("tools") or [])
+            msg = ChatMessage(role="assistant", content=content or None, reasoning_content=r, tool_calls=calls)
+            resp = ChatCompletionResponse(id=rid, created=created, model=name, usage=usage, choices=[
+                ChatCompletionResponseChoice(index=0, message=msg, finish_reason="tool_calls" if calls else "stop")])
+            self._send(200, resp.model_dump_json().encode())
+
+        def _stream(self, body: dict, raw: str, rid: str, created: int, usage: UsageInfo) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            parser = ReasoningParser(args.reasoning_parser, stream_reasoning=True) if args.reasoning_parser else None
+
+            def emit(delta: DeltaMessage, finish=None, u=None) -> None:
+                chunk = ChatCompletionStreamResponse(id=rid, created=created, model=name, usage=u, choices=[
+                    ChatCompletionResponseStreamChoice(index=0, delta=delta, finish_reason=finish)] if delta else [])
+                self.wfile.write(f"data: {chunk.model_dump_json()}\n\n".encode())
+                self.wfile.flush()
+
+            emit(DeltaMessage(role="assistant", content=""))
+            for i in range(0, len(raw), 4):  # ~one token per 4 characters
+                time.sleep(args.token_delay)
+                piece = raw[i:i + 4]
+                r, c = parser.parse_stream_chunk(piece) if parser else (None, piece)
+                if r or c:
+                    emit(DeltaMessage(content=c or None, reasoning_content=r or None))
+            emit(DeltaMessage(), finish="stop")
+            if (body.get("stream_options") or {}).get("include_usage"):
+                emit(None, u=usage)
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+            self.close_connection = True
+
+    ThreadingHTTPServer.daemon_threads = True
+    srv = ThreadingHTTPServer((args.host, args.port), H)
+    print(f"standin listening on http://{args.host}:{args.port}", flush=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

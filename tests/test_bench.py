@@ -1,0 +1,144 @@
+"""bench: the argv is proven by the pinned SGLang's own benchmark parser; figures are computed.
+
+Not run end to end here: ``sglang.benchmark.serving`` imports SGLang's multimodal stack
+(torchvision, datasets) at module import, which the CPU-only parser venv does not have, so the
+benchmark itself cannot run on this machine. What is proven offline: the argv (real parser),
+the record keys we read (present in the pinned source's result dict), the $/Mtok arithmetic,
+the refusal paths of the CLI and the Modal function registration.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from modal_llm_deploy import build_plan, load_profile
+from modal_llm_deploy.bench import (
+    BACKEND, BENCH_MODULE, bench_argv, check_bench_argv, cold_start_cost, parse_concurrency, rows_from_records,
+)
+from modal_llm_deploy.cost import container_usd_per_hour
+from modal_llm_deploy.modal_app import _BUILT, render
+
+from conftest import BUNDLED, REPO
+
+CLI = str(Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "modal-llm-deploy")
+URL = "https://ws--glm-5-1-production-server.modal.run"
+
+
+@pytest.fixture(scope="module")
+def checked(sglang_parser):
+    argvs = {}
+    for name in BUNDLED:
+        plan = build_plan(load_profile(name))
+        for c in (1, 8, 48):
+            argvs[f"{name}:c{c}"] = bench_argv(plan, URL, c, 1024, 512, f"/bench/{name}.jsonl")
+    plan = build_plan(load_profile("glm51_fp8"))
+    good = argvs["glm51_fp8:c8"]
+    argvs["abbrev"] = good + ["--max-conc", "4"]  # an abbreviation argparse would accept
+    argvs["backend"] = [BACKEND + "-x" if a == BACKEND else a for a in good]
+    argvs["unknown"] = good + ["--tp-size", "8"]  # a server flag, not a benchmark flag
+    return plan, check_bench_argv(sglang_parser(plan.sglang_version), argvs)
+
+
+def test_bench_argv_parses_with_the_pinned_parser(checked):
+    plan, r = checked
+    assert r["structure"] == "ok"
+    for name in BUNDLED:
+        p = build_plan(load_profile(name))
+        for c in (1, 8, 48):
+            res = r["results"][f"{name}:c{c}"]
+            assert res["ok"], res["problems"]
+            v = res["values"]
+            assert v["backend"] == "sglang-oai-chat" and v["base_url"] == URL and v["model"] == p.server.served_name
+            assert v["tokenizer"] == p.weights.dir  # from the weights volume, never the hub
+            assert v["max_concurrency"] == c and v["num_prompts"] >= 5 * c and v["dataset_name"] == "random"
+            assert v["random_input_len"] == 1024 and v["random_output_len"] == 512
+            assert v["output_file"] == f"/bench/{name}.jsonl"
+
+
+def test_the_checker_rejects_drifted_argv(checked):
+    _, r = checked
+    res = r["results"]
+    assert not res["abbrev"]["ok"] and "not a full option name" in res["abbrev"]["problems"][0]
+    assert not res["backend"]["ok"] and "invalid choice" in " ".join(res["backend"]["problems"])
+    assert not res["unknown"]["ok"]
+
+
+def test_record_keys_we_read_are_written_by_the_pinned_benchmark(sglang_parser):
+    py = sglang_parser("0.5.23")
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    src = (Path(site) / "sglang" / "benchmark" / "serving.py").read_text()
+    for key in ("max_concurrency", "output_throughput", "median_ttft_ms", "p99_ttft_ms", "median_tpot_ms",
+                "p99_tpot_ms", "median_itl_ms", "p99_itl_ms", "accept_length"):
+        assert f'"{key}":' in src, key
+    assert f'"{BACKEND}": async_request_openai_chat_completions' in src
+    assert (Path(site) / "sglang" / "bench_serving.py").read_text().count(BENCH_MODULE) >= 1  # the alias points here
+
+
+def test_rows_and_dollars_per_mtok():
+    plan = build_plan(load_profile("glm51_fp8"))
+    rate = container_usd_per_hour(plan)
+    rec = {"max_concurrency": 8, "output_throughput": 1000.0, "median_ttft_ms": 290.0, "p99_ttft_ms": 800.0,
+           "median_tpot_ms": 7.5, "p99_tpot_ms": 12.0, "median_itl_ms": 7.0, "p99_itl_ms": 30.0, "accept_length": 3.1}
+    (row,) = rows_from_records(plan, [rec])
+    assert row.usd_per_mtok_output == pytest.approx(rate / 3.6)  # 1000 tok/s = 3.6 M tokens per hour
+    assert row.accept_length == 3.1 and row.concurrency == 8 and row.ttft_p99_ms == 800.0
+    (row,) = rows_from_records(plan, [{**rec, "output_throughput": 0}])
+    assert row.usd_per_mtok_output is None
+    usd, text = cold_start_cost(plan)
+    s = plan.server
+    assert usd == pytest.approx(rate * (s.startup_estimate_s + s.scaledown_window_s) / 3600)
+    assert f"${usd:.2f}" in text
+
+
+def test_concurrency_parsing():
+    assert parse_concurrency("1,8,48") == [1, 8, 48]
+    for bad in ("", "0", "1,x", "-1"):
+        with pytest.raises(ValueError, match="--concurrency"):
+            parse_concurrency(bad)
+
+
+def test_app_gets_a_cpu_bench_function():
+    app = render(build_plan(load_profile("glm51_fp8")))
+    assert "bench" in _BUILT[app.name][1]
+    spec = importlib.util.find_spec("modal_llm_deploy.runtime")
+    assert "def bench(" in Path(spec.origin).read_text()
+
+
+def test_cli_refusals_are_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODAL_")}
+    env["HOME"] = str(tmp_path)
+    r = subprocess.run([CLI, "bench", "glm51_fp8"], capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Token missing" in r.stderr
+    r = subprocess.run([CLI, "bench", "glm51_fp8", "--concurrency", "8,x"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--concurrency" in r.stderr
+
+
+def test_refuses_a_scaled_to_zero_server_and_says_what_the_cold_start_costs(monkeypatch):
+    """Modal's far side (the deployed server's URL and container list) is replaced by a small
+    object with the same two methods; the CLI's own logic runs for real, in process."""
+    from typer.testing import CliRunner
+
+    from modal_llm_deploy import cli, cli_operate
+
+    calls = []
+
+    class DeployedServer:
+        def get_url(self):
+            return URL
+
+        def _experimental_list_containers(self):  # modal 1.6 _Server, experimental
+            calls.append("list")
+            return []
+
+    monkeypatch.setattr(cli_operate, "_deployed_server", lambda plan: DeployedServer())
+    r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8"])
+    plan = build_plan(load_profile("glm51_fp8"))
+    usd, _ = cold_start_cost(plan)
+    assert r.exit_code == 2 and calls == ["list"]
+    assert "no running container" in r.output and f"${usd:.2f}" in r.output and "--allow-cold-start" in r.output
