@@ -1,0 +1,88 @@
+"""Commands that talk to Modal (need a token): setup, deploy, url, scale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+
+from ..plan import DeploymentPlan, build_plan
+from ..steps import StepError
+from . import FileOpt, SetOpt, UsageError, _guard, _load, app, out
+
+
+# --- operate a deployed app (needs a Modal token) --------------------------------------------
+
+
+def _deployed_server(p: DeploymentPlan):
+    import modal
+
+    return modal.Server.from_name(p.app_name, p.server.unit)
+
+
+def _modal_call(what: str, fn: Callable[[], Any]) -> Any:
+    """Run a call against Modal; any failure (no token, app not deployed) is one line, exit 1."""
+    import modal.exception
+
+    try:
+        return fn()
+    except (modal.exception.Error, OSError) as exc:
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        raise StepError(f"{what}: {msg}") from None
+
+
+@app.command()
+def url(profile: str, sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
+    """Print the deployed server's URL (after `modal deploy`)."""
+
+    def run() -> None:
+        p = build_plan(_load(profile, sets, file))
+        print(_modal_call(f"looking up {p.app_name}/{p.server.unit}", lambda: _deployed_server(p).get_url()))
+
+    _guard(run)
+
+
+@app.command()
+def scale(
+    profile: str,
+    min_containers: Optional[int] = typer.Option(None, "--min", help="Containers kept warm (0 = scale to zero)."),
+    max_containers: Optional[int] = typer.Option(None, "--max", help="Container ceiling (cost cap)."),
+    buffer_containers: Optional[int] = typer.Option(None, "--buffer", help="Idle headroom under load."),
+    scaledown_window_s: Optional[int] = typer.Option(None, "--scaledown", help="Idle seconds before scale-down (2..3600)."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """Change a deployed server's autoscaling now, without a redeploy (a redeploy resets it).
+
+    The new values are validated against the profile first (e.g. --min above --max is refused)."""
+
+    def run() -> None:
+        changes = {
+            "serving.min_containers": min_containers,
+            "serving.max_containers": max_containers,
+            "serving.buffer_containers": buffer_containers,
+            "serving.scaledown_window_s": scaledown_window_s,
+        }
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            raise UsageError("nothing to change: give at least one of --min, --max, --buffer, --scaledown")
+        p = build_plan(_load(profile, sets, file, changes))
+        s = p.server
+        update = {
+            "min_containers": s.min_containers,
+            "max_containers": s.max_containers,
+            "buffer_containers": s.buffer_containers,
+            "scaledown_window": s.scaledown_window_s,
+        }
+        _modal_call(
+            f"updating the autoscaler of {p.app_name}/{s.unit}",
+            lambda: _deployed_server(p).autoscaler.update(**update),
+        )
+        out.print(f"{p.app_name}/{s.unit}: min {s.min_containers}, max {s.max_containers}, buffer "
+                  f"{s.buffer_containers}, scaledown {s.scaledown_window_s} s (until the next deploy); "
+                  f"idle cost now ${p.cost.idle_usd_per_hour:.2f}/h")
+
+    _guard(run)
+
+

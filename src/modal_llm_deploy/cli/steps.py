@@ -1,0 +1,141 @@
+"""Local twins of the container steps: download, compile, verify, serve on local directories."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from ..plan import DeploymentPlan, build_plan
+from . import FileOpt, SetOpt, UsageError, _guard, _load, app, out
+
+
+# --- local twins of the container steps --------------------------------------------------------
+
+WeightsDir = typer.Option(..., "--weights-dir", help="Local directory standing in for the weights volume.")
+CacheDir = typer.Option(..., "--cache-dir", help="Local directory standing in for the kernel-cache volume.")
+PythonOpt = typer.Option(sys.executable, "--python", help="Interpreter that has SGLang (for compile/serve).")
+
+
+def _local_plan(profile: str, sets, file, weights_dir: Path, cache_dir: Path, python: str | None = None) -> DeploymentPlan:
+    """The same plan, with the volume mounts pointed at local directories."""
+    extra: dict[str, Any] = {
+        "storage.weights_mount": str(weights_dir.resolve()),
+        "storage.cache_mount": str(cache_dir.resolve()),
+    }
+    if python:
+        extra["engine.python"] = python
+    return build_plan(_load(profile, sets, file, extra))
+
+
+def _local_fixes(profile: str, weights_dir: Path, cache_dir: Path):
+    from ..steps.verify import Fixes
+
+    dirs = f"--weights-dir {shlex.quote(str(weights_dir))} --cache-dir {shlex.quote(str(cache_dir))}"
+    return Fixes(
+        download=f"modal-llm-deploy download {profile} {dirs}",
+        compile=f"modal-llm-deploy compile {profile} {dirs}",
+    )
+
+
+@app.command()
+def download(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = typer.Option(Path("."), "--cache-dir", hidden=True),
+             sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
+    """Download the pinned weights into a local directory (token from HF_TOKEN)."""
+
+    def run() -> None:
+        import os
+
+        from ..steps.download import RetryPolicy, download_weights
+
+        p = _local_plan(profile, sets, file, weights_dir, cache_dir)
+        w = p.weights
+        download_weights(
+            w.repo_id, w.revision, Path(w.dir), allow_patterns=w.allow_patterns,
+            token=os.environ.get(w.token_env) or None,
+            retry=RetryPolicy(attempts=w.attempts, delays_s=tuple(w.backoff_s)),
+            max_workers=w.max_workers,
+        )
+
+    _guard(run)
+
+
+@app.command("compile")
+def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir, python: str = PythonOpt,
+                force: bool = typer.Option(False, "--force", help="Recompile even if the marker exists."),
+                sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
+    """Pre-compile DeepGEMM kernels on this machine's GPU into the cache directory."""
+
+    def run() -> None:
+        from ..runtime import kernel_expectation
+        from ..steps.deepgemm import compile_deepgemm
+
+        p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
+        kernel = kernel_expectation(p)
+        if kernel is None or p.compile_argv is None:
+            raise UsageError(f"profile {profile!r} has kernel_cache.deepgemm=false: nothing to compile")
+        compile_deepgemm(
+            argv=p.compile_argv, weights_dir=Path(p.weights.dir), cache_root=cache_dir.resolve(),
+            kernel=kernel, revision=p.weights.revision, fixes=_local_fixes(profile, weights_dir, cache_dir), force=force,
+        )
+
+    _guard(run)
+
+
+@app.command()
+def verify(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir,
+           deep: bool = typer.Option(False, "--deep", help="Also sha256 every file against the manifest."),
+           sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
+    """Prove the weights and the kernel cache are complete for this profile."""
+
+    def run() -> None:
+        from ..runtime import kernel_expectation
+        from ..steps.verify import verify_setup
+
+        p = _local_plan(profile, sets, file, weights_dir, cache_dir)
+        report = verify_setup(
+            Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision,
+            kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir), deep=deep,
+        )
+        if not report.ok:  # the report already logged each problem with its fix command
+            raise typer.Exit(1)
+
+    _guard(run)
+
+
+@app.command()
+def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir, python: str = PythonOpt,
+          sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
+    """Run the SGLang server locally, supervised exactly as in the Modal container.
+
+    The API key comes from the variable the profile names (API_KEY by default)."""
+
+    def run() -> None:
+        import os
+
+        from ..runtime import kernel_expectation
+        from ..steps.serve import prepare_serve, serve_forever
+
+        p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
+        s = p.server
+        api_key = None
+        if s.auth == "api_key":
+            api_key = os.environ.get(s.api_key_env)
+            if not api_key:
+                raise UsageError(f"{s.api_key_env} is not set: export the API key clients will send (or --set serving.public=true --set serving.api_key_secret=none)")
+        env = prepare_serve(  # refuses incomplete weights before SGLang spends minutes loading
+            Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision, kernel=kernel_expectation(p),
+            fixes=_local_fixes(profile, weights_dir, cache_dir), deepgemm=p.kernel_cache.enabled,
+        )
+        code = serve_forever(
+            p.sglang_argv, env={**p.unit("serve").env, **env}, port=s.port, ready_timeout_s=s.startup_timeout_s,
+            grace_s=s.exit_grace_period_s, api_key=api_key, served_model_name=s.served_name,
+        )
+        raise typer.Exit(code)
+
+    _guard(run)
+
+
