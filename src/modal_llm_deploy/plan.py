@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .commands import plan_commands
 from .hardware import CPU_CORE_USD_PER_HOUR
 from .profile import FlagValue, Profile
 from .steps.layout import kernel_cache_env, kernel_dir
@@ -315,14 +316,7 @@ def build_plan(
     cache_env = kernel_cache_env(st.cache_mount, key)  # type: ignore[arg-type]
     local_cache_env = kernel_cache_env(SERVER_LOCAL_CACHE, key)  # type: ignore[arg-type]
     kdir = str(kernel_dir(st.cache_mount, key))  # type: ignore[arg-type]
-    script = p.deploy_script
-    commands = {
-        "download": f"modal run {script}::download_model",
-        "compile": f"modal run {script}::compile_deepgemm",
-        "verify": f"modal run {script}::verify_setup",
-        "setup": f"modal run {script}",
-        "deploy": f"modal deploy {script}",
-    }
+    commands = plan_commands(p)  # printed commands carry the overrides in effect (commands.py)
 
     weights_rw = VolumeMount(volume=st.weights_volume, path=st.weights_mount, read_only=False)
     weights_ro = VolumeMount(volume=st.weights_volume, path=st.weights_mount, read_only=True)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from ..commands import local_command
 from ..plan import DeploymentPlan, build_plan
-from . import FileOpt, SetOpt, UsageError, _guard, _load, app, out
+from ..profile import Profile
+from ..steps import StepError
+from . import FileOpt, SetOpt, UsageError, _guard, _load, app
+
+if TYPE_CHECKING:
+    from ..steps.verify import Fixes, KernelExpectation
 
 
 # --- local twins of the container steps --------------------------------------------------------
@@ -20,29 +25,45 @@ CacheDir = typer.Option(..., "--cache-dir", help="Local directory standing in fo
 PythonOpt = typer.Option(sys.executable, "--python", help="Interpreter that has SGLang (for compile/serve).")
 
 
-def _local_plan(profile: str, sets, file, weights_dir: Path, cache_dir: Path, python: str | None = None) -> DeploymentPlan:
-    """The same plan, with the volume mounts pointed at local directories."""
-    extra: dict[str, Any] = {
-        "storage.weights_mount": str(weights_dir.resolve()),
-        "storage.cache_mount": str(cache_dir.resolve()),
-    }
+def _local(profile: str, sets, file, weights_dir: Path, cache_dir: Path | None,
+           python: str | None = None) -> tuple[Profile, DeploymentPlan]:
+    """The profile and its plan, with the volume mounts pointed at local directories."""
+    extra: dict[str, Any] = {"storage.weights_mount": str(weights_dir.resolve())}
+    if cache_dir is not None:
+        extra["storage.cache_mount"] = str(cache_dir.resolve())
     if python:
         extra["engine.python"] = python
-    return build_plan(_load(profile, sets, file, extra))
+    prof = _load(profile, sets, file, extra)
+    return prof, build_plan(prof)
 
 
-def _local_fixes(profile: str, weights_dir: Path, cache_dir: Path):
+def _local_fixes(prof: Profile, weights_dir: Path, cache_dir: Path) -> "Fixes":
+    """Fix lines of the local form, on the same (absolute) directories, with the same
+    overrides: run as printed, they act on this deployment (commands.local_command)."""
     from ..steps.verify import Fixes
 
-    dirs = f"--weights-dir {shlex.quote(str(weights_dir))} --cache-dir {shlex.quote(str(cache_dir))}"
     return Fixes(
-        download=f"modal-llm-deploy download {profile} {dirs}",
-        compile=f"modal-llm-deploy compile {profile} {dirs}",
+        download=local_command("download", prof, weights_dir),
+        compile=local_command("compile", prof, weights_dir, cache_dir),
     )
 
 
+def _kernel_expectation(p: DeploymentPlan) -> "KernelExpectation | None":
+    """Same as ``runtime.kernel_expectation``, which cannot be imported here: runtime imports
+    Modal (≈1 s of CPU), and these local commands must not (tests/test_cli_fast.py)."""
+    from ..steps.verify import KernelExpectation
+
+    kc = p.kernel_cache
+    if not kc.enabled:
+        return None
+    return KernelExpectation(key=kc.key, arch=kc.arch, sglang_version=p.sglang_version,
+                             marker_name=Path(kc.marker_path).name)
+
+
 @app.command()
-def download(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = typer.Option(Path("."), "--cache-dir", hidden=True),
+def download(profile: str, weights_dir: Path = WeightsDir,
+             cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", hidden=True,
+                                                      help="Accepted for symmetry with the other steps; unused."),
              sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
     """Download the pinned weights into a local directory (token from HF_TOKEN)."""
 
@@ -51,7 +72,9 @@ def download(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = typ
 
         from ..steps.download import RetryPolicy, download_weights
 
-        p = _local_plan(profile, sets, file, weights_dir, cache_dir)
+        # No kernel cache is involved: the profile's own cache_mount stays (a local cache dir
+        # defaulting to "." used to contain ./weights and fail validation).
+        _, p = _local(profile, sets, file, weights_dir, None)
         w = p.weights
         download_weights(
             w.repo_id, w.revision, Path(w.dir), allow_patterns=w.allow_patterns,
@@ -70,16 +93,15 @@ def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = 
     """Pre-compile DeepGEMM kernels on this machine's GPU into the cache directory."""
 
     def run() -> None:
-        from ..runtime import kernel_expectation
         from ..steps.deepgemm import compile_deepgemm
 
-        p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
-        kernel = kernel_expectation(p)
+        prof, p = _local(profile, sets, file, weights_dir, cache_dir, python)
+        kernel = _kernel_expectation(p)
         if kernel is None or p.compile_argv is None:
             raise UsageError(f"profile {profile!r} has kernel_cache.deepgemm=false: nothing to compile")
         compile_deepgemm(
             argv=p.compile_argv, weights_dir=Path(p.weights.dir), cache_root=cache_dir.resolve(),
-            kernel=kernel, revision=p.weights.revision, fixes=_local_fixes(profile, weights_dir, cache_dir), force=force,
+            kernel=kernel, revision=p.weights.revision, fixes=_local_fixes(prof, weights_dir, cache_dir), force=force,
         )
 
     _guard(run)
@@ -92,13 +114,16 @@ def verify(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = Cache
     """Prove the weights and the kernel cache are complete for this profile."""
 
     def run() -> None:
-        from ..runtime import kernel_expectation
         from ..steps.verify import verify_setup
 
-        p = _local_plan(profile, sets, file, weights_dir, cache_dir)
+        prof, p = _local(profile, sets, file, weights_dir, cache_dir)
+        fixes = _local_fixes(prof, weights_dir, cache_dir)
+        if not weights_dir.is_dir():
+            raise StepError(f"weights directory {weights_dir} does not exist: nothing has been "
+                            f"downloaded there; run: {fixes.download}")
         report = verify_setup(
             Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision,
-            kernel=kernel_expectation(p), fixes=_local_fixes(profile, weights_dir, cache_dir), deep=deep,
+            kernel=_kernel_expectation(p), fixes=fixes, deep=deep,
         )
         if not report.ok:  # the report already logged each problem with its fix command
             raise typer.Exit(1)
@@ -116,10 +141,9 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
     def run() -> None:
         import os
 
-        from ..runtime import kernel_expectation
         from ..steps.serve import prepare_serve, serve_forever
 
-        p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
+        prof, p = _local(profile, sets, file, weights_dir, cache_dir, python)
         s = p.server
         api_key = None
         if s.auth == "api_key":
@@ -127,8 +151,8 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
             if not api_key:
                 raise UsageError(f"{s.api_key_env} is not set: export the API key clients will send (or --set serving.public=true --set serving.api_key_secret=none)")
         env = prepare_serve(  # refuses incomplete weights before SGLang spends minutes loading
-            Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision, kernel=kernel_expectation(p),
-            fixes=_local_fixes(profile, weights_dir, cache_dir), deepgemm=p.kernel_cache.enabled,
+            Path(p.weights.dir), cache_dir.resolve(), revision=p.weights.revision, kernel=_kernel_expectation(p),
+            fixes=_local_fixes(prof, weights_dir, cache_dir), deepgemm=p.kernel_cache.enabled,
         )
         code = serve_forever(
             p.sglang_argv, env={**p.unit("serve").env, **env}, port=s.port, ready_timeout_s=s.startup_timeout_s,
