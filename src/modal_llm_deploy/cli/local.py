@@ -94,6 +94,8 @@ def print_plan(p: DeploymentPlan) -> None:
         f"${c.idle_usd_per_hour:.2f}/h idle, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
         f"kernel compile once ≈ ${c.compile_once_usd:.2f}, download once ≈ ${c.download_once_usd:.2f}. {c.note}"
     )
-    out.print("\n[bold]next[/]: " + "  →  ".join(p.commands[x] for x in ("setup", "deploy")))
+    # Both forms carry the overrides in effect (commands.py), so they act on this deployment.
+    out.print("\n[bold]next[/]: " + "  →  ".join(p.commands[x] for x in ("setup_cli", "deploy_cli")))
+    out.print("  or, with a deploy script: " + "  →  ".join(p.commands[x] for x in ("setup", "deploy")))
 
 

@@ -32,6 +32,74 @@ def _modal_call(what: str, fn: Callable[[], Any]) -> Any:
         raise StepError(f"{what}: {msg}") from None
 
 
+def _built_app(p: DeploymentPlan):
+    """The modal.App for this plan and its function handles (modal_app.render, offline)."""
+    from ..modal_app import built, render
+
+    modal_app = render(p)
+    return modal_app, built(modal_app)[1]
+
+
+@app.command()
+def setup(
+    profile: str = typer.Argument(..., help="Profile name (see `modal-llm-deploy profiles`)."),
+    deep: bool = typer.Option(False, "--deep", help="Verify also sha256-hashes every file."),
+    force_compile: bool = typer.Option(False, "--force-compile", help="Recompile kernels even if the marker exists."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """On Modal: download the weights → compile the kernels → verify, each in its own container.
+
+    The same pipeline as `modal run <deploy script>`, without a script (needs a Modal token)."""
+
+    def run() -> None:
+        import modal
+
+        from ..modal_app import run_setup
+
+        prof = _load(profile, sets, file)
+        p = build_plan(prof)
+        modal_app, handles = _built_app(p)
+
+        def go() -> None:
+            # app.run() creates an ephemeral app (Modal's Python API, as `modal run` does) and
+            # streams the containers' logs here; each .remote() waits for its step.
+            with modal.enable_output(), modal_app.run():
+                run_setup(p, handles, deep_verify=deep, force_compile=force_compile)
+
+        _modal_call(f"setting up {p.app_name} on Modal", go)
+        out.print(f"[{p.app_name}] volumes ready. Next: {p.commands['deploy_cli']}")
+
+    _guard(run)
+
+
+@app.command()
+def deploy(
+    profile: str = typer.Argument(..., help="Profile name (see `modal-llm-deploy profiles`)."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """Deploy the server on Modal (as `modal deploy <deploy script>`; needs a Modal token).
+
+    Run `setup` first: the server refuses to start on incomplete volumes."""
+
+    def run() -> None:
+        import modal
+
+        p = build_plan(_load(profile, sets, file))
+        modal_app, _ = _built_app(p)
+
+        def go() -> str:
+            with modal.enable_output():
+                modal_app.deploy()
+            return _deployed_server(p).get_url()
+
+        server_url = _modal_call(f"deploying {p.app_name}", go)
+        out.print(f"[{p.app_name}] deployed; server URL: {server_url}")
+
+    _guard(run)
+
+
 @app.command()
 def url(profile: str, sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
     """Print the deployed server's URL (after `modal deploy`)."""
