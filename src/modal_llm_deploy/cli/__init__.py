@@ -13,6 +13,7 @@ Modal, and only inside its commands, so the local commands start fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -20,7 +21,6 @@ from typing import Any, Callable, Optional
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
 from .. import load_profile
 from ..overrides import OverrideError, format_validation_error, parse_set_options
@@ -33,19 +33,13 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Deploy very large open LLMs on Modal with SGLang. Profiles in, a complete Modal app out.",
 )
-# Piped output (CI logs, `| less`) gets a wide console instead of rich's 80-column default.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+# Piped output (CI logs, `| less`) gets a wide console instead of rich's 80-column default,
+# unless COLUMNS says otherwise (rich reads it when width is None).
+out = Console(highlight=False, soft_wrap=True,
+              width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 
 SetOpt = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override a profile field, e.g. serving.max_containers=5 (repeatable).")
 FileOpt = typer.Option(None, "--file", "-f", metavar="TOML", help="TOML file of overrides.")
-
-
-def _table(*headers: str, **kw: Any) -> Table:
-    """Values wrap instead of being cut with "…": a volume or secret name must be readable."""
-    t = Table(**kw)
-    for h in headers:
-        t.add_column(h, overflow="fold")
-    return t
 
 
 class UsageError(Exception):
