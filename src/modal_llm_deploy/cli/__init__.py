@@ -31,8 +31,27 @@ from ..steps import StepError
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    # click's plain help: typer's rich panels label every flag "<bool>" ("--json <bool>"), which
+    # reads as if the flag took a value (typer 0.29, core.py display_type).
+    rich_markup_mode=None,
     help="Deploy very large open LLMs on Modal with SGLang. Profiles in, a complete Modal app out.",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        print(f"modal-llm-deploy {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                 help="Print the version and exit."),
+) -> None:
+    """Deploy very large open LLMs on Modal with SGLang. Profiles in, a complete Modal app out."""
 # Piped output (CI logs, `| less`) gets a wide console instead of rich's 80-column default,
 # unless COLUMNS says otherwise (rich reads it when width is None).
 out = Console(highlight=False, soft_wrap=True,

@@ -60,7 +60,9 @@ def plan(
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """Show the offline deployment plan: images, containers, volumes, SGLang argv, cost."""
+    """Show the offline deployment plan (no Modal needed).
+
+    Images, containers, volumes, secret names, SGLang argv, kernel key, cost, next commands."""
 
     def run() -> None:
         p = build_plan(_load(profile, sets, file))

@@ -48,7 +48,9 @@ def setup(
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """On Modal: download the weights → compile the kernels → verify, each in its own container.
+    """On Modal: download → compile kernels → verify.
+
+    Each step in its own container; a failure stops before the next, more expensive one.
 
     The same pipeline as `modal run <deploy script>`, without a script (needs a Modal token)."""
 
@@ -79,7 +81,9 @@ def deploy(
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """Deploy the server on Modal (as `modal deploy <deploy script>`; needs a Modal token).
+    """Deploy the server on Modal.
+
+    As `modal deploy <deploy script>` does (needs a Modal token).
 
     Run `setup` first: the server refuses to start on incomplete volumes."""
 
@@ -121,7 +125,9 @@ def scale(
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """Change a deployed server's autoscaling now, without a redeploy (a redeploy resets it).
+    """Change a deployed server's autoscaling now.
+
+    Without a redeploy (a redeploy resets it).
 
     The new values are validated against the profile first (e.g. --min above --max is refused)."""
 

@@ -65,7 +65,9 @@ def download(profile: str, weights_dir: Path = WeightsDir,
              cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", hidden=True,
                                                       help="Accepted for symmetry with the other steps; unused."),
              sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
-    """Download the pinned weights into a local directory (token from HF_TOKEN)."""
+    """Download the weights into a local directory.
+
+    The token comes from HF_TOKEN. Works from any directory; needs no --cache-dir."""
 
     def run() -> None:
         import os
@@ -90,7 +92,9 @@ def download(profile: str, weights_dir: Path = WeightsDir,
 def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir, python: str = PythonOpt,
                 force: bool = typer.Option(False, "--force", help="Recompile even if the marker exists."),
                 sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
-    """Pre-compile DeepGEMM kernels on this machine's GPU into the cache directory."""
+    """Compile DeepGEMM kernels on this machine's GPU.
+
+    Into the cache directory, under the profile's kernel key."""
 
     def run() -> None:
         from ..steps.deepgemm import compile_deepgemm
@@ -111,7 +115,9 @@ def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = 
 def verify(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir,
            deep: bool = typer.Option(False, "--deep", help="Also sha256 every file against the manifest."),
            sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
-    """Prove the weights and the kernel cache are complete for this profile."""
+    """Prove local weights and kernel cache are complete.
+
+    Each problem is printed with the command that fixes it."""
 
     def run() -> None:
         from ..steps.verify import verify_setup
@@ -134,7 +140,9 @@ def verify(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = Cache
 @app.command()
 def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir, python: str = PythonOpt,
           sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
-    """Run the SGLang server locally, supervised exactly as in the Modal container.
+    """Run the supervised SGLang server locally.
+
+    Supervised exactly as in the Modal container.
 
     The API key comes from the variable the profile names (API_KEY by default)."""
 
