@@ -45,13 +45,13 @@ def _volumes(unit: UnitPlan) -> dict[str, modal.Volume]:
     return out
 
 
-def _common(plan: DeploymentPlan, unit: UnitPlan, images: dict[str, modal.Image]) -> dict:
+def _common(plan: DeploymentPlan, unit: UnitPlan, images: dict[str, modal.Image], plan_json: str) -> dict:
     opts: dict = dict(
         image=images[unit.image],
         volumes=_volumes(unit),
         secrets=[modal.Secret.from_name(n) for n in unit.secrets],
         # The plan travels as data: the container imports this library, not the deploy script.
-        env={**unit.env, PLAN_ENV: plan.model_dump_json()},
+        env={**unit.env, PLAN_ENV: plan_json},
         gpu=unit.gpu,
         include_source=False,  # sources come from add_local_python_source above
     )
@@ -66,9 +66,10 @@ def render(plan: DeploymentPlan) -> modal.App:
     app = modal.App(plan.app_name)
     images = {name: render_image(img) for name, img in plan.images.items()}
     handles: dict[str, object] = {}
+    plan_json = plan.model_dump_json()  # once, not per unit: this runs whenever Modal imports the script
 
     for unit in plan.units:
-        opts = _common(plan, unit, images)
+        opts = _common(plan, unit, images, plan_json)
         if unit.role == "serve":
             s = plan.server
             server_opts = dict(

@@ -14,10 +14,7 @@ variables that ``load_profile`` reads (so a deploy script never needs editing):
 
 from __future__ import annotations
 
-import difflib
 import os
-import shlex
-import tomllib
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -36,6 +33,8 @@ class OverrideError(ValueError):
 def parse_value(text: str) -> Any:
     """CLI value → Python: TOML literals (``5``, ``true``, ``[1, 2]``, ``"x"``), ``none``/``null``
     for "unset", anything else a plain string (``B200``)."""
+    import tomllib  # lazily: a deploy script that sets no override never needs it
+
     if text.strip().lower() in ("none", "null"):
         return None
     try:
@@ -61,6 +60,8 @@ def parse_set_options(items: list[str], source: str = "--set") -> dict[str, Any]
 def parse_set_env(text: str) -> dict[str, Any]:
     """``MODAL_LLM_DEPLOY_SET``'s value → overrides: the same items ``--set`` takes, split with
     shell rules so a value may hold spaces when quoted (``'description="a b"'``)."""
+    import shlex
+
     try:
         items = shlex.split(text)
     except ValueError as exc:  # unbalanced quotes
@@ -97,6 +98,8 @@ def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def load_overrides_file(path: str | Path) -> dict[str, Any]:
+    import tomllib
+
     path = Path(path)
     try:
         with open(path, "rb") as fh:
@@ -123,6 +126,8 @@ def apply_overrides(profile: Profile, overrides: Mapping[str, Any]) -> Profile:
             if not isinstance(node, dict):
                 raise OverrideError(f"{dotted}: {'.'.join(parts[:i])} is a value, not a section")
             if part not in node and path not in FREEFORM:
+                import difflib
+
                 close = difflib.get_close_matches(part, list(node), n=3)
                 where = ".".join(parts[:i]) or "the profile"
                 hint = f"; did you mean {', '.join('.'.join(parts[:i] + [c]) for c in close)}?" if close else ""

@@ -46,7 +46,7 @@ Role = Literal["download", "compile", "verify", "serve"]
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ImagePlan(_Data):

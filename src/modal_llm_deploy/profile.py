@@ -78,7 +78,7 @@ _VOLUME = _words(r"[\w.-]{1,64}", "a Modal volume name: 1 to 64 letters, digits,
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ModelSpec(_Frozen):
