@@ -32,9 +32,11 @@ HAND = ROOT / "benchmarks" / "handwritten_4unit.py"
 BUILD = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__modal_bench__')"
 
 
-def cpu_of(argv: list[str]) -> float:
+def cpu_of(argv: list[str], pythonpath: str | None = None) -> float:
     """user+sys CPU seconds of one child process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MODAL_")}
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT)
     _, status, ru = os.wait4(proc.pid, 0)
     err = proc.stderr.read().decode() if proc.stderr else ""
@@ -58,6 +60,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=15)
     ap.add_argument("--instructions", action="store_true", help="also count instructions with valgrind (slow)")
+    ap.add_argument("--baseline-src", metavar="DIR",
+                    help="an older checkout (e.g. `git archive <commit> | tar -x -C DIR`): its example, with "
+                         "PYTHONPATH=DIR/src, runs as a third series in the same alternation")
     args = ap.parse_args()
     py = sys.executable
     example = [py, "-c", BUILD, str(EXAMPLE)]
@@ -65,7 +70,11 @@ def main() -> None:
     floor = [py, "-c", "import modal"]
     for cmd in (example, hand, floor):  # warm the page cache and .pyc files
         cpu_of(cmd)
-    a, b, f, ratios = [], [], [], []
+    base_pp = str(Path(args.baseline_src) / "src") if args.baseline_src else None
+    baseline = [py, "-c", BUILD, str(Path(args.baseline_src or ".") / "examples" / "glm51_deploy.py")]
+    if base_pp:
+        cpu_of(baseline, base_pp)
+    a, b, f, old, ratios, old_ratios = [], [], [], [], [], []
     for i in range(args.pairs):
         first, second = (example, hand) if i % 2 == 0 else (hand, example)
         x = cpu_of(first)
@@ -75,6 +84,9 @@ def main() -> None:
         b.append(hd)
         ratios.append(ex / hd)
         f.append(cpu_of(floor))
+        if base_pp:
+            old.append(cpu_of(baseline, base_pp))
+            old_ratios.append(old[-1] / hd)
     med_a, med_b, med_f = statistics.median(a), statistics.median(b), statistics.median(f)
     print(f"{args.pairs} alternated pairs, CPU seconds (user+sys), medians:")
     print(f"  examples/glm51_deploy.py            {med_a:.3f} s")
@@ -83,6 +95,9 @@ def main() -> None:
     print(f"ratio example/hand-written: median of pairs {statistics.median(ratios):.3f} "
           f"(min {min(ratios):.3f}, max {max(ratios):.3f}); ratio of medians {med_a / med_b:.3f}")
     print(f"above the floor: example +{med_a - med_f:.3f} s, hand-written +{med_b - med_f:.3f} s")
+    if base_pp:
+        print(f"baseline {args.baseline_src}: {statistics.median(old):.3f} s; ratio baseline/hand-written: median of "
+              f"pairs {statistics.median(old_ratios):.3f}; ratio of medians {statistics.median(old) / med_b:.3f}")
     if args.instructions:
         if not shutil.which("valgrind"):
             raise SystemExit("--instructions needs valgrind on PATH")

@@ -8,6 +8,7 @@ the server and of the kernel compile run, the kernel-cache key, and a cost estim
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import re
 from typing import Literal
@@ -253,6 +254,15 @@ def kernel_key(profile: Profile) -> str:
 def runtime_requirements(names: tuple[str, ...]) -> list[str]:
     """Requirement strings for ``names``, taken from this library's own installed metadata, so
     the images get the same version ranges pyproject.toml declares (one source of truth)."""
+    by_name = _declared_requirements()
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise RuntimeError(f"{DISTRIBUTION} metadata does not declare {missing}")
+    return [by_name[n] for n in names]
+
+
+@functools.cache  # METADATA parsed once per process, not once per image (benchmarks/bench_import.py)
+def _declared_requirements() -> dict[str, str]:
     try:
         reqs = importlib.metadata.requires(DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError as exc:  # running from a bare source tree
@@ -264,10 +274,7 @@ def runtime_requirements(names: tuple[str, ...]) -> list[str]:
         m = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?(.*)$", r.strip())
         if m:
             by_name[m.group(1).lower().replace("_", "-")] = r.strip().replace(" ", "")
-    missing = [n for n in names if n not in by_name]
-    if missing:
-        raise RuntimeError(f"{DISTRIBUTION} metadata does not declare {missing}")
-    return [by_name[n] for n in names]
+    return by_name
 
 
 def _images(profile: Profile, plugin_module: str | None) -> dict[str, ImagePlan]:
