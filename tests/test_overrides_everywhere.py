@@ -243,3 +243,17 @@ def test_printed_fix_and_next_commands_act_on_the_overridden_deployment(tmp_path
     shipped = shell(f"{prefix}{shlex.quote(sys.executable)} -c {shlex.quote(SHIPPED)} examples/glm51_deploy.py", env, REPO)
     assert shipped.returncode == 0, shipped.stderr
     assert json.loads(shipped.stdout.strip().splitlines()[-1])["plan"] == plan
+
+
+def test_documented_local_download_works_with_a_relative_dir_and_no_cache_dir(tmp_path, hub_server, hub_repo, hub_files):
+    """README: `modal-llm-deploy download glm51_fp8 --weights-dir ./weights` (it used to exit 2:
+    a hidden --cache-dir defaulting to "." contained ./weights)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "MODAL_"))}
+    env.update(HF_ENDPOINT=hub_server.endpoint, HF_HUB_DISABLE_XET="1", HF_HUB_DISABLE_PROGRESS_BARS="1",
+               HF_HOME=str(tmp_path / "hf_home"), PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    cmd = (f"modal-llm-deploy download glm51_fp8 --weights-dir ./weights --set model.repo_id={hub_repo.repo_id} "
+           f"--set model.revision={hub_repo.refs['main']} --set model.allow_patterns=none")
+    r = shell(cmd, env, tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for name, data in hub_files.items():
+        assert (tmp_path / "weights" / "GLM-tiny-FP8" / name).read_bytes() == data, name
