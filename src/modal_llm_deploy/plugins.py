@@ -154,7 +154,8 @@ def registry() -> dict[str, RegisteredProfile]:
 
 def broken_plugins() -> list[BrokenPlugin]:
     """Plugins set aside, plus one entry per profile name claimed by several plugins."""
-    registry() if _registry is None else None
+    if _registry is None:
+        registry()
     out = list(_broken)
     for name, plugins in sorted(_conflicts.items()):
         out.append(BrokenPlugin(
