@@ -58,7 +58,7 @@ def setup(tmp_path, hub_server, hub_repo):
         STANDIN_COMPILE_STEP_S="0.05",
     )
     w, c = tmp_path / "weights", tmp_path / "cache"
-    dirs = ["--weights-dir", str(w), "--cache-dir", str(c)]  # download ignores --cache-dir
+    dirs = ["--weights-dir", str(w), "--cache-dir", str(c)]
     args = [a for s in sets for a in ("--set", s)] + dirs
     return dict(env=env, args=args, weights=w, cache=c, port=port, sets=sets)
 
