@@ -76,7 +76,20 @@ def test_load_profile_applies_env_then_arguments(monkeypatch):
 def test_cli_bad_env_is_one_line_exit_2():
     env = {**os.environ, SET_ENV: "serving.max_containers=abc"}
     r = subprocess.run([str(BIN / "modal-llm-deploy"), "plan", "glm51_fp8"], env=env, capture_output=True, text=True)
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "serving.max_containers" in r.stderr, r.stderr
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.startswith(f"error: {SET_ENV}: serving.max_containers: "), r.stderr
+
+
+def test_modal_deploy_with_a_bad_env_override_names_the_variable(tmp_path):
+    """Under `modal deploy` the error is Modal's short traceback of our one-line OverrideError
+    (two frames: the script, load_profile), never pydantic's internals."""
+    env = no_token_env(tmp_path, **{SET_ENV: "serving.max_containers=abc"})
+    r = subprocess.run([str(BIN / "modal"), "deploy", "examples/glm51_deploy.py"], cwd=REPO, env=env,
+                       capture_output=True, text=True, timeout=120)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0 and "Token missing" not in out
+    assert f"OverrideError: {SET_ENV}: serving.max_containers" in " ".join(out.split()), out
+    assert "pydantic" not in out and len(out.splitlines()) < 25, out
 
 
 # --- rendering ---------------------------------------------------------------------------------

@@ -13,7 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .hookspecs import hookimpl
-from .overrides import FILE_ENV, SET_ENV, OverrideError, apply_overrides, env_overrides, load_overrides_file
+from pydantic import ValidationError
+
+from .overrides import (
+    FILE_ENV,
+    SET_ENV,
+    OverrideError,
+    apply_overrides,
+    env_overrides,
+    format_validation_error,
+    load_overrides_file,
+)
 from .plan import DeploymentPlan, build_plan
 from .plugins import PluginError, UnknownProfileError, get_registered, list_profiles
 from .profile import Profile
@@ -41,12 +51,23 @@ def load_profile(
     profile = get_registered(name).profile
     from_env = env_overrides()
     if from_env:
-        profile = apply_overrides(profile, from_env)
+        try:
+            profile = apply_overrides(profile, from_env)
+        except (OverrideError, ValidationError) as exc:
+            # Named after the variable: under `modal deploy` nothing else says where it came from.
+            msg = format_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
+            raise OverrideError(f"{_env_source()}: {msg}") from None
     if file is not None:
         profile = apply_overrides(profile, load_overrides_file(file))
     if overrides:
         profile = apply_overrides(profile, overrides)
     return profile
+
+
+def _env_source() -> str:
+    import os
+
+    return " / ".join(v for v in (FILE_ENV, SET_ENV) if os.environ.get(v, "").strip())
 
 
 def build_app(profile: Profile) -> "modal.App":
