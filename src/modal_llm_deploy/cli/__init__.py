@@ -57,6 +57,7 @@ def _main(
 out = Console(highlight=False, soft_wrap=True,
               width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 
+ProfileArg = typer.Argument(..., metavar="PROFILE", help="Profile name (see `modal-llm-deploy profiles`).")
 SetOpt = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override a profile field, e.g. serving.max_containers=5 (repeatable).")
 FileOpt = typer.Option(None, "--file", "-f", metavar="TOML", help="TOML file of overrides.")
 

@@ -10,7 +10,7 @@ import typer
 
 from ..plan import DeploymentPlan, build_plan
 from ..plugins import broken_plugins, list_profiles
-from . import FileOpt, SetOpt, _guard, _load, app, out
+from . import FileOpt, ProfileArg, SetOpt, _guard, _load, app, out
 from .tables import argv_lines, pairs, records
 
 
@@ -54,7 +54,7 @@ def profiles(as_json: bool = typer.Option(False, "--json", help="Machine-readabl
 
 @app.command()
 def plan(
-    profile: str = typer.Argument(..., help="Profile name (see `modal-llm-deploy profiles`)."),
+    profile: str = ProfileArg,
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,

@@ -9,7 +9,7 @@ import typer
 
 from ..plan import DeploymentPlan, build_plan
 from ..steps import StepError
-from . import FileOpt, SetOpt, UsageError, _guard, _load, app, out
+from . import FileOpt, ProfileArg, SetOpt, UsageError, _guard, _load, app, out
 
 
 # --- operate a deployed app (needs a Modal token) --------------------------------------------
@@ -42,7 +42,7 @@ def _built_app(p: DeploymentPlan):
 
 @app.command()
 def setup(
-    profile: str = typer.Argument(..., help="Profile name (see `modal-llm-deploy profiles`)."),
+    profile: str = ProfileArg,
     deep: bool = typer.Option(False, "--deep", help="Verify also sha256-hashes every file."),
     force_compile: bool = typer.Option(False, "--force-compile", help="Recompile kernels even if the marker exists."),
     sets: Optional[list[str]] = SetOpt,
@@ -77,7 +77,7 @@ def setup(
 
 @app.command()
 def deploy(
-    profile: str = typer.Argument(..., help="Profile name (see `modal-llm-deploy profiles`)."),
+    profile: str = ProfileArg,
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
@@ -105,7 +105,7 @@ def deploy(
 
 
 @app.command()
-def url(profile: str, sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
+def url(profile: str = ProfileArg, sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
     """Print the deployed server's URL (after `modal deploy`)."""
 
     def run() -> None:
@@ -117,7 +117,7 @@ def url(profile: str, sets: Optional[list[str]] = SetOpt, file: Optional[Path] =
 
 @app.command()
 def scale(
-    profile: str,
+    profile: str = ProfileArg,
     min_containers: Optional[int] = typer.Option(None, "--min", help="Containers kept warm (0 = scale to zero)."),
     max_containers: Optional[int] = typer.Option(None, "--max", help="Container ceiling (cost cap)."),
     buffer_containers: Optional[int] = typer.Option(None, "--buffer", help="Idle headroom under load."),

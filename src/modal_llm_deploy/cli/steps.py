@@ -12,7 +12,7 @@ from ..commands import local_command
 from ..plan import DeploymentPlan, build_plan
 from ..profile import Profile
 from ..steps import StepError
-from . import FileOpt, SetOpt, UsageError, _guard, _load, app
+from . import FileOpt, ProfileArg, SetOpt, UsageError, _guard, _load, app
 
 if TYPE_CHECKING:
     from ..steps.verify import Fixes, KernelExpectation
@@ -61,7 +61,7 @@ def _kernel_expectation(p: DeploymentPlan) -> "KernelExpectation | None":
 
 
 @app.command()
-def download(profile: str, weights_dir: Path = WeightsDir,
+def download(profile: str = ProfileArg, weights_dir: Path = WeightsDir,
              cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", hidden=True,
                                                       help="Accepted for symmetry with the other steps; unused."),
              sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
@@ -89,7 +89,7 @@ def download(profile: str, weights_dir: Path = WeightsDir,
 
 
 @app.command("compile")
-def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir, python: str = PythonOpt,
+def compile_cmd(profile: str = ProfileArg, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir, python: str = PythonOpt,
                 force: bool = typer.Option(False, "--force", help="Recompile even if the marker exists."),
                 sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
     """Compile DeepGEMM kernels on this machine's GPU.
@@ -112,7 +112,7 @@ def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = 
 
 
 @app.command()
-def verify(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir,
+def verify(profile: str = ProfileArg, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir,
            deep: bool = typer.Option(False, "--deep", help="Also sha256 every file against the manifest."),
            sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
     """Prove local weights and kernel cache are complete.
@@ -138,7 +138,7 @@ def verify(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = Cache
 
 
 @app.command()
-def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir, python: str = PythonOpt,
+def serve(profile: str = ProfileArg, weights_dir: Path = WeightsDir, cache_dir: Path = CacheDir, python: str = PythonOpt,
           sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
     """Run the supervised SGLang server locally.
 
