@@ -270,3 +270,17 @@ def test_documented_local_download_works_with_a_relative_dir_and_no_cache_dir(tm
     assert r.returncode == 0, r.stdout + r.stderr
     for name, data in hub_files.items():
         assert (tmp_path / "weights" / "GLM-tiny-FP8" / name).read_bytes() == data, name
+
+
+@pytest.mark.parametrize("overrides", [
+    {"serving.max_containers": 5},
+    {"description": "two words", "serving.min_containers": 1},
+    {"description": "it's $HOME `x` \"q\" \\ end"},
+    {"model.allow_patterns": ["*.json", "model-*.safetensors"], "engine.flags.enable-metrics": None},
+])
+def test_env_prefix_survives_the_shell(overrides):
+    """What bash puts in the variable is what parse_set_env reads back."""
+    prefix = env_prefix(overrides)
+    r = subprocess.run(["bash", "-c", f"{prefix}printenv {SET_ENV}"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert parse_set_env(r.stdout.rstrip("\n")) == overrides

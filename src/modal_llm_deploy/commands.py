@@ -19,6 +19,7 @@ Values are rendered so that ``overrides.parse_value`` reads them back unchanged 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -107,7 +108,13 @@ def env_prefix(overrides: Mapping[str, Any]) -> str:
     reads when Modal imports the deploy script."""
     if not overrides:
         return ""
-    return f"{SET_ENV}={shlex.quote(shlex.join(set_items(overrides)))} "
+    value = shlex.join(set_items(overrides))
+    if "'" in value:
+        # shlex.quote would give '"'"' soup; a double-quoted word reads better, same meaning
+        quoted = '"' + re.sub(r'([\\"$`])', r"\\\1", value) + '"'
+    else:
+        quoted = shlex.quote(value)
+    return f"{SET_ENV}={quoted} "
 
 
 def plan_commands(profile: Profile) -> dict[str, str]:
