@@ -4,8 +4,14 @@
     modal deploy examples/glm51_deploy.py         # the OpenAI-compatible server
 
 Everything (model, flags, volumes, autoscaling) comes from the `glm51_fp8` profile; see
-`modal-llm-deploy plan glm51_fp8`. To change a value, pass overrides, e.g.
-`load_profile("glm51_fp8", {"serving.max_containers": 5})`.
+`modal-llm-deploy plan glm51_fp8`. To change a value without editing this file, set
+MODAL_LLM_DEPLOY_SET (the `--set` items, space-separated) or MODAL_LLM_DEPLOY_FILE (a TOML
+file, like `--file`); `load_profile` reads both:
+
+    MODAL_LLM_DEPLOY_SET='serving.max_containers=5 serving.min_containers=1' modal deploy examples/glm51_deploy.py
+
+Use the same value for `modal run` and `modal deploy`: each builds the app from it. Or, in
+code: `load_profile("glm51_fp8", {"serving.max_containers": 5})`.
 """
 
 from modal_llm_deploy import build_app, load_profile, setup_functions

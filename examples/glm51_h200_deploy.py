@@ -2,6 +2,9 @@
 DeepGEMM kernels live under their own sm90 key in the cache volume.
 
     modal run examples/glm51_h200_deploy.py && modal deploy examples/glm51_h200_deploy.py
+
+Overrides without editing this file: MODAL_LLM_DEPLOY_SET='k=v …' (the `--set` items) or
+MODAL_LLM_DEPLOY_FILE=overrides.toml, read by `load_profile` (see examples/glm51_deploy.py).
 """
 
 from modal_llm_deploy import build_app, load_profile, setup_functions

@@ -124,7 +124,8 @@ def test_refuses_a_scaled_to_zero_server_and_says_what_the_cold_start_costs(monk
     object with the same two methods; the CLI's own logic runs for real, in process."""
     from typer.testing import CliRunner
 
-    from modal_llm_deploy import cli, cli_operate
+    from modal_llm_deploy import cli
+    from modal_llm_deploy.cli import operate as cli_operate
 
     calls = []
 

@@ -13,7 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .hookspecs import hookimpl
-from .overrides import OverrideError, apply_overrides, load_overrides_file
+from pydantic import ValidationError
+
+from .overrides import (
+    FILE_ENV,
+    SET_ENV,
+    OverrideError,
+    apply_overrides,
+    env_overrides,
+    format_validation_error,
+    load_overrides_file,
+)
 from .plan import DeploymentPlan, build_plan
 from .plugins import PluginError, UnknownProfileError, get_registered, list_profiles
 from .profile import Profile
@@ -31,16 +41,33 @@ def load_profile(
 ) -> Profile:
     """The named profile from the installed plugins, with overrides applied and re-validated.
 
-    ``file`` is a TOML file of overrides (nested tables or dotted keys); ``overrides`` are
-    dotted keys (``{"serving.max_containers": 5}``) applied after the file.
+    In order, later wins: the environment's ``MODAL_LLM_DEPLOY_FILE`` (a TOML file) and
+    ``MODAL_LLM_DEPLOY_SET`` (``KEY=VALUE`` items, as after ``--set``), so ``modal run`` /
+    ``modal deploy`` of an unedited deploy script take overrides too; then ``file`` (a TOML
+    file, nested tables or dotted keys); then ``overrides``, dotted keys
+    (``{"serving.max_containers": 5}``).
     Raises UnknownProfileError, OverrideError, or pydantic.ValidationError.
     """
     profile = get_registered(name).profile
+    from_env = env_overrides()
+    if from_env:
+        try:
+            profile = apply_overrides(profile, from_env)
+        except (OverrideError, ValidationError) as exc:
+            # Named after the variable: under `modal deploy` nothing else says where it came from.
+            msg = format_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
+            raise OverrideError(f"{_env_source()}: {msg}") from None
     if file is not None:
         profile = apply_overrides(profile, load_overrides_file(file))
     if overrides:
         profile = apply_overrides(profile, overrides)
     return profile
+
+
+def _env_source() -> str:
+    import os
+
+    return " / ".join(v for v in (FILE_ENV, SET_ENV) if os.environ.get(v, "").strip())
 
 
 def build_app(profile: Profile) -> "modal.App":
@@ -60,6 +87,8 @@ def setup_functions(app: "modal.App") -> tuple:
 
 
 __all__ = [
+    "FILE_ENV",
+    "SET_ENV",
     "DeploymentPlan",
     "OverrideError",
     "PluginError",

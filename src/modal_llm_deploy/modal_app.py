@@ -47,13 +47,13 @@ def _volumes(unit: UnitPlan) -> dict[str, modal.Volume]:
     return out
 
 
-def _common(plan: DeploymentPlan, unit: UnitPlan, images: dict[str, modal.Image]) -> dict:
+def _common(plan: DeploymentPlan, unit: UnitPlan, images: dict[str, modal.Image], plan_json: str) -> dict:
     opts: dict = dict(
         image=images[unit.image],
         volumes=_volumes(unit),
         secrets=[modal.Secret.from_name(n) for n in unit.secrets],
         # The plan travels as data: the container imports this library, not the deploy script.
-        env={**unit.env, PLAN_ENV: plan.model_dump_json()},
+        env={**unit.env, PLAN_ENV: plan_json},
         gpu=unit.gpu,
         include_source=False,  # sources come from add_local_python_source above
     )
@@ -68,9 +68,10 @@ def render(plan: DeploymentPlan) -> modal.App:
     app = modal.App(plan.app_name)
     images = {name: render_image(img) for name, img in plan.images.items()}
     handles: dict[str, object] = {}
+    plan_json = plan.model_dump_json()  # once, not per unit: this runs whenever Modal imports the script
 
     for unit in plan.units:
-        opts = _common(plan, unit, images)
+        opts = _common(plan, unit, images, plan_json)
         if unit.role == "serve":
             # UnitPlan.timeout_s is None here: @app.server has no timeout (modal 1.6 app.py
             # App.server); the server runs until Modal scales it down.
@@ -134,6 +135,13 @@ def setup(deep_verify: bool = False, force_compile: bool = False) -> None:
             "deploy script so `modal run` knows which pipeline to run"
         )
     (plan, handles), = _BUILT.values()
+    run_setup(plan, handles, deep_verify=deep_verify, force_compile=force_compile)
+    print(f"[{plan.app_name}] volumes ready. Next: {plan.commands['deploy']}")
+
+
+def run_setup(plan: DeploymentPlan, handles: dict, *, deep_verify: bool = False, force_compile: bool = False) -> None:
+    """The setup pipeline over the function handles of a running app: ``modal run deploy.py``
+    (``setup`` above) and ``modal-llm-deploy setup`` (inside ``app.run()``) both call this."""
     name = plan.app_name
     if plan.server.min_containers:
         # `modal run` creates the whole app, server included: warm GPU containers would start
@@ -151,7 +159,13 @@ def setup(deep_verify: bool = False, force_compile: bool = False) -> None:
         print(f"[{name}] 2/3 compile_deepgemm: off for this profile")
     print(f"[{name}] 3/3 verify_setup")
     handles["verify_setup"].remote(deep=deep_verify)
-    print(f"[{name}] volumes ready. Next: {plan.commands['deploy']}")
+
+
+def built(app: modal.App) -> tuple[DeploymentPlan, dict]:
+    """(plan, function handles by unit name) of an app built by ``render`` in this process."""
+    if app.name not in _BUILT:
+        raise KeyError(f"app {app.name!r} was not built by modal_llm_deploy.build_app")
+    return _BUILT[app.name]
 
 
 def setup_functions(app: modal.App) -> tuple:
@@ -161,9 +175,7 @@ def setup_functions(app: modal.App) -> tuple:
     finds each step by name, and plain ``modal run deploy.py`` still picks the ``setup``
     pipeline (Modal prefers a module-level local entrypoint over module-level functions).
     ``compile_deepgemm`` is None when the profile turns DeepGEMM off."""
-    if app.name not in _BUILT:
-        raise KeyError(f"app {app.name!r} was not built by modal_llm_deploy.build_app")
-    handles = _BUILT[app.name][1]
+    handles = built(app)[1]
     return tuple(handles.get(n) for n in ("setup", "download_model", "compile_deepgemm", "verify_setup"))
 
 

@@ -2,12 +2,19 @@
 
 Overrides are applied to the profile's data and the result is validated again as a whole, so
 every cross-field rule still holds after an override.
+
+The same overrides reach scripts run by ``modal run`` / ``modal deploy`` through two environment
+variables that ``load_profile`` reads (so a deploy script never needs editing):
+
+* ``MODAL_LLM_DEPLOY_SET``: ``KEY=VALUE`` items separated by spaces, exactly as they would follow
+  ``--set`` on the command line (shell quoting rules, ``shlex``), e.g.
+  ``MODAL_LLM_DEPLOY_SET='serving.max_containers=5 model.repo_id=acme/Other'``;
+* ``MODAL_LLM_DEPLOY_FILE``: a TOML file of overrides, like ``--file``.
 """
 
 from __future__ import annotations
 
-import difflib
-import tomllib
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -26,6 +33,8 @@ class OverrideError(ValueError):
 def parse_value(text: str) -> Any:
     """CLI value → Python: TOML literals (``5``, ``true``, ``[1, 2]``, ``"x"``), ``none``/``null``
     for "unset", anything else a plain string (``B200``)."""
+    import tomllib  # lazily: a deploy script that sets no override never needs it
+
     if text.strip().lower() in ("none", "null"):
         return None
     try:
@@ -34,13 +43,46 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def parse_set_options(items: list[str]) -> dict[str, Any]:
+SET_ENV = "MODAL_LLM_DEPLOY_SET"
+FILE_ENV = "MODAL_LLM_DEPLOY_FILE"
+
+
+def parse_set_options(items: list[str], source: str = "--set") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise OverrideError(f"--set {item!r}: expected KEY=VALUE, e.g. serving.max_containers=5")
+            raise OverrideError(f"{source} {item!r}: expected KEY=VALUE, e.g. serving.max_containers=5")
         out[key.strip()] = parse_value(value.strip())
+    return out
+
+
+def parse_set_env(text: str) -> dict[str, Any]:
+    """``MODAL_LLM_DEPLOY_SET``'s value → overrides: the same items ``--set`` takes, split with
+    shell rules so a value may hold spaces when quoted (``'description="a b"'``)."""
+    import shlex
+
+    try:
+        items = shlex.split(text)
+    except ValueError as exc:  # unbalanced quotes
+        raise OverrideError(f"{SET_ENV}={text!r}: {exc}; give KEY=VALUE items separated by spaces") from None
+    return parse_set_options(items, source=SET_ENV)
+
+
+def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Overrides from ``MODAL_LLM_DEPLOY_FILE`` (applied first) then ``MODAL_LLM_DEPLOY_SET``.
+    Empty when neither is set. Errors name the variable."""
+    environ = os.environ if environ is None else environ
+    out: dict[str, Any] = {}
+    path = environ.get(FILE_ENV, "").strip()
+    if path:
+        try:
+            out.update(load_overrides_file(path))
+        except OverrideError as exc:
+            raise OverrideError(f"{FILE_ENV}: {exc}") from None
+    text = environ.get(SET_ENV, "").strip()
+    if text:
+        out.update(parse_set_env(text))
     return out
 
 
@@ -56,6 +98,8 @@ def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def load_overrides_file(path: str | Path) -> dict[str, Any]:
+    import tomllib
+
     path = Path(path)
     try:
         with open(path, "rb") as fh:
@@ -82,6 +126,8 @@ def apply_overrides(profile: Profile, overrides: Mapping[str, Any]) -> Profile:
             if not isinstance(node, dict):
                 raise OverrideError(f"{dotted}: {'.'.join(parts[:i])} is a value, not a section")
             if part not in node and path not in FREEFORM:
+                import difflib
+
                 close = difflib.get_close_matches(part, list(node), n=3)
                 where = ".".join(parts[:i]) or "the profile"
                 hint = f"; did you mean {', '.join('.'.join(parts[:i] + [c]) for c in close)}?" if close else ""

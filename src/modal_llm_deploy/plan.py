@@ -8,12 +8,14 @@ the server and of the kernel compile run, the kernel-cache key, and a cost estim
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .commands import plan_commands
 from .hardware import CPU_CORE_USD_PER_HOUR
 from .profile import FlagValue, Profile
 from .schedules import KeepWarmPlan, keep_warm_plan  # issue 9: keep-warm windows
@@ -49,7 +51,7 @@ Role = Literal["download", "compile", "verify", "serve", "bench", "keep_warm"]
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ImagePlan(_Data):
@@ -333,6 +335,15 @@ def kernel_cache_fields(key_template: str, mount: str, marker_name: str, sha: st
 def runtime_requirements(names: tuple[str, ...]) -> list[str]:
     """Requirement strings for ``names``, taken from this library's own installed metadata, so
     the images get the same version ranges pyproject.toml declares (one source of truth)."""
+    by_name = _declared_requirements()
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise RuntimeError(f"{DISTRIBUTION} metadata does not declare {missing}")
+    return [by_name[n] for n in names]
+
+
+@functools.cache  # METADATA parsed once per process, not once per image (benchmarks/bench_import.py)
+def _declared_requirements() -> dict[str, str]:
     try:
         reqs = importlib.metadata.requires(DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError as exc:  # running from a bare source tree
@@ -344,10 +355,7 @@ def runtime_requirements(names: tuple[str, ...]) -> list[str]:
         m = re.match(r"^([A-Za-z0-9_.-]+)(\[[^\]]*\])?(.*)$", r.strip())
         if m:
             by_name[m.group(1).lower().replace("_", "-")] = r.strip().replace(" ", "")
-    missing = [n for n in names if n not in by_name]
-    if missing:
-        raise RuntimeError(f"{DISTRIBUTION} metadata does not declare {missing}")
-    return [by_name[n] for n in names]
+    return by_name
 
 
 def _images(profile: Profile, plugin_module: str | None) -> dict[str, ImagePlan]:
@@ -453,14 +461,7 @@ def build_plan(
     sglang_cache_env = cache_env(cache_work_dir)
     # Model load + fixed start-up, without the cold-JIT allowance (the compile run pays its own).
     load_s = p.startup_estimate_s - p.cold_jit_estimate_s
-    script = p.deploy_script
-    commands = {
-        "download": f"modal run {script}::download_model",
-        "compile": f"modal run {script}::compile_deepgemm",
-        "verify": f"modal run {script}::verify_setup",
-        "setup": f"modal run {script}",
-        "deploy": f"modal deploy {script}",
-    }
+    commands = plan_commands(p)  # printed commands carry the overrides in effect (commands.py)
 
     weights_rw = VolumeMount(volume=st.weights_volume, path=st.weights_mount, read_only=False)
     weights_ro = VolumeMount(volume=st.weights_volume, path=st.weights_mount, read_only=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from . import known_bad as _known_bad
 from . import sglang_flags
@@ -66,8 +66,24 @@ SECRET_LIKE = re.compile(r"(TOKEN|SECRET|PASSWORD|API_KEY|APIKEY|CREDENTIAL)", r
 _FLAG_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
+def _words(regex: str, allowed: str) -> AfterValidator:
+    """A pattern check whose error is a sentence saying what is allowed (pydantic's own says
+    "String should match pattern '^[\\w.-]+$'", which a user cannot act on)."""
+    rx = re.compile(regex)
+
+    def check(v: str | None) -> str | None:
+        if v is not None and not rx.fullmatch(v):
+            raise ValueError(f"{v!r} is not allowed: use {allowed}")
+        return v
+
+    return AfterValidator(check)
+
+
+_VOLUME = _words(r"[\w.-]{1,64}", "a Modal volume name: 1 to 64 letters, digits, '_', '.' or '-'")
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 _SHA_RE = re.compile(r"[0-9a-f]{40}")
@@ -106,21 +122,21 @@ def check_revision(v: str) -> str:
 
 
 class ModelSpec(_Frozen):
-    repo_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")]
+    repo_id: Annotated[str, _words(r"[A-Za-z0-9][\w.-]*/[\w.-]+", "a Hugging Face repo id, owner/name: letters, digits, '_', '.' or '-' on each side of one '/', starting with a letter or digit")]
     """Hugging Face repo id, ``owner/name``."""
     revision: str = "main"
     """A branch or tag (default ``main``) or a full 40-hex commit sha. A branch or tag is
     resolved to its commit by the first download, which records that commit in the weights
     volume; from then on the recorded commit is the pin (compile, verify, serve and the kernel
     key use it) and a later download refuses if the ref moved, unless asked to update."""
-    served_name: Annotated[str, Field(min_length=1, pattern=r"^[\w.:/-]+$")]
+    served_name: Annotated[str, _words(r"[\w.:/-]+", "a model name clients send: letters, digits, '_', '.', ':', '/' or '-', no spaces")]
     """The model name clients send (``--served-model-name``; listed by ``/v1/models``)."""
     trust_remote_code: bool = False
     allow_patterns: tuple[str, ...] | None = None
     """Files to fetch (fnmatch patterns); None fetches the whole revision."""
     expected_size_gb: Annotated[float, Field(gt=0)]
     """Approximate weight size; drives disk/time estimates and the startup-timeout check."""
-    subdir: Annotated[str | None, Field(pattern=r"^[\w.-]+$")] = None
+    subdir: Annotated[str | None, _words(r"[\w.-]+", "one directory name: letters, digits, '_', '.' or '-' (no '/')")] = None
     """Directory inside the weights volume; default: the repo name (``GLM-5.1-FP8``)."""
 
     @field_validator("revision")
@@ -244,9 +260,9 @@ class KernelCacheSpec(_Frozen):
 
 
 class StorageSpec(_Frozen):
-    weights_volume: Annotated[str, Field(pattern=r"^[\w.-]{1,64}$")]
+    weights_volume: Annotated[str, _VOLUME]
     weights_mount: str = "/models"
-    cache_volume: Annotated[str, Field(pattern=r"^[\w.-]{1,64}$")]
+    cache_volume: Annotated[str, _VOLUME]
     cache_mount: str = "/kernel-cache"
 
     @field_validator("weights_mount", "cache_mount")
@@ -377,9 +393,9 @@ class SecretsSpec(_Frozen):
 
 
 class Profile(_Frozen):
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$")]
+    name: Annotated[str, _words(r"[a-z0-9][a-z0-9_]*", "a profile name: lowercase letters, digits and '_', starting with a letter or digit")]
     description: str = ""
-    app_name: Annotated[str, Field(pattern=r"^[a-zA-Z0-9][\w.-]{0,63}$")]
+    app_name: Annotated[str, _words(r"[a-zA-Z0-9][\w.-]{0,63}", "a Modal app name: up to 64 letters, digits, '_', '.' or '-', starting with a letter or digit")]
     deploy_script: str = "deploy.py"
     """The user's Modal script; used in fix-it commands (``modal run <script>::download_model``)."""
     model: ModelSpec

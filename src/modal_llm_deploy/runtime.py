@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import modal
 
 from .plan import PLAN_ENV, DeploymentPlan
+from .plan_steps import kernel_expectation  # noqa: F401  (shared with the local CLI steps)
 
 if TYPE_CHECKING:
     from .steps.serve import SGLangSupervisor
@@ -75,21 +76,6 @@ def pinned_plan(plan: DeploymentPlan, weights_dir: Path, *, required: bool = Fal
     from .pinning import resolve_pinned_plan
 
     return resolve_pinned_plan(plan, weights_dir, fix=fixes_for(plan).download, required=required)
-
-
-def kernel_expectation(plan: DeploymentPlan) -> "KernelExpectation | None":
-    from .steps.verify import KernelExpectation
-
-    kc = plan.kernel_cache
-    if not kc.enabled:
-        return None
-    return KernelExpectation(
-        key=kc.key,
-        arch=kc.arch,
-        sglang_version=plan.sglang_version,
-        marker_name=kc.marker_name,
-        argv_hash=kc.argv_hash,
-    )
 
 
 def volume_paths(plan: DeploymentPlan) -> tuple[Path, Path]:

@@ -1,7 +1,7 @@
 """CLI commands for operating a deployment: ``triage``, ``logs``, ``cost``.
 
-Kept apart from ``cli.py`` so it can be registered on the main app with one line
-(``register(app)``); it reuses cli.py's helpers for loading profiles and one-line errors.
+One command group of the CLI package (registered on the main app at import); it reuses the
+package's helpers for loading profiles and one-line errors.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from typing import Optional
 
 import typer
 
-from .cli import FileOpt, SetOpt, UsageError, _deployed_server, _guard, _load, _modal_call, _table, out
-from .plan import build_plan
+from ..plan import build_plan
+from . import FileOpt, SetOpt, UsageError, _guard, _load, app, out
+from .modal_cmds import _deployed_server, _modal_call
+from .tables import table as _table
 
 SET_NOTE = ("a `--set` fix: check it with `modal-llm-deploy plan PROFILE --set ...`, put the same key/value in the "
             "deploy script's load_profile(...) overrides, then redeploy")
@@ -43,10 +45,12 @@ def triage(
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """Recognise known failures in a log (offline) and print each with its fix."""
+    """Recognise known failures in a log, offline.
+
+    Each recognised line is printed with its cause and fix."""
 
     def run() -> None:
-        from .triage import triage_lines
+        from ..triage import triage_lines
 
         plan = build_plan(_load(profile, sets, file)) if profile else None
         if source == "-":
@@ -71,12 +75,14 @@ def logs(
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """Stream the deployed app's logs through Modal (needs a Modal token)."""
+    """Stream the deployed app's logs (needs a Modal token).
+
+    With --triage, known failures are annotated with their fix."""
 
     def run() -> None:
         import modal
 
-        from .triage import Triage, split_lines
+        from ..triage import Triage, split_lines
 
         plan = build_plan(_load(profile, sets, file))
         t = Triage(plan) if do_triage else None
@@ -115,11 +121,13 @@ def cost(
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """Monthly cost under a traffic shape: GPU hours incl. cold starts, scale-down tail and warm
-    windows; one-time download and compile; $ per million output tokens."""
+    """Monthly cost under a traffic shape.
+
+    GPU hours incl. cold starts, scale-down tail and warm windows; one-time download and
+    compile; $ per million output tokens."""
 
     def run() -> None:
-        from .cost import CostError, Traffic, estimate, read_bench_jsonl
+        from ..cost import CostError, Traffic, estimate, read_bench_jsonl
 
         try:
             plan = build_plan(_load(profile, sets, file))
@@ -161,8 +169,10 @@ def smoke(
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """Smoke-test the server with the openai client: health, models, auth, chat, stream (TTFT/TPOT),
-    tool call, reasoning, metrics. Exit 1 naming each failed check and its likely cause."""
+    """Smoke-test the server with the openai client.
+
+    Health, models, auth, chat, stream (TTFT/TPOT), tool call, reasoning, metrics. Exit 1
+    naming each failed check and its likely cause."""
 
     def run() -> None:
         import os
@@ -171,7 +181,7 @@ def smoke(
             import openai  # noqa: F401
         except ImportError:
             raise UsageError("smoke needs the openai package: pip install 'modal-llm-deploy[operate]'") from None
-        from .smoke import SmokeTarget, run_smoke
+        from ..smoke import SmokeTarget, run_smoke
 
         plan = build_plan(_load(profile, sets, file))
         s = plan.server
@@ -221,14 +231,16 @@ def bench(
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """Benchmark the deployed server in its region with SGLang's own bench_serving; TTFT/TPOT/ITL
-    p50/p99, output tok/s, accept length and $ per million output tokens (needs a Modal token)."""
+    """Benchmark the server in its region.
+
+    SGLang's own bench_serving: TTFT/TPOT/ITL p50/p99, output tok/s, accept length and $ per
+    million output tokens (needs a Modal token)."""
 
     def run() -> None:
         import modal
 
-        from .bench import cold_start_cost, parse_concurrency, rows_from_records
-        from .cost import CostError
+        from ..bench import cold_start_cost, parse_concurrency, rows_from_records
+        from ..cost import CostError
 
         try:
             levels = parse_concurrency(concurrency)
@@ -260,7 +272,7 @@ def bench(
 
 
 def print_bench(plan, records: list[dict], as_json: bool) -> None:
-    from .bench import rows_from_records
+    from ..bench import rows_from_records
 
     rows = rows_from_records(plan, records)
     if as_json:
@@ -277,28 +289,32 @@ def print_bench(plan, records: list[dict], as_json: bool) -> None:
 
 
 def print_operate_plan(p) -> None:
-    """The plan's operate sections (called from cli.print_plan)."""
+    """The plan's operate sections (called from cli/local.py print_plan)."""
     cs = p.cold_start
     if cs is not None:
         parts = ", ".join(f"{k.replace('_', ' ')} {v} s" for k, v in cs.budgets_s.items())
         out.print(f"\n[bold]cold-start budget[/] (each container logs 'cold-start phases: {{...}}'; over budget → "
-                  f"a WARNING with what to do): {parts}; total {cs.total_s} s of the {p.server.startup_timeout_s} s startup timeout")
+                  f"a WARNING with what to do): {parts}; total {cs.total_s} s of the {p.server.startup_timeout_s} s startup timeout",
+                  soft_wrap=False)  # prose: wrap at the terminal width
     kw = p.keep_warm
     if kw is None:
         return
     out.print(f"\n[bold]keep-warm[/] (function {kw.function}, cron '{kw.cron}' in {kw.timezone}, "
-              f"{kw.ticks_per_day} ticks/day; min {kw.base_min_containers} outside the windows):")
+              f"{kw.ticks_per_day} ticks/day; min {kw.base_min_containers} outside the windows):", soft_wrap=False)
     for w in kw.windows:
-        out.print(f"  {w.describe()}")
+        out.print(f"  {w.describe()}", soft_wrap=False)
     out.print(f"  ≈ {kw.warm_container_hours_per_month:.1f} warm container-hours/month (incl. "
               f"{kw.scaledown_tail_hours_per_month:.1f} h scale-down tail) ≈ ${kw.usd_per_month:,.2f}/month "
-              f"at ${p.cost.server_usd_per_hour:.2f}/h")
+              f"at ${p.cost.server_usd_per_hour:.2f}/h", soft_wrap=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the operate commands to the main CLI (one line in cli.py)."""
+    """Add the operate commands to the main CLI."""
     app.command()(triage)
     app.command()(logs)
     app.command()(cost)
     app.command()(smoke)
     app.command()(bench)
+
+
+register(app)

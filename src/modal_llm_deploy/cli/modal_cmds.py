@@ -1,0 +1,167 @@
+"""Commands that talk to Modal (need a token): setup, deploy, url, scale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+
+from ..plan import DeploymentPlan, build_plan
+from ..steps import StepError
+from . import FileOpt, ProfileArg, SetOpt, UsageError, _guard, _load, app, out
+
+
+# --- operate a deployed app (needs a Modal token) --------------------------------------------
+
+
+def _deployed_server(p: DeploymentPlan):
+    import modal
+
+    return modal.Server.from_name(p.app_name, p.server.unit)
+
+
+def _modal_call(what: str, fn: Callable[[], Any]) -> Any:
+    """Run a call against Modal; any failure (no token, app not deployed) is one line, exit 1."""
+    import modal.exception
+
+    try:
+        return fn()
+    except (modal.exception.Error, OSError) as exc:
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        raise StepError(f"{what}: {msg}") from None
+
+
+def _built_app(p: DeploymentPlan):
+    """The modal.App for this plan and its function handles (modal_app.render, offline)."""
+    from ..modal_app import built, render
+
+    modal_app = render(p)
+    return modal_app, built(modal_app)[1]
+
+
+@app.command()
+def setup(
+    profile: str = ProfileArg,
+    deep: bool = typer.Option(False, "--deep", help="Verify also sha256-hashes every file."),
+    force_compile: bool = typer.Option(False, "--force-compile", help="Recompile kernels even if the marker exists."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """On Modal: download → compile kernels → verify.
+
+    Each step in its own container; a failure stops before the next, more expensive one.
+
+    The same pipeline as `modal run <deploy script>`, without a script (needs a Modal token)."""
+
+    def run() -> None:
+        import modal
+
+        from ..modal_app import run_setup
+
+        prof = _load(profile, sets, file)
+        p = build_plan(prof)
+        modal_app, handles = _built_app(p)
+
+        def go() -> None:
+            # app.run() creates an ephemeral app (Modal's Python API, as `modal run` does) and
+            # streams the containers' logs here; each .remote() waits for its step.
+            with modal.enable_output(), modal_app.run():
+                run_setup(p, handles, deep_verify=deep, force_compile=force_compile)
+
+        _modal_call(f"setting up {p.app_name} on Modal", go)
+        out.print(f"[{p.app_name}] volumes ready. Next: {p.commands['deploy_cli']}")
+
+    _guard(run)
+
+
+@app.command()
+def deploy(
+    profile: str = ProfileArg,
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """Deploy the server on Modal.
+
+    As `modal deploy <deploy script>` does (needs a Modal token).
+
+    Run `setup` first: the server refuses to start on incomplete volumes."""
+
+    def run() -> None:
+        import modal
+
+        p = build_plan(_load(profile, sets, file))
+        modal_app, _ = _built_app(p)
+
+        def go() -> str:
+            with modal.enable_output():
+                modal_app.deploy()
+            return _deployed_server(p).get_url()
+
+        server_url = _modal_call(f"deploying {p.app_name}", go)
+        out.print(f"[{p.app_name}] deployed; server URL: {server_url}")
+
+    _guard(run)
+
+
+@app.command()
+def url(profile: str = ProfileArg, sets: Optional[list[str]] = SetOpt, file: Optional[Path] = FileOpt) -> None:
+    """Print the deployed server's URL (after `modal deploy`)."""
+
+    def run() -> None:
+        p = build_plan(_load(profile, sets, file))
+        print(_modal_call(f"looking up {p.app_name}/{p.server.unit}", lambda: _deployed_server(p).get_url()))
+
+    _guard(run)
+
+
+@app.command()
+def scale(
+    profile: str = ProfileArg,
+    min_containers: Optional[int] = typer.Option(None, "--min", help="Containers kept warm (0 = scale to zero)."),
+    max_containers: Optional[int] = typer.Option(None, "--max", help="Container ceiling (cost cap)."),
+    buffer_containers: Optional[int] = typer.Option(None, "--buffer", help="Idle headroom under load."),
+    scaledown_window_s: Optional[int] = typer.Option(None, "--scaledown", help="Idle seconds before scale-down (2..3600)."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """Change a deployed server's autoscaling now.
+
+    Without a redeploy (a redeploy resets it).
+
+    The new values are validated against the profile first (e.g. --min above --max is refused)."""
+
+    def run() -> None:
+        changes = {
+            "serving.min_containers": min_containers,
+            "serving.max_containers": max_containers,
+            "serving.buffer_containers": buffer_containers,
+            "serving.scaledown_window_s": scaledown_window_s,
+        }
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            raise UsageError("nothing to change: give at least one of --min, --max, --buffer, --scaledown")
+        p = build_plan(_load(profile, sets, file, changes))
+        s = p.server
+        # Send only what the user changed: autoscaler.update leaves unset arguments alone, so
+        # `scale --max 5` after `scale --min 1` keeps min at 1 (a profile value would reset it).
+        # The values come from the validated plan (modal/_server.py: ServerAutoscaler.update).
+        modal_args = {
+            "serving.min_containers": ("min_containers", s.min_containers),
+            "serving.max_containers": ("max_containers", s.max_containers),
+            "serving.buffer_containers": ("buffer_containers", s.buffer_containers),
+            "serving.scaledown_window_s": ("scaledown_window", s.scaledown_window_s),
+        }
+        update = dict(arg for key, arg in modal_args.items() if key in changes)
+        now = _modal_call(
+            f"updating the autoscaler of {p.app_name}/{s.unit}",
+            lambda: _deployed_server(p).autoscaler.update(**update),
+        )
+        # Modal answers with the settings now in force (changed and unchanged ones).
+        out.print(f"{p.app_name}/{s.unit}: min {now.min_containers or 0}, max {now.max_containers}, buffer "
+                  f"{now.buffer_containers or 0}, scaledown {now.scaledown_window} s (until the next deploy); "
+                  f"idle cost now ${(now.min_containers or 0) * p.cost.server_usd_per_hour:.2f}/h")
+
+    _guard(run)
+
+
