@@ -21,6 +21,7 @@ from . import load_profile
 from .overrides import OverrideError, format_validation_error, parse_set_options
 from .local_engine import version_mismatch
 from .plan import DeploymentPlan, build_plan
+from .topology import describe as describe_topology
 from .plugins import PluginError, UnknownProfileError, list_profiles
 from .profile import Profile
 from .steps import StepError
@@ -126,6 +127,7 @@ def print_plan(p: DeploymentPlan) -> None:
 
     t = _table("setting", "value", show_header=False, box=None)
     t.add_row("model", f"{w.repo_id} @ {w.revision}")
+    t.add_row("topology", describe_topology(p.topology))  # issue 10: nodes × GPUs, TP/PP/DP, memory fit
     t.add_row("weights", f"volume {w.volume} → {w.dir} (~{w.expected_size_bytes / 1e9:.0f} GB)")
     t.add_row("kernel cache", f"volume {k.volume} → {k.dir}" if k.enabled else "off")
     if k.enabled:
@@ -164,7 +166,9 @@ def print_plan(p: DeploymentPlan) -> None:
         out.print(shlex.join(p.compile_argv))
     out.print(
         f"\n[bold]cost[/] ({c.gpu} at ${c.gpu_usd_per_hour:.2f}/GPU-h): ${c.server_usd_per_hour:.2f}/h per container, "
-        f"${c.idle_usd_per_hour:.2f}/h idle, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
+        + (f"${c.cluster_usd_per_hour:.2f}/h per {p.topology.nodes}-node cluster (one replica), "
+           if p.topology.nodes > 1 else "")
+        + f"${c.idle_usd_per_hour:.2f}/h idle, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
         f"kernel compile once ≈ ${c.compile_once_usd:.2f} (again after any kernel-shaping flag change: new key), "
         f"download once ≈ ${c.download_once_usd:.2f}. {c.note}"
     )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from . import known_bad as _known_bad
 from . import sglang_flags
+from . import topology as _topology
 from .hardware import GpuType, gpu_type
 
 # A list is a multi-value flag (nargs '+'/'*'/N); its items are rendered with str().
@@ -42,6 +43,11 @@ OWNED_FLAGS: dict[str, str] = {
     "ep-size": "engine.expert_parallel_size",
     "revision": "model.revision",
     "timeout": "kernel_cache.compile_timeout_s",  # sglang.compile_deep_gemm's --timeout
+    # Multi-node (topology.py): --nnodes comes from hardware.nodes; rank and rank-0 address are
+    # only known in the cluster container (modal.Cluster.from_context(), steps/cluster.py).
+    "nnodes": "hardware.nodes",
+    "node-rank": "the cluster container's rank (set at run time)",
+    "dist-init-addr": "rank 0's cluster address (set at run time)",
 }
 
 # (flag, value) pairs whose kernels exist only on Blackwell (sm100+); the table and its sources
@@ -93,6 +99,10 @@ class HardwareSpec(_Frozen):
     gpu: str
     """Modal GPU type (``B200``, ``H200``, ``H100``, ``A100-80GB``, ``L40S``, ...)."""
     count: Annotated[int, Field(ge=1)]
+    """GPUs per container (= per node)."""
+    nodes: Annotated[int, Field(ge=1, le=64)] = 1
+    """Containers (nodes) one server spans. > 1: a Modal cluster of that many containers and SGLang
+    multi-node (``--nnodes``); see topology.py. Each container then needs all GPUs of its host."""
     cpu: Annotated[float, Field(gt=0)] | None = None
     """CPU cores for GPU containers (Modal's default request is small; SGLang runs one worker
     per GPU plus tokenizer/detokenizer processes)."""
@@ -358,16 +368,21 @@ class Profile(_Frozen):
         gpus_used = eng.tensor_parallel_size * pp
         if dp > 1 and not eng.flag("enable-dp-attention", False):
             gpus_used *= dp  # plain data parallel replicates the whole tp×pp group
-        if gpus_used != hw.count:
+        # Multi-node: TP × PP (× DP) spans every GPU of every node (topology.py).
+        if gpus_used != hw.count * hw.nodes:
+            where = f"hardware.count={hw.count}" + (
+                f" × hardware.nodes={hw.nodes} = {hw.count * hw.nodes}" if hw.nodes > 1 else "")
             raise ValueError(
                 f"engine.tensor_parallel_size={eng.tensor_parallel_size} (× pp {pp}, dp {dp}) uses "
-                f"{gpus_used} GPUs but hardware.count={hw.count}: they must match"
+                f"{gpus_used} GPUs but {where}: they must match"
             )
         if eng.tensor_parallel_size % eng.expert_parallel_size:
             raise ValueError(
                 f"engine.expert_parallel_size={eng.expert_parallel_size} must divide "
                 f"tensor_parallel_size={eng.tensor_parallel_size}"
             )
+        # GPUs per node, autoscaling multiples of the cluster size, memory fit (topology.py).
+        _topology.check(self)
         if self.kernel_cache.deepgemm and g.sm < 90:
             raise ValueError(
                 f"kernel_cache.deepgemm=true needs SM ≥ 90 but {g.name} is {g.arch}; "
