@@ -229,6 +229,9 @@ def worker_main(args) -> None:
     import socket
 
     say(f"node_rank={args.node_rank} of nnodes={args.nnodes}: no HTTP server, dummy health check only")
+    if os.environ.get("STANDIN_PIDFILE"):
+        with open(os.environ["STANDIN_PIDFILE"], "w") as fh:
+            json.dump({"pid": os.getpid(), "workers": []}, fh)
     joined = threading.Event()
 
     class Dummy(BaseHTTPRequestHandler):
