@@ -267,3 +267,73 @@ def test_sigterm_drains_rank0_first_and_rank0_stops_rank1(cluster):
     assert "Gracefully exiting... Remaining number of requests 1" in text0
     # no heartbeat alarm during an ordinary shutdown
     assert "is gone" not in text0 + text1
+
+
+# --- the clustered compile step through the real runtime ---------------------------------------
+
+
+class _Vol:
+    def __init__(self):
+        self.commits = 0
+
+    def reload(self) -> None:
+        pass
+
+    def commit(self) -> None:
+        self.commits += 1
+
+
+def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypatch, capsys):
+    """compile_deep_gemm needs the same multi-node topology (sglang 0.5.23 compile_deep_gemm.py),
+    so each rank of the compile cluster runs it with its own --node-rank; only rank 0 publishes
+    the tree and the marker under the cluster-wide key; a compiled key is skipped on every rank."""
+    from modal_llm_deploy import runtime
+    from modal_llm_deploy.steps import serve
+
+    profile = load_profile(PROFILE, {
+        "model.revision": REVISION,
+        "storage.weights_mount": str(tmp_path / "models"),
+        "storage.cache_mount": str(tmp_path / "kernels"),
+        "engine.python": sys.executable,
+    })
+    record = tmp_path / "env.jsonl"
+    vols: dict[str, _Vol] = {}
+    monkeypatch.setattr(runtime, "_volume", lambda name: vols.setdefault(name, _Vol()))
+    monkeypatch.setattr(runtime, "_SEEN", set())
+    monkeypatch.setattr(serve, "_HELD", {})
+    for k, v in {"STANDIN_ENV_RECORD": str(record), "PYTHONPATH": str(STANDIN_DIR),
+                 "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}", "STANDIN_GPU": "NVIDIA H100 80GB HBM3,9.0",
+                 "STANDIN_GPU_COUNT": "8", "STANDIN_COMPILE_STEP_S": "0.02"}.items():
+        monkeypatch.setenv(k, v)
+    ips = ("fd00::1", "fd00::2")
+
+    def as_rank(rank: int):
+        plan = build_plan(profile, cache_work_dir=str(tmp_path / f"opt{rank}"))  # each container's own disk
+        monkeypatch.setenv(PLAN_ENV, plan.model_dump_json())
+        monkeypatch.setattr(runtime, "cluster_info", lambda p: ClusterInfo(rank=rank, ips=ips))
+        monkeypatch.setattr(serve, "_HELD", {})
+        return plan
+
+    plan = as_rank(0)
+    make_tree(Path(plan.weights.dir), n_shards=2, shard_size=4096, revision=REVISION)
+    marker = Path(plan.kernel_cache.marker_path)
+
+    as_rank(1)
+    runtime.compile_deepgemm()
+    assert not marker.exists() and not Path(plan.kernel_cache.dir).exists()  # rank 1 publishes nothing
+    as_rank(0)
+    runtime.compile_deepgemm()
+    assert marker.exists()  # rank 0 published the cluster's tree
+    runs = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [r["tool"] for r in runs] == ["compile_deep_gemm", "compile_deep_gemm"]
+    for rank, run in zip((1, 0), runs):
+        a = run["argv"]
+        assert a[a.index("--nnodes") + 1] == "2" and a[a.index("--node-rank") + 1] == str(rank)
+        assert a[a.index("--dist-init-addr") + 1] == "[fd00::1]:5000"
+        # each rank compiled under its own container's fixed work dir
+        assert run["env"]["SGLANG_DG_CACHE_DIR"].startswith(str(tmp_path / f"opt{rank}"))
+    # compiled: a later compile run skips on every rank, none starts SGLang alone to wait for the other
+    as_rank(1)
+    runtime.compile_deepgemm()
+    assert len(record.read_text().splitlines()) == 2
+    assert "kernels already compiled" in capsys.readouterr().out

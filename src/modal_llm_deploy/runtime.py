@@ -163,13 +163,16 @@ def compile_deepgemm(force: bool = False) -> None:
         if info.rank > 0:
             try:
                 from .steps import caches
-                from .steps.serve import hold_work_dir
+                from .steps.serve import hold_work_dir, release_work_dir
 
                 work = Path(plan.kernel_cache.work_dir)
-                hold_work_dir(work)
-                compile_worker(argv, env={**os.environ, **dict(caches.cache_env(work)), "HF_HUB_OFFLINE": "1"},
-                               marker_path=plan.kernel_cache.marker_path,
-                               timeout_s=plan.kernel_cache.compile_timeout_s + 600)
+                hold_work_dir(work)  # released after: a warm container may run the next compile
+                try:
+                    compile_worker(argv, env={**os.environ, **dict(caches.cache_env(work)), "HF_HUB_OFFLINE": "1"},
+                                   marker_path=plan.kernel_cache.marker_path,
+                                   timeout_s=plan.kernel_cache.compile_timeout_s + 600)
+                finally:
+                    release_work_dir(work)
             except StepError as err:
                 _fail(err)
             return  # rank 0 publishes; see steps/cluster.py compile_worker
