@@ -231,6 +231,7 @@ def test_rank0_ready_only_when_rank1_is_up_and_rank1_death_ends_rank0(cluster, t
     assert rc0 == 1, text0[-2000:]
     assert "cluster rank 1 is gone" in text0
     assert "NCCL WARN a peer node closed its connection" in text0  # the stand-in did not exit by itself
+    print(f"FIGURE rank 0 ended {el:.1f} s after rank 1 died")
     assert el < 40  # 3 missed beats 5 s apart, not SGLang's 1200 s watchdog
     assert _get(ports[0], "/health", None) is None  # rank 0's SGLang went with its container
     assert KEY not in text0 and KEY not in logs[1].read_text()
@@ -337,3 +338,13 @@ def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypat
     runtime.compile_deepgemm()
     assert len(record.read_text().splitlines()) == 2
     assert "kernels already compiled" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("cmd", ["serve", "compile"])
+def test_local_serve_and_compile_refuse_a_multinode_profile(cmd, tmp_path):
+    """Locally there is one node: SGLang with --nnodes 2 would wait for the other forever."""
+    argv = [sys.executable, "-c", "import sys; from modal_llm_deploy.cli import main; sys.argv[0]='modal-llm-deploy'; main()",
+            cmd, PROFILE, "--weights-dir", str(tmp_path / "w"), "--cache-dir", str(tmp_path / "c")]
+    r = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert r.returncode == 2 and "spans hardware.nodes=2 machines" in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

@@ -196,6 +196,17 @@ def _local_plan(profile: str, sets, file, weights_dir: Path, cache_dir: Path, py
     return build_plan(_load(profile, sets, file, extra), cache_work_dir=str(local_work_dir(cache_dir)))
 
 
+def _one_node(p: DeploymentPlan, what: str) -> None:
+    """A multi-node profile cannot compile or serve on this one machine: its SGLang would wait for
+    the other nodes forever (topology.py). Say so instead of hanging."""
+    if p.topology.nodes > 1:
+        raise UsageError(
+            f"profile {p.profile!r} spans hardware.nodes={p.topology.nodes} machines: local {what} runs one node "
+            f"only; use {p.commands['setup']} / {p.commands['deploy']} (a Modal cluster), or --set hardware.nodes=1 "
+            "with a tensor_parallel_size that fits this machine"
+        )
+
+
 def _local_fixes(profile: str, weights_dir: Path, cache_dir: Path, sets=None, file=None):
     from .steps.verify import Fixes
 
@@ -242,6 +253,7 @@ def compile_cmd(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = 
         from .steps.deepgemm import compile_deepgemm
 
         p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
+        _one_node(p, "compile/serve")
         if msg := version_mismatch(p.sglang_argv[0], p.sglang_version):  # flags proven for one release
             raise UsageError(msg)
         kernel = kernel_expectation(p)
@@ -291,6 +303,7 @@ def serve(profile: str, weights_dir: Path = WeightsDir, cache_dir: Path = CacheD
         from .steps.serve import prepare_serve, serve_forever
 
         p = _local_plan(profile, sets, file, weights_dir, cache_dir, python)
+        _one_node(p, "compile/serve")
         if msg := version_mismatch(p.sglang_argv[0], p.sglang_version):  # flags proven for one release
             raise UsageError(msg)
         s = p.server
