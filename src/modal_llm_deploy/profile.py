@@ -381,8 +381,6 @@ class Profile(_Frozen):
                 f"engine.expert_parallel_size={eng.expert_parallel_size} must divide "
                 f"tensor_parallel_size={eng.tensor_parallel_size}"
             )
-        # GPUs per node, autoscaling multiples of the cluster size, memory fit (topology.py).
-        _topology.check(self)
         if self.kernel_cache.deepgemm and g.sm < 90:
             raise ValueError(
                 f"kernel_cache.deepgemm=true needs SM ≥ 90 but {g.name} is {g.arch}; "
@@ -392,6 +390,9 @@ class Profile(_Frozen):
         # on Hopper among them: refused here, before any GPU time is paid (known_bad.py).
         _known_bad.check(sglang_version=eng.sglang_version, sm=g.sm, gpu=g.name,
                          architecture=eng.architecture, repo_id=self.model.repo_id, flags=eng.flags)
+        # GPUs per node, autoscaling multiples of the cluster size, memory fit (topology.py);
+        # after the architecture checks, so a GPU that can never run this profile says so first.
+        _topology.check(self)
         mrr = self.max_running_requests
         if mrr is not None and self.max_concurrency < mrr:
             raise ValueError(
