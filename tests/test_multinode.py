@@ -348,3 +348,20 @@ def test_local_serve_and_compile_refuse_a_multinode_profile(cmd, tmp_path):
     r = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=120)
     assert r.returncode == 2 and "spans hardware.nodes=2 machines" in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_rank0_death_ends_rank1(cluster, tmp_path):
+    """The other direction: rank 1's SGLang would block in a collective forever (the stand-in
+    does, like NCCL); rank 1's heartbeat on rank 0's /ready ends rank 1's container."""
+    start, ports, logs = cluster
+    pidfile = tmp_path / "rank0-sglang.json"
+    r0 = start(0, STANDIN_PIDFILE=str(pidfile))
+    r1 = start(1)
+    _wait_log(logs[0], "RANK 0 BOOTED")
+    _wait_log(logs[1], "RANK 1 BOOTED")
+    _kill_container(r0, pidfile)
+    assert r1.wait(timeout=60) == 1
+    text1 = logs[1].read_text()
+    assert "NCCL WARN lost the connection to node rank 0" in text1  # SGLang itself did not exit
+    assert "cluster rank 0 is gone" in text1
+    assert _get(ports[1], "/health", None) is None  # its SGLang went with the container

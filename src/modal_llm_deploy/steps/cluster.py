@@ -19,7 +19,7 @@ How a dead rank ends the whole cluster — a heartbeat, decided explicitly. SGLa
 notice a dead peer only when a collective fails or hangs: NCCL blocks until its timeout or the
 scheduler watchdog (``--watchdog-timeout``, 1200 s in the GLM profiles) fires, i.e. a rank-0
 container that takes requests and answers none for up to 20 minutes. Instead, each rank polls
-its peers' ``/health`` over the cluster network (:class:`PeerWatch`): rank 0 polls every rank ≥ 1,
+its peers over the cluster network (:class:`PeerWatch`; rank 0's ``/ready``, the others' ``/health``): rank 0 polls every rank ≥ 1,
 each rank ≥ 1 polls rank 0. Any HTTP answer (also 503 while rank 0 drains or is busy) means the
 process is alive; only no answer at all (connection refused / timeout), ``misses`` times in a
 row after the peer had answered once, counts as lost. Then the rank kills its own SGLang and
@@ -81,9 +81,15 @@ def rank_argv(argv: Sequence[str], rank_args: RankArgs, info: ClusterInfo, *, no
     return out
 
 
-def health_url(ip: str, port: int) -> str:
+def peer_url(ip: str, port: int, rank: int) -> str:
+    """The cheap probe of a peer. Rank 0: ``/ready``, a flag check (``tokenizer_manager.is_ready()``)
+    that needs no API key (sglang 0.5.23 ``srt/entrypoints/http_server.py``, ``srt/utils/auth.py``
+    lets /health*, /ready*, /metrics* through). Not rank 0's ``/health``: it runs a 1-token
+    generation and can take up to ``SGLANG_HEALTH_CHECK_TIMEOUT`` (20 s) under load — a busy
+    rank 0 must not look dead. Ranks ≥ 1: ``/health`` of SGLang's dummy health server (constant
+    200; ``srt/utils/common.py`` ``launch_dummy_health_check_server``)."""
     host = f"[{ip}]" if ":" in ip and not ip.startswith("[") else ip
-    return f"http://{host}:{port}/health"
+    return f"http://{host}:{port}/{'ready' if rank == 0 else 'health'}"
 
 
 def probe(url: str, timeout_s: float) -> int | None:
@@ -102,6 +108,7 @@ class PeerWatch:
     """Heartbeat on peers' ``/health`` (see the module docstring for why not NCCL's own failure).
 
     ``wait_up``: block until every peer answers 200 (rank 0 is ready only when all ranks are).
+    URLs: :func:`peer_url`.
     ``start``: from a thread, call ``on_lost(rank, reason)`` once when a peer that answered before
     gives no answer ``misses`` times in a row, or when a peer never answers within
     ``first_answer_s``."""
@@ -185,7 +192,7 @@ class PeerWatch:
 def peers_of(info: ClusterInfo, port: int) -> dict[int, str]:
     """Rank 0 watches every other rank; every other rank watches rank 0."""
     ranks = range(1, info.size) if info.rank == 0 else [0]
-    return {r: health_url(info.ips[r], info.port(r, port)) for r in ranks}
+    return {r: peer_url(info.ips[r], info.port(r, port), r) for r in ranks}
 
 
 def compile_worker(argv: Sequence[str], *, env: dict[str, str], marker_path, timeout_s: float) -> int:
