@@ -341,15 +341,11 @@ class SGLangServer:
             if info is not None:
                 from .steps.cluster import PeerWatch, peers_of
 
-                self.peers = PeerWatch(
-                    peers_of(info, s.port),
-                    on_lost=self._peer_lost,
-                    # a rank ≥ 1 may be up before rank 0 binds its port; give rank 0 the rest of
-                    # the startup budget to answer once
-                    first_answer_s=None if rank == 0 else max(60.0, budget - (time.monotonic() - t0)),
-                )
-                if rank == 0:  # ready only when every rank is
-                    self.peers.wait_up(max(30.0, budget - WARMUP_RESERVE_S - (time.monotonic() - t0)))
+                self.peers = PeerWatch(peers_of(info, s.port), on_lost=self._peer_lost)
+                left = max(30.0, budget - WARMUP_RESERVE_S - (time.monotonic() - t0))
+                # rank 0: ready only when every rank is. rank ≥ 1: up once rank 0's HTTP port
+                # answers at all, so that from then on the heartbeat can tell rank 0 died.
+                self.peers.wait_up(left, self.supervisor.cancel, any_answer=rank > 0)
             self.supervisor.monitor()  # from now on a crash ends the container
             if rank == 0:
                 self.supervisor.warmup()

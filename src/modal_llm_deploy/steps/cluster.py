@@ -105,13 +105,12 @@ def probe(url: str, timeout_s: float) -> int | None:
 
 
 class PeerWatch:
-    """Heartbeat on peers' ``/health`` (see the module docstring for why not NCCL's own failure).
+    """Heartbeat on peers (see the module docstring for why not NCCL's own failure).
 
     ``wait_up``: block until every peer answers 200 (rank 0 is ready only when all ranks are).
     URLs: :func:`peer_url`.
     ``start``: from a thread, call ``on_lost(rank, reason)`` once when a peer that answered before
-    gives no answer ``misses`` times in a row, or when a peer never answers within
-    ``first_answer_s``."""
+    gives no answer ``misses`` times in a row (call ``wait_up`` first, so every peer has answered)."""
 
     def __init__(
         self,
@@ -121,19 +120,20 @@ class PeerWatch:
         interval_s: float = 5.0,
         misses: int = 3,
         timeout_s: float = 10.0,
-        first_answer_s: float | None = None,
     ):
         self.peers = dict(peers)
         self.on_lost = on_lost
         self.interval_s = interval_s
         self.misses = misses
         self.timeout_s = timeout_s
-        self.first_answer_s = first_answer_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.seen: set[int] = set()
 
-    def wait_up(self, timeout_s: float, cancel: threading.Event | None = None) -> float:
+    def wait_up(self, timeout_s: float, cancel: threading.Event | None = None, *, any_answer: bool = False) -> float:
+        """Until every peer answers 200 — or, with ``any_answer``, answers at all (a rank ≥ 1
+        waits so for rank 0's HTTP port: from then on the heartbeat can tell it died; rank 0
+        may still answer 503 while it finishes starting)."""
         t0 = time.monotonic()
         pending = dict(self.peers)
         last: dict[int, int | None] = {}
@@ -142,7 +142,7 @@ class PeerWatch:
                 last[rank] = code = probe(url, min(self.timeout_s, 5.0))
                 if code is not None:
                     self.seen.add(rank)
-                if code == 200:
+                if code == 200 or (any_answer and code is not None):
                     del pending[rank]
             if not pending:
                 break
@@ -153,7 +153,7 @@ class PeerWatch:
                 raise StepError(f"cluster ranks not ready after {timeout_s:.0f} s ({state})")
             time.sleep(min(self.interval_s, 1.0))
         el = time.monotonic() - t0
-        log(f"all {len(self.peers)} other cluster rank(s) healthy after {el:.1f} s")
+        log(f"all {len(self.peers)} other cluster rank(s) {'reachable' if any_answer else 'healthy'} after {el:.1f} s")
         return el
 
     def start(self) -> None:
@@ -165,7 +165,6 @@ class PeerWatch:
         self._stop.set()
 
     def _run(self) -> None:
-        t0 = time.monotonic()
         missed = {r: 0 for r in self.peers}
         while not self._stop.wait(self.interval_s):
             for rank, url in self.peers.items():
@@ -180,8 +179,6 @@ class PeerWatch:
                     missed[rank] += 1
                     if missed[rank] >= self.misses:
                         return self._lost(rank, f"no answer from {url} {missed[rank]} times in a row")
-                elif self.first_answer_s is not None and time.monotonic() - t0 > self.first_answer_s:
-                    return self._lost(rank, f"{url} never answered in {self.first_answer_s:.0f} s")
 
     def _lost(self, rank: int, reason: str) -> None:
         if not self._stop.is_set():
