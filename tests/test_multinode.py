@@ -365,3 +365,14 @@ def test_rank0_death_ends_rank1(cluster, tmp_path):
     assert "NCCL WARN lost the connection to node rank 0" in text1  # SGLang itself did not exit
     assert "cluster rank 0 is gone" in text1
     assert _get(ports[1], "/health", None) is None  # its SGLang went with the container
+
+
+def test_rank_args_render_ipv4_ipv6_and_bad_rank():
+    t = derive(load_profile(PROFILE))
+    ra = t.rank_args
+    assert ra.render(1, ["10.0.0.1", "10.0.0.2"]) == ["--node-rank", "1", "--dist-init-addr", "10.0.0.1:5000"]
+    assert ra.render(0, ["fd00::1", "fd00::2"])[-1] == "[fd00::1]:5000"
+    with pytest.raises(ValueError, match="outside"):
+        ra.render(2, ["fd00::1", "fd00::2"])
+    with pytest.raises(Exception, match="outside"):
+        ClusterInfo(rank=3, ips=("fd00::1", "fd00::2"))
