@@ -11,7 +11,7 @@ import pytest
 from conftest_hub import fast_retry, hub_env, hub_files, hub_repo, hub_server  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
-BUNDLED = ("glm51_fp8", "glm51_fp8_h200")
+BUNDLED = ("glm51_fp8", "glm51_fp8_h200", "glm51_fp8_h100x2")
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,7 @@ from _support.runtime_imports import ROLE_ENTRY, module_imports, role_imports
 from modal_llm_deploy import build_plan, load_profile
 from modal_llm_deploy.plan import PLAN_ENV, DeploymentPlan, ImagePlan
 
-BUNDLED = ("glm51_fp8", "glm51_fp8_h200")
+BUNDLED = ("glm51_fp8", "glm51_fp8_h200", "glm51_fp8_h100x2")
 CASES = [(p, i) for p in BUNDLED for i in ("download", "sglang")]
 
 # The step module each role must import (guards the AST scan against finding nothing).

@@ -21,6 +21,7 @@ from modalbox.compare import NOT_SENT, PLAN_ENV, compare_plan, sent_app
 EXAMPLES = {
     "glm51_fp8": "examples/glm51_deploy.py",
     "glm51_fp8_h200": "examples/glm51_h200_deploy.py",
+    "glm51_fp8_h100x2": "examples/glm51_h100x2_deploy.py",  # multi-node (issue 10)
 }
 
 
@@ -193,3 +194,28 @@ def test_plan_fields_no_profile_sets_yet_reach_modal(box, tmp_path):
     assert verify.retry_policy.retries == 2
     problems = compare_plan(plan, sent)
     assert problems == [], "\n".join(problems)
+
+
+def test_multinode_deploy_records_a_clustered_server(box, deployed):
+    """Issue 10: the 2×8 H100 example reaches Modal as a cluster of 2 containers with RDMA (and
+    i6pn, which modal turns on for clustered units), each container asking for all 8 GPUs of its
+    host, autoscaling counted in containers, multiples of the cluster size; the compile unit is a
+    cluster of the same size (compile_deep_gemm starts the same multi-node server)."""
+    sent = sent_app(box.cp, deployed["glm51_fp8_h100x2"].calls)
+    server, compile_ = sent.units["server"].function, sent.units["compile_deepgemm"].function
+    for fn in (server, compile_):
+        assert fn._experimental_group_size == 2
+        assert fn.resources.rdma is True
+        assert fn.i6pn_enabled is True
+        assert (fn.resources.gpu_config.gpu_type, fn.resources.gpu_config.count) == ("H100", 8)
+    a = server.autoscaler_settings
+    assert (a.min_containers, a.max_containers) == (0, 4)
+    assert a.max_containers % server._experimental_group_size == 0
+    assert server.is_server and list(server.http_config.proxy_regions) == ["us-east"]
+    # CPU-only steps stay single containers; the one-node examples are not clustered at all.
+    for name in ("download_model", "verify_setup"):
+        assert sent.units[name].function._experimental_group_size == 0
+    for profile in ("glm51_fp8", "glm51_fp8_h200"):
+        one = sent_app(box.cp, deployed[profile].calls)
+        assert all(u.function._experimental_group_size == 0 and not u.function.resources.rdma
+                   for u in one.units.values())

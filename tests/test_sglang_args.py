@@ -27,7 +27,10 @@ def test_launch_and_compile_argv_parse(results, name):
     assert r["launch"]["ok"], r["launch"]["problems"]
     assert r["compile"]["ok"], r["compile"]["problems"]
     v = r["launch"]["values"]
-    assert v["tp_size"] == 8 and v["kv_cache_dtype"] == "bf16" and v["api_key"] is None
+    # one TP group over every GPU of every node; --nnodes only for multi-node (topology.py)
+    assert v["tp_size"] == 8 * plan.topology.nodes and v["nnodes"] == plan.topology.nodes
+    assert r["compile"]["values"]["nnodes"] == plan.topology.nodes
+    assert v["kv_cache_dtype"] == "bf16" and v["api_key"] is None
     assert v["speculative_algorithm"] == "EAGLE" and v["enable_metrics"] is True
     assert v["served_model_name"] == "glm-5.1" and v["port"] == 8000
     assert r["compile"]["values"]["timeout"] == 3600 and r["compile"]["values"]["api_key"] is None
@@ -71,7 +74,7 @@ def test_dsa_backends_are_the_ones_sglang_names_for_a_bf16_cache(results, sglang
     # SGLang's own bf16 choice: decode trtllm on major >= 10, fa3 below; prefill flashmla_sparse
     assert 'declared["dsa_decode_backend"] = "trtllm" if major >= 10 else "fa3"' in overrides
     assert 'declared["dsa_prefill_backend"] = "flashmla_sparse"' in overrides
-    expected = {"glm51_fp8": "trtllm", "glm51_fp8_h200": "fa3"}
+    expected = {"glm51_fp8": "trtllm", "glm51_fp8_h200": "fa3", "glm51_fp8_h100x2": "fa3"}
     for name, (plan, r) in results.items():
         v = r["launch"]["values"]
         assert v["kv_cache_dtype"] == "bf16"

@@ -64,6 +64,20 @@ def _common(plan: DeploymentPlan, unit: UnitPlan, images: dict[str, modal.Image]
     return opts
 
 
+def _clustered(unit: UnitPlan, obj):
+    """``modal.clustered(size=, rdma=)`` under ``app.server``/``app.function`` for a multi-node
+    unit (topology.py); the object itself otherwise.
+
+    modal 1.6.4 ``_partial_function.py`` ``_clustered``: "Apply below `@app.function()`,
+    `@app.cls()`, or `@app.server()`"; it wraps our module-level class/function in a
+    _PartialFunction that ``App.server`` unwraps (app.py: ``wrapped_user_cls.user_cls``, reading
+    ``params.cluster_size``/``rdma`` and turning i6pn on). On the wire: Function
+    ``_experimental_group_size`` = size and ``resources.rdma`` (``_functions.py``)."""
+    if not unit.cluster_size:
+        return obj
+    return modal.clustered(size=unit.cluster_size, rdma=unit.rdma)(obj)
+
+
 def render(plan: DeploymentPlan) -> modal.App:
     app = modal.App(plan.app_name)
     images = {name: render_image(img) for name, img in plan.images.items()}
@@ -96,7 +110,7 @@ def render(plan: DeploymentPlan) -> modal.App:
             )
             if s.compute_region:
                 server_opts["compute_region"] = s.compute_region
-            handles[unit.name] = app.server(**opts, **server_opts)(runtime.SGLangServer)
+            handles[unit.name] = app.server(**opts, **server_opts)(_clustered(unit, runtime.SGLangServer))
         else:
             fn = _FUNCTIONS[unit.role]
             assert unit.timeout_s is not None, f"unit {unit.name} has no timeout"  # plan invariant
@@ -114,7 +128,7 @@ def render(plan: DeploymentPlan) -> modal.App:
                 retries=unit.retries or None,
                 max_containers=unit.max_containers,
                 **extra,
-            )(fn)
+            )(_clustered(unit, fn))
 
     handles["setup"] = app.local_entrypoint()(setup)
     _BUILT[plan.app_name] = (plan, handles)

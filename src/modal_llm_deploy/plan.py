@@ -19,6 +19,7 @@ from .commands import plan_commands
 from .hardware import CPU_CORE_USD_PER_HOUR
 from .profile import FlagValue, Profile
 from .schedules import KeepWarmPlan, keep_warm_plan  # issue 9: keep-warm windows
+from .topology import TopologyPlan, derive as derive_topology
 from .steps.caches import SGLANG_CACHES, WORK_DIR, argv_hash, cache_env, cache_path, kernel_args
 from .steps.phases import ColdStartPlan  # issue 9: cold-start phase budgets
 
@@ -96,6 +97,11 @@ class UnitPlan(_Data):
     max_containers: int | None = None  # 1 for setup steps: never two writers on one volume
     schedule: SchedulePlan | None = None  # a scheduled function (keep-warm)
     region: str | None = None  # Modal `region=` of a function (the server's is ServerPlan.compute_region)
+    # Multi-node (topology.py): modal.clustered(size=cluster_size, rdma=rdma) on this unit; None
+    # = one container. The compile unit is clustered too: compile_deep_gemm starts the same
+    # multi-node server (sglang 0.5.23 compile_deep_gemm.py, node_rank branches).
+    cluster_size: int | None = None
+    rdma: bool = False
 
 
 class ServerPlan(_Data):
@@ -176,6 +182,7 @@ class CostPlan(_Data):
     server_usd_per_hour: float  # one container: GPUs + requested CPU cores (memory not priced)
     idle_usd_per_hour: float  # min_containers always on
     max_usd_per_hour: float  # all max_containers busy
+    cluster_usd_per_hour: float = 0.0  # one replica: server_usd_per_hour × hardware.nodes
     compile_once_usd: float  # a cold compile, worst case
     download_once_usd: float  # CPU container, rough
     region_multiplier: float
@@ -198,6 +205,7 @@ class DeploymentPlan(_Data):
     compile_argv: list[str] | None
     weights: WeightsPlan
     kernel_cache: KernelCachePlan
+    topology: TopologyPlan  # nodes × GPUs, parallelism, memory fit, per-rank args (topology.py)
     cost: CostPlan
     commands: dict[str, str]
     plan_env: str = PLAN_ENV
@@ -267,6 +275,10 @@ def _engine_args(profile: Profile, host: str, port: int) -> list[str]:
     if m.trust_remote_code:
         args.append("--trust-remote-code")
     args += ["--tp-size", str(e.tensor_parallel_size), "--ep-size", str(e.expert_parallel_size)]
+    if profile.hardware.nodes > 1:
+        # Known at plan time, so in the argv (and the kernel argv hash); --node-rank and
+        # --dist-init-addr are only known in the container: topology.RankArgs.
+        args += ["--nnodes", str(profile.hardware.nodes)]
     return args + render_flags(e.flags)
 
 
@@ -318,6 +330,10 @@ def kernel_key(profile: Profile, revision_sha: str | None = None) -> str:
         v = e.flag(flag)
         if v not in (None, 1, "1"):
             parts.append(f"{flag.split('-')[0]}{v}")
+    if profile.hardware.nodes > 1:
+        # Kernels compiled by a 2-node TP 16 run are not a 1-node run's (also in the argv hash
+        # through --nnodes; visible in the key so an operator can tell the trees apart).
+        parts.append(f"nodes{profile.hardware.nodes}")
     parts.append(kernel_argv_hash(profile))
     return "-".join(parts)
 
@@ -455,6 +471,7 @@ def build_plan(
             plugin, plugin_module = reg.plugin, reg.module
 
     p, s, st = profile, profile.serving, profile.storage
+    topo = derive_topology(p)
     wdir = weights_dir(p)
     key_template = kernel_key(p, REVISION_PLACEHOLDER)
     key_fields = kernel_cache_fields(key_template, st.cache_mount, p.kernel_cache.marker_name, p.model.revision)
@@ -512,7 +529,10 @@ def build_plan(
                 env={**offline, **sglang_cache_env, **p.engine.env},
                 # model load + compile, plus a margin for copying the tree, the marker and commit
                 timeout_s=p.kernel_cache.compile_timeout_s + load_s + 300,
-                max_containers=1,
+                # one compile run at a time; a multi-node one is one cluster of `nodes` containers
+                max_containers=topo.nodes,
+                cluster_size=topo.cluster_size,
+                rdma=topo.rdma,
             ),
         )
     api_secret = [s.api_key_secret] if s.api_key_secret else []
@@ -532,6 +552,8 @@ def build_plan(
             secrets=api_secret,
             env={**offline, **sglang_cache_env, **p.engine.env},
             timeout_s=None,  # @app.server has no timeout (modal 1.6 app.py): runs until scaled down
+            cluster_size=topo.cluster_size,
+            rdma=topo.rdma,
         )
     )
 
@@ -570,7 +592,9 @@ def build_plan(
         server_usd_per_hour=per_container,
         idle_usd_per_hour=round(per_container * s.min_containers, 2),
         max_usd_per_hour=round(per_container * s.max_containers, 2),
-        compile_once_usd=round(per_container * compile_hours, 2) if p.kernel_cache.deepgemm else 0.0,
+        cluster_usd_per_hour=round(per_container * topo.nodes, 2),
+        # a multi-node compile runs on the whole cluster
+        compile_once_usd=round(per_container * topo.nodes * compile_hours, 2) if p.kernel_cache.deepgemm else 0.0,
         download_once_usd=round(p.download.cpu * CPU_CORE_USD_PER_HOUR * download_hours * mult, 2),
         region_multiplier=mult,
         note="Modal list prices 2026: GPUs and requested CPU cores, memory not included; "
@@ -624,6 +648,7 @@ def build_plan(
             cold_jit_estimate_s=p.cold_jit_estimate_s,
             **key_fields,
         ),
+        topology=topo,
         cost=cost,
         commands=commands,
         keep_warm=keep_warm_plan(s.warm_windows, s.min_containers, s.scaledown_window_s, per_container),  # its unit: _operate_units

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from . import known_bad as _known_bad
 from . import sglang_flags
+from . import topology as _topology
 from .hardware import GpuType, gpu_type
 from .schedules import WarmWindow  # keep-warm windows (issue 9); pure, no Modal
 
@@ -43,6 +44,11 @@ OWNED_FLAGS: dict[str, str] = {
     "ep-size": "engine.expert_parallel_size",
     "revision": "model.revision",
     "timeout": "kernel_cache.compile_timeout_s",  # sglang.compile_deep_gemm's --timeout
+    # Multi-node (topology.py): --nnodes comes from hardware.nodes; rank and rank-0 address are
+    # only known in the cluster container (modal.Cluster.from_context(), steps/cluster.py).
+    "nnodes": "hardware.nodes",
+    "node-rank": "the cluster container's rank (set at run time)",
+    "dist-init-addr": "rank 0's cluster address (set at run time)",
 }
 
 # (flag, value) pairs whose kernels exist only on Blackwell (sm100+); the table and its sources
@@ -158,6 +164,10 @@ class HardwareSpec(_Frozen):
     gpu: str
     """Modal GPU type (``B200``, ``H200``, ``H100``, ``A100-80GB``, ``L40S``, ...)."""
     count: Annotated[int, Field(ge=1)]
+    """GPUs per container (= per node)."""
+    nodes: Annotated[int, Field(ge=1, le=64)] = 1
+    """Containers (nodes) one server spans. > 1: a Modal cluster of that many containers and SGLang
+    multi-node (``--nnodes``); see topology.py. Each container then needs all GPUs of its host."""
     cpu: Annotated[float, Field(gt=0)] | None = None
     """CPU cores for GPU containers (Modal's default request is small; SGLang runs one worker
     per GPU plus tokenizer/detokenizer processes)."""
@@ -468,10 +478,13 @@ class Profile(_Frozen):
         gpus_used = eng.tensor_parallel_size * pp
         if dp > 1 and not eng.flag("enable-dp-attention", False):
             gpus_used *= dp  # plain data parallel replicates the whole tp×pp group
-        if gpus_used != hw.count:
+        # Multi-node: TP × PP (× DP) spans every GPU of every node (topology.py).
+        if gpus_used != hw.count * hw.nodes:
+            where = f"hardware.count={hw.count}" + (
+                f" × hardware.nodes={hw.nodes} = {hw.count * hw.nodes}" if hw.nodes > 1 else "")
             raise ValueError(
                 f"engine.tensor_parallel_size={eng.tensor_parallel_size} (× pp {pp}, dp {dp}) uses "
-                f"{gpus_used} GPUs but hardware.count={hw.count}: they must match"
+                f"{gpus_used} GPUs but {where}: they must match"
             )
         if eng.tensor_parallel_size % eng.expert_parallel_size:
             raise ValueError(
@@ -487,6 +500,9 @@ class Profile(_Frozen):
         # on Hopper among them: refused here, before any GPU time is paid (known_bad.py).
         _known_bad.check(sglang_version=eng.sglang_version, sm=g.sm, gpu=g.name,
                          architecture=eng.architecture, repo_id=self.model.repo_id, flags=eng.flags)
+        # GPUs per node, autoscaling multiples of the cluster size, memory fit (topology.py);
+        # after the architecture checks, so a GPU that can never run this profile says so first.
+        _topology.check(self)
         mrr = self.max_running_requests
         if mrr is not None and self.max_concurrency < mrr:
             raise ValueError(

@@ -151,9 +151,35 @@ def compile_deepgemm(force: bool = False) -> None:
     weights_dir, cache_root = volume_paths(plan)
     try:
         plan = pinned_plan(plan, weights_dir, required=True)  # the kernel key holds the recorded commit
+    except StepError as err:
+        _fail(err)
+    argv = plan.compile_argv
+    info = cluster_info(plan)
+    if info is not None:  # multi-node: every rank runs the compile with its rank's arguments
+        from .steps.cluster import compile_worker, rank_argv
+
+        argv = rank_argv(argv, plan.topology.rank_args, info, nodes=plan.topology.nodes,
+                         port=_compile_port(argv))
+        if info.rank > 0:
+            try:
+                from .steps import caches
+                from .steps.serve import hold_work_dir, release_work_dir
+
+                work = Path(plan.kernel_cache.work_dir)
+                hold_work_dir(work)  # released after: a warm container may run the next compile
+                try:
+                    compile_worker(argv, env={**os.environ, **dict(caches.cache_env(work)), "HF_HUB_OFFLINE": "1"},
+                                   marker_path=plan.kernel_cache.marker_path,
+                                   timeout_s=plan.kernel_cache.compile_timeout_s + 600)
+                finally:
+                    release_work_dir(work)
+            except StepError as err:
+                _fail(err)
+            return  # rank 0 publishes; see steps/cluster.py compile_worker
+    try:
         kernel = kernel_expectation(plan)
         compile_step(
-            argv=plan.compile_argv,
+            argv=argv,
             weights_dir=weights_dir,
             cache_root=cache_root,
             kernel=kernel,
@@ -169,6 +195,24 @@ def compile_deepgemm(force: bool = False) -> None:
         cache.commit()
         _fail(err)
     cache.commit()
+
+
+def _compile_port(argv: list[str]) -> int:
+    return int(argv[argv.index("--port") + 1])
+
+
+def cluster_info(plan: DeploymentPlan):
+    """This container's rank and the cluster's IPs for a multi-node plan, None for one node.
+
+    modal 1.6.4 ``_cluster.py``: ``Cluster.from_context()`` (raises outside a clustered
+    container), ``container_rank()``, ``container_ips(family=...)`` ordered by rank."""
+    t = plan.topology
+    if not t.cluster_size:
+        return None
+    from .steps.cluster import ClusterInfo
+
+    c = modal.Cluster.from_context()
+    return ClusterInfo(rank=c.container_rank(), ips=tuple(c.container_ips(family=t.rank_args.address_family)))
 
 
 # --- 3. verify (CPU) ---------------------------------------------------------------------------
@@ -208,6 +252,14 @@ def _child_exited(code: int, last_lines: list[str]) -> None:
     for line in last_lines[-20:]:  # already redacted by the supervisor
         print(f"  {line}", file=sys.stderr, flush=True)
     os._exit(exit_status(code) or 1)
+
+
+def _worker_exited(code: int, last_lines: list[str]) -> None:
+    # A rank ≥ 1's SGLang exits 0 when rank 0 broadcast its shutdown; anything else is a crash.
+    if code == 0:
+        print("SGLang on this rank stopped: rank 0 shut the cluster down", flush=True)
+        os._exit(0)
+    _child_exited(code, last_lines)
 
 
 class SGLangServer:
@@ -268,10 +320,19 @@ class SGLangServer:
                 work_dir=Path(plan.kernel_cache.work_dir),
             )
             phases.mark("kernel_cache_restore")
+            # Multi-node (topology.py, steps/cluster.py): this container's rank from Modal; rank 0
+            # serves HTTP (Modal routes only to it), the others run SGLang's worker side.
+            info = cluster_info(plan)
+            argv, port, rank = plan.sglang_argv, s.port, 0
+            if info is not None:
+                from .steps.cluster import rank_argv
+
+                rank, port = info.rank, info.port(info.rank, s.port)
+                argv = rank_argv(argv, plan.topology.rank_args, info, nodes=plan.topology.nodes, port=s.port)
             self.supervisor = SGLangSupervisor(
-                plan.sglang_argv,
+                argv,
                 env=env,
-                port=s.port,
+                port=port,
                 # One budget for restore + load + warmup, inside Modal's startup_timeout, so our
                 # error (with SGLang's last lines) is reported before Modal's own timeout.
                 ready_timeout_s=max(60, budget - WARMUP_RESERVE_S - (time.monotonic() - t0)),
@@ -279,27 +340,56 @@ class SGLangServer:
                 # Modal hard-kills at exit_grace_period; keep a few seconds for our SIGKILL
                 # of leftover SGLang workers (which would otherwise hold GPU memory).
                 grace_s=max(5, s.exit_grace_period_s - 5),
-                api_key=api_key,
+                # ranks ≥ 1 serve only SGLang's dummy /health: no key to check there
+                api_key=api_key if rank == 0 else None,
                 served_model_name=s.served_name,
-                on_child_exit=_child_exited,
+                on_child_exit=_child_exited if rank == 0 else _worker_exited,
             )
             self.supervisor.start()
             phases.attach(self.supervisor.child)  # times SGLang's own boot lines (steps/phases.py)
             self.supervisor.wait_ready()  # a crash while loading raises with the last lines
+            if info is not None:
+                from .steps.cluster import PeerWatch, peers_of
+
+                self.peers = PeerWatch(peers_of(info, s.port), on_lost=self._peer_lost)
+                left = max(30.0, budget - WARMUP_RESERVE_S - (time.monotonic() - t0))
+                # rank 0: ready only when every rank is. rank ≥ 1: up once rank 0's HTTP port
+                # answers at all, so that from then on the heartbeat can tell rank 0 died.
+                self.peers.wait_up(left, self.supervisor.cancel, any_answer=rank > 0)
             self.supervisor.monitor()  # from now on a crash ends the container
-            self.supervisor.warmup()
+            if rank == 0:
+                self.supervisor.warmup()
             phases.mark("warm")
             print(phases.line(), flush=True)
             for warning in phases.over_budget(plan.cold_start) if plan.cold_start else []:
                 print(warning, flush=True)
+            if info is not None:
+                self.peers.start()
         except StepError as err:
             sup = getattr(self, "supervisor", None)
             if sup is not None:
                 sup.stop()  # e.g. after a ready timeout the child still holds the GPUs
             _fail(err)
 
+    def _peer_lost(self, rank: int, reason: str) -> None:
+        # Another rank of this cluster is gone: SGLang here would hang in a collective (NCCL)
+        # until its watchdog; end this container now so no half cluster stays up and Modal
+        # replaces the group (steps/cluster.py module docstring).
+        print(f"ERROR: cluster rank {rank} is gone ({reason}); ending this container", file=sys.stderr, flush=True)
+        sup = getattr(self, "supervisor", None)
+        if sup is not None:
+            sup.kill()
+        os._exit(1)
+
     def shutdown(self) -> None:
-        """Graceful drain: SIGTERM, in-flight requests finish within the grace, then SIGKILL."""
+        """Graceful drain: SIGTERM, in-flight requests finish within the grace, then SIGKILL.
+
+        Multi-node: the heartbeat stops first (a peer draining is not a peer lost). Rank 0's
+        SGLang drains and broadcasts ShutdownReq to the other ranks; a rank ≥ 1 ignores SIGTERM
+        (sglang 0.5.23 engine.py) and exits on that broadcast, within the grace."""
+        peers = getattr(self, "peers", None)
+        if peers is not None:
+            peers.stop()
         sup = getattr(self, "supervisor", None)
         if sup is not None:
             sup.stop()

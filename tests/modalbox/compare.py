@@ -183,6 +183,12 @@ def _unit_checks(plan: dict, unit: dict, u: SentUnit) -> dict[str, Callable[[], 
         "region": lambda: [("regions", [unit["region"]] if unit["region"] else [],
                             list(fn.scheduler_placement.regions))],
         "retries": lambda: [("retries", unit["retries"], fn.retry_policy.retries if fn.HasField("retry_policy") else 0)],
+        # Multi-node (modal_llm_deploy/topology.py): modal.clustered(size, rdma) reaches Modal as
+        # Function._experimental_group_size (0 = not clustered) and resources.rdma, and turns on
+        # i6pn (modal 1.6.4 app.py App.server/App.function; _functions.py _Function._from_local).
+        "cluster_size": lambda: [("_experimental_group_size", unit["cluster_size"] or 0, fn._experimental_group_size),
+                                 ("i6pn_enabled (clustered)", bool(unit["cluster_size"]), fn.i6pn_enabled)],
+        "rdma": lambda: [("resources.rdma", unit["rdma"], res.rdma)],
         # The serve unit has no max of its own: ServerPlan.max_containers is its autoscaler max.
         "max_containers": lambda: [
             ("max_containers", unit["max_containers"],
@@ -233,6 +239,8 @@ NOT_SENT: dict[str, str] = {
     "plan.cost": "our estimate; Modal bills what it runs",
     "plan.keep_warm": "the windows and their cost, read by the keep_warm unit's body (its cron is checked on the unit)",
     "plan.cold_start": "phase budgets the server checks its own start against",
+    "plan.topology": "derived: its cluster_size/rdma are checked on each unit (cluster_size, rdma), the "
+                     "rest (parallelism, memory fit, per-rank args) is used in the container",
     "plan.commands": "commands printed for the user",
     "plan.plan_env": "name of the env var that carries the plan (checked in `env`)",
     "image.name": "the plan's key for the image",

@@ -10,6 +10,7 @@ import typer
 
 from ..plan import DeploymentPlan, build_plan
 from ..plugins import broken_plugins, list_profiles
+from ..topology import describe as describe_topology
 from . import FileOpt, ProfileArg, SetOpt, _guard, _load, app, out
 from .tables import argv_lines, pairs, records
 
@@ -84,6 +85,7 @@ def print_plan(p: DeploymentPlan) -> None:
 
     rows = [
         ("model", f"{w.repo_id} @ {revision_display(p)}"),
+        ("topology", describe_topology(p.topology)),  # issue 10: nodes × GPUs, TP/PP/DP, memory fit
         ("weights", f"volume {w.volume} → {w.dir} (~{w.expected_size_bytes / 1e9:.0f} GB)"),
         ("kernel cache", f"volume {k.volume} → {k.dir}" if k.enabled else "off"),
     ]
@@ -124,7 +126,9 @@ def print_plan(p: DeploymentPlan) -> None:
         out.print(argv_lines(p.compile_argv, out.width), soft_wrap=True, markup=False)
     out.print(
         f"\n[bold]cost[/] ({c.gpu} at ${c.gpu_usd_per_hour:.2f}/GPU-h): ${c.server_usd_per_hour:.2f}/h per container, "
-        f"${c.idle_usd_per_hour:.2f}/h idle, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
+        + (f"${c.cluster_usd_per_hour:.2f}/h per {p.topology.nodes}-node cluster (one replica), "
+           if p.topology.nodes > 1 else "")
+        + f"${c.idle_usd_per_hour:.2f}/h idle, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
         f"kernel compile once ≈ ${c.compile_once_usd:.2f} (again after any kernel-shaping flag change: new key), "
         f"download once ≈ ${c.download_once_usd:.2f}. {c.note}",
         soft_wrap=False,

@@ -56,6 +56,17 @@ def _local_fixes(prof: Profile, weights_dir: Path, cache_dir: Path) -> "Fixes":
     )
 
 
+def _one_node(p: DeploymentPlan, what: str) -> None:
+    """A multi-node profile cannot compile or serve on this one machine: its SGLang would wait for
+    the other nodes forever (topology.py). Say so instead of hanging."""
+    if p.topology.nodes > 1:
+        raise UsageError(
+            f"profile {p.profile!r} spans hardware.nodes={p.topology.nodes} machines: local {what} runs one node "
+            f"only; use {p.commands['setup_cli']} / {p.commands['deploy_cli']} (a Modal cluster), or --set "
+            "hardware.nodes=1 with a tensor_parallel_size that fits this machine"
+        )
+
+
 @app.command()
 def download(profile: str = ProfileArg, weights_dir: Path = WeightsDir,
              cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", hidden=True,
@@ -100,6 +111,7 @@ def compile_cmd(profile: str = ProfileArg, weights_dir: Path = WeightsDir, cache
         from ..steps.deepgemm import compile_deepgemm
 
         prof, p = _local(profile, sets, file, weights_dir, cache_dir, python)
+        _one_node(p, "compile/serve")
         if msg := version_mismatch(p.sglang_argv[0], p.sglang_version):  # flags proven for one release
             raise UsageError(msg)
         if not p.kernel_cache.enabled or p.compile_argv is None:
@@ -158,6 +170,7 @@ def serve(profile: str = ProfileArg, weights_dir: Path = WeightsDir, cache_dir: 
         from ..steps.serve import prepare_serve, serve_forever
 
         prof, p = _local(profile, sets, file, weights_dir, cache_dir, python)
+        _one_node(p, "compile/serve")
         if msg := version_mismatch(p.sglang_argv[0], p.sglang_version):  # flags proven for one release
             raise UsageError(msg)
         fixes = _local_fixes(prof, weights_dir, cache_dir)

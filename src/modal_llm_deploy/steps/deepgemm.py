@@ -147,10 +147,12 @@ def compile_deepgemm(
         )
     tp = next((v for f in ("--tp-size", "--tensor-parallel-size", "--tp") if (v := _flag_value(argv, f))), None)
     pp = next((v for f in ("--pp-size", "--pipeline-parallel-size") if (v := _flag_value(argv, f))), None)
-    need = int(tp or 1) * int(pp or 1)
+    # Multi-node (topology.py): the TP × PP group spans --nnodes containers, each with its share.
+    nnodes = int(_flag_value(argv, "--nnodes") or 1)
+    need = int(tp or 1) * int(pp or 1) // nnodes
     if gpu.count < need:
         raise StepError(
-            f"{gpu.count}× {gpu.name} visible but the compile argv needs {need} GPUs (tp × pp); "
+            f"{gpu.count}× {gpu.name} visible but the compile argv needs {need} GPUs per node (tp × pp / nnodes); "
             f"run {fixes.compile} on Modal with the profile's GPU count"
         )
     installed = _installed_sglang_version()

@@ -591,6 +591,14 @@ class SGLangSupervisor:
         self._monitor = threading.Thread(target=watch, name="sglang-monitor", daemon=True)
         self._monitor.start()
 
+    def kill(self) -> None:
+        """SIGKILL the whole process group now, no drain: for a multi-node rank whose peer is
+        gone (its SGLang would hang in a collective; steps/cluster.py)."""
+        self._stopping.set()
+        self.cancel.set()
+        if self._child is not None:
+            self._child.kill_group()
+
     def stop(self) -> int:
         """SIGTERM to SGLang's main process, up to ``grace_s`` for in-flight requests to drain,
         then SIGKILL to the whole process group. Returns the child's return code (negative =

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import time
+import sys
 
 SECRET = re.compile(r"(TOKEN|SECRET|PASSWORD|KEY)", re.I)
 
@@ -45,7 +46,7 @@ def record(tool: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not SECRET.search(k)}
         with open(target, "a") as fh:
             fh.write(json.dumps({"tool": tool, "pid": os.getpid(), "time": time.time(), "env": env,
-                                 "resolved": paths}) + "\n")
+                                 "resolved": paths, "argv": sys.argv[1:]}) + "\n")
     return paths
 
 

@@ -18,6 +18,17 @@ requests), STANDIN_IGNORE_SIGTERM=1, STANDIN_WORKERS=N (N "scheduler" subprocess
 in the process group and die only when killed), STANDIN_PIDFILE (write own pid + workers' pids),
 STANDIN_ENV_RECORD=<file> (append the environment this run saw).
 
+Multi-node (``--nnodes N --node-rank R --dist-init-addr host:port``), as SGLang 0.5.23 does it
+where the step code can tell (srt/entrypoints/engine.py, srt/utils/common.py):
+
+* rank 0 listens on the dist-init address (the stand-in's "rendezvous") and becomes ready only
+  when all N-1 other ranks have joined; on SIGTERM it drains, then sends every rank the
+  shutdown broadcast (SGLang's ShutdownReq) and exits. A rank that disappears is only logged:
+  real SGLang would hang in a collective, not exit (that is what the heartbeat is for).
+* a rank >= 1 serves only the dummy health server (``/health``, ``/health_generate``, ``/ping``
+  200 once joined; everything else 404), ignores SIGTERM ("waiting for the rank-0 ShutdownReq
+  broadcast"), exits 0 on rank 0's broadcast, and hangs (logs, keeps running) if rank 0 vanishes.
+
 Caches (``_caches.py``): at start it resolves SGLang's cache paths like 0.5.23, reuses or
 rebuilds its JIT modules (a FlashInfer-like build file found at another absolute path is
 rebuilt) and, when SGLANG_DG_CACHE_DIR holds no DeepGEMM kernels, logs SGLang's own warning.
@@ -172,6 +183,108 @@ def make_handler(st: State):
     return Handler
 
 
+def _parse_addr(addr: str) -> tuple[str, int]:
+    # srt/utils/network.py NetworkAddress.parse: IPv6 must be bracketed
+    if addr.startswith("["):
+        host, _, port = addr[1:].partition("]:")
+    else:
+        host, _, port = addr.rpartition(":")
+    return host, int(port)
+
+
+def rendezvous_rank0(args, st: "State", stop: threading.Event) -> list:
+    """Accept the other ranks on the dist-init address; mark ready-able when all joined."""
+    import socket
+
+    host, port = _parse_addr(args.dist_init_addr)
+    srv = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((host, port))
+    srv.listen(args.nnodes)
+    peers: list = []
+    st.peers_joined = threading.Event()
+
+    def accept() -> None:
+        while len(peers) < args.nnodes - 1:
+            conn, addr = srv.accept()
+            peers.append(conn)
+            say(f"node rank joined from {addr[0]} ({len(peers)}/{args.nnodes - 1})")
+
+            def watch(c=conn) -> None:
+                while c.recv(64):
+                    pass
+                if not stop.is_set():
+                    # real SGLang: the next collective blocks until the NCCL/watchdog timeout
+                    say("NCCL WARN a peer node closed its connection; collectives will hang")
+
+            threading.Thread(target=watch, daemon=True).start()
+        st.peers_joined.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return peers
+
+
+def worker_main(args) -> None:
+    """node_rank >= 1: schedulers only, then SGLang's dummy health server."""
+    import socket
+
+    say(f"node_rank={args.node_rank} of nnodes={args.nnodes}: no HTTP server, dummy health check only")
+    if os.environ.get("STANDIN_PIDFILE"):
+        with open(os.environ["STANDIN_PIDFILE"], "w") as fh:
+            json.dump({"pid": os.getpid(), "workers": []}, fh)
+    joined = threading.Event()
+
+    class Dummy(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *a):
+            pass
+
+        def do_GET(self):
+            path = self.path.split("?", 1)[0]
+            code = (200 if joined.is_set() else 503) if path in ("/health", "/health_generate", "/ping") else 404
+            self.send_response(code)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    def on_sigterm(signum, frame) -> None:  # engine.py, node_rank >= 1
+        say(f"SIGTERM received on node_rank {args.node_rank}; waiting for the rank-0 ShutdownReq broadcast "
+            "to stop the schedulers.")
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    host, port = _parse_addr(args.dist_init_addr)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            conn = socket.create_connection((host, port), timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                say("Init torch distributed failed: could not reach the dist-init address")
+                sys.exit(1)
+            time.sleep(0.1)
+    conn.settimeout(None)
+    ThreadingHTTPServer.daemon_threads = True
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer((args.host, args.port), Dummy)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    time.sleep(env_float("STANDIN_READY_DELAY_S", 0.3) or 0.0)
+    joined.set()
+    say(f"node_rank {args.node_rank} schedulers ready; dummy health server on {args.host}:{args.port}")
+    buf = b""
+    while True:
+        chunk = conn.recv(64)
+        if not chunk:
+            say("NCCL WARN lost the connection to node rank 0; collectives will hang")
+            while True:  # like a real rank blocked in a collective: never exits by itself
+                time.sleep(1)
+        buf += chunk
+        if b"shutdown" in buf:
+            say("ShutdownReq from rank 0 received; schedulers stopped.")
+            server.shutdown()
+            sys.exit(0)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--model-path", "--model", dest="model_path")
@@ -180,7 +293,12 @@ def main() -> None:
     p.add_argument("--served-model-name")
     p.add_argument("--api-key")
     p.add_argument("--tp-size", "--tp", type=int, default=1)
+    p.add_argument("--nnodes", type=int, default=1)
+    p.add_argument("--node-rank", type=int, default=0)
+    p.add_argument("--dist-init-addr")
     args, unknown = p.parse_known_args()
+    if args.nnodes > 1 and args.node_rank >= 1:
+        return worker_main(args)
     st = State(args)
 
     # Like SGLang 0.5.23's engine: the resolved server args as a dict, api_key in clear.
@@ -228,6 +346,9 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, on_sigterm)
 
+    peers: list = []
+    if args.nnodes > 1:
+        peers = rendezvous_rank0(args, st, stop)
     say("Load weight begin. avail mem=178.50 GB")
     # SGLang 0.5.23's next boot lines (model_runner.py, cuda_graph_setup.py), for phase timing.
     say("Load weight end. elapsed=0.01 s, type=GlmMoeDsaForCausalLM, avail mem=16.80 GB, mem usage=161.70 GB.")
@@ -243,6 +364,9 @@ def main() -> None:
     say(f"Uvicorn running on http://{args.host}:{args.port} (Press CTRL+C to quit)")
 
     ready_delay = env_float("STANDIN_READY_DELAY_S", 0.3) or 0.0
+    if args.nnodes > 1:  # NCCL init needs every rank
+        while not st.peers_joined.is_set() and not stop.is_set():
+            st.peers_joined.wait(0.1)
     if not stop.wait(ready_delay):
         st.ready = True
         say("The server is fired up and ready to roll!")
@@ -255,6 +379,11 @@ def main() -> None:
             say(f"Gracefully exiting... Remaining number of requests {st.inflight}.")
             st.idle.wait(0.5)
     server.shutdown()
+    for c in peers:  # SGLang's ShutdownReq broadcast to the other ranks
+        try:
+            c.sendall(b"shutdown\n")
+        except OSError:
+            pass
     for w in workers:
         w.kill()
     say("Server stopped.")

@@ -107,7 +107,8 @@ SERVING = dict(
     exit_grace_period_s=120,  # let in-flight generations finish on scale-down
 )
 
-def glm51_profile(name: str, description: str, app_name: str, deploy_script: str, gpu: str, flags: dict) -> Profile:
+def glm51_profile(name: str, description: str, app_name: str, deploy_script: str, gpu: str, flags: dict,
+                  nodes: int = 1, serving: dict | None = None) -> Profile:
     """Everything but the GPU generation is shared: same weights, volumes, serving policy."""
     return Profile(
         name=name,
@@ -117,11 +118,11 @@ def glm51_profile(name: str, description: str, app_name: str, deploy_script: str
         model=MODEL,
         # 8 GPU workers + tokenizer/detokenizer/scheduler processes, and ~750 GB streaming
         # through the page cache while loading: Modal's default CPU/memory request is too small.
-        hardware=dict(gpu=gpu, count=8, cpu=32, memory_mib=256 * 1024),
+        hardware=dict(gpu=gpu, count=8, nodes=nodes, cpu=32, memory_mib=256 * 1024),
         engine=dict(
             sglang_version=SGLANG_VERSION,
             image=SGLANG_IMAGE,
-            tensor_parallel_size=8,
+            tensor_parallel_size=8 * nodes,  # one TP group over every GPU of every node
             expert_parallel_size=1,
             # The class SGLang dispatches on (config.json architectures[0]); known-bad
             # combinations for this model family match on it (modal_llm_deploy/known_bad.py).
@@ -130,7 +131,7 @@ def glm51_profile(name: str, description: str, app_name: str, deploy_script: str
         ),
         kernel_cache=KERNEL_CACHE,
         storage=STORAGE,
-        serving=SERVING,
+        serving={**SERVING, **(serving or {})},
         secrets=dict(hf_token_secret="huggingface-secret", hf_token_env="HF_TOKEN"),
     )
 
@@ -174,7 +175,34 @@ GLM51_FP8_H200 = glm51_profile(
 )
 
 
+# Same model on 2 nodes × 8×H100 (80 GB): ~750 GB does not fit on one 8×H100 node (93.75 GB of
+# weights per GPU > 80 GB) but does on 16 GPUs: 750/16 = 46.9 GB per GPU; with
+# mem-fraction-static 0.88 the static pool is 70.4 GB, leaving ~23.5 GB per GPU for the KV cache
+# (topology.py checks this at plan time). A Modal cluster of 2 containers (modal.clustered(size=2,
+# rdma=True)) and SGLang --nnodes 2, TP 16 across both. Same weights volume as the other GLM
+# profiles; its kernels under their own sm90 ...-tp16-...-nodes2 key.
+GLM51_FP8_H100X2 = glm51_profile(
+    "glm51_fp8_h100x2",
+    "GLM-5.1-FP8 on 2 nodes × 8×H100 (Hopper backends), TP 16 across nodes, EAGLE, BF16 KV cache",
+    app_name="glm-5.1-h100x2",
+    deploy_script="examples/glm51_h100x2_deploy.py",
+    gpu="H100",
+    nodes=2,
+    flags={
+        # KV cache per GPU ~23.5 GB against H200's ~30 GB (MLA's latent KV is not split over TP
+        # ranks): scale H200's batch of 32 down accordingly.
+        "max-running-requests": 24,
+        # Hopper, bf16 KV: the H200 profile's decode backend (see there).
+        "dsa-decode-backend": "fa3",
+    },
+    # Modal counts containers, and one replica is 2: min/max must be multiples of 2
+    # (modal 1.6.4 _functions.py). 4 = at most two 16-GPU replicas.
+    serving=dict(max_containers=4),
+)
+
+
 @hookimpl
 def register_profiles(register):
     register(GLM51_FP8_B200)
     register(GLM51_FP8_H200)
+    register(GLM51_FP8_H100X2)

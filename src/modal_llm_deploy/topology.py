@@ -1,0 +1,175 @@
+"""Topology: how a profile's GPUs are spread over nodes, pure derivations and plan-time checks.
+
+One Modal container is one node (modal 1.6.4 ``_partial_function.py`` ``_clustered``: "Each
+container must request all GPUs on its host"). ``hardware.nodes`` > 1 makes the server (and the
+kernel compile run) a Modal cluster of that many containers, and SGLang one engine across them
+(``--nnodes``, ``--node-rank``, ``--dist-init-addr``; sglang 0.5.23 ``srt/server_args.py``,
+``srt/entrypoints/engine.py`` ``_calculate_rank_ranges``).
+
+Everything derived lives in the plan (:class:`TopologyPlan`); the per-rank arguments that are
+only known inside a container (its rank, rank 0's address) are data (:class:`RankArgs`), filled
+by ``steps/cluster.py`` from ``modal.Cluster.from_context()``.
+
+No Modal import here: profile → plan stays pure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from .profile import Profile
+
+# The port rank 0 opens for torch.distributed's rendezvous (``--dist-init-addr host:port``). Our
+# choice, not SGLang's: away from the serving port (8000), the compile run's private server
+# (30000, plan.COMPILE_PORT) and the ports SGLang derives from the serving port. SGLang derives
+# at most six more above it (port_base = dist_init_port + 1 .. + 6, sglang 0.5.23
+# srt/server_args.py PortArgs.init_new, DP-attention branch), all well below 8000.
+DIST_INIT_PORT = 5000
+
+# Modal hands a clustered container its peers' IPv6 addresses by default
+# (modal 1.6.4 _cluster.py Cluster.container_ips(family="ipv6"); a clustered server gets i6pn,
+# app.py App.server: ``i6pn_enabled=i6pn or (cluster_size is not None)``). SGLang parses
+# ``--dist-init-addr`` with NetworkAddress.parse, which wants IPv6 in brackets ("[::1]:8000";
+# sglang 0.5.23 srt/utils/network.py).
+ADDRESS_FAMILY: Literal["ipv6", "ipv4"] = "ipv6"
+
+# SGLang sizes its static pool (weights + KV cache) as mem_fraction_static × GPU memory. When a
+# profile does not set it SGLang picks one by GPU size at run time; we then check with 0.9, the
+# upper end of the GLM recipes' 0.85–0.9, so a profile we pass is never one SGLang refuses for
+# lack of weight space — the check can only be too lenient there, so set the flag to be exact.
+DEFAULT_MEM_FRACTION = 0.9
+
+# Our policy, not SGLang's: the KV cache (what is left of the static pool after the weights)
+# must be at least this share of a GPU's memory. Below it SGLang may start, but holds so few
+# tokens that a 200k-context model serves a handful of short requests — refuse at plan time.
+MIN_KV_HEADROOM_FRACTION = 0.10
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RankArgs(_Data):
+    """The SGLang arguments only a cluster container knows, as a template.
+
+    ``{rank}``: ``Cluster.container_rank()``; ``{rank0_addr}``: rank 0's address from
+    ``Cluster.container_ips()`` (bracketed if IPv6) followed by ``:dist_init_port``."""
+
+    template: list[str]
+    dist_init_port: int
+    address_family: Literal["ipv6", "ipv4"]
+
+    def render(self, rank: int, ips: Sequence[str]) -> list[str]:
+        if not 0 <= rank < len(ips):
+            raise ValueError(f"rank {rank} is outside the cluster's {len(ips)} container IPs")
+        host = ips[0]
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        addr = f"{host}:{self.dist_init_port}"
+        return [a.replace("{rank}", str(rank)).replace("{rank0_addr}", addr) for a in self.template]
+
+
+class TopologyPlan(_Data):
+    nodes: int
+    gpus_per_node: int
+    total_gpus: int
+    tp: int
+    pp: int
+    dp: int
+    ep: int
+    cluster_size: int | None  # modal.clustered(size=...) of the server and compile units; None = 1 node
+    rdma: bool  # modal.clustered(rdma=...): NCCL between nodes over RDMA
+    weights_gb: float
+    weight_share_gb_per_gpu: float  # weights / (tp × pp): what each GPU holds
+    gpu_memory_gb: int
+    mem_fraction_static: float  # the profile's flag, or DEFAULT_MEM_FRACTION when unset
+    mem_fraction_from_profile: bool
+    kv_headroom_gb_per_gpu: float  # mem_fraction × GPU memory − weight share
+    rank_args: RankArgs | None  # None for one node
+
+
+def _int_flag(profile: "Profile", name: str, default: int) -> int:
+    v = profile.engine.flag(name, default)
+    if isinstance(v, bool) or not isinstance(v, (int, str)) or not str(v).isdigit():
+        raise ValueError(f"engine.flags.{name}={v!r}: expected a whole number")
+    return int(v)
+
+
+def derive(profile: "Profile") -> TopologyPlan:
+    hw, e = profile.hardware, profile.engine
+    g = hw.gpu_type
+    pp, dp = _int_flag(profile, "pp-size", 1), _int_flag(profile, "dp-size", 1)
+    mf_raw = e.flag("mem-fraction-static")
+    mf = float(mf_raw) if isinstance(mf_raw, (int, float)) and not isinstance(mf_raw, bool) else DEFAULT_MEM_FRACTION
+    # Weights are sharded over the TP × PP group (plain DP replicates the group; DP attention
+    # splits attention only, the MoE weights stay sharded over TP).
+    share = profile.model.expected_size_gb / (e.tensor_parallel_size * pp)
+    clustered = hw.nodes > 1
+    return TopologyPlan(
+        nodes=hw.nodes,
+        gpus_per_node=hw.count,
+        total_gpus=hw.count * hw.nodes,
+        tp=e.tensor_parallel_size,
+        pp=pp,
+        dp=dp,
+        ep=e.expert_parallel_size,
+        cluster_size=hw.nodes if clustered else None,
+        rdma=clustered,  # tensor-parallel all-reduces cross nodes on every layer: RDMA, not TCP
+        weights_gb=profile.model.expected_size_gb,
+        weight_share_gb_per_gpu=round(share, 2),
+        gpu_memory_gb=g.memory_gb,
+        mem_fraction_static=mf,
+        mem_fraction_from_profile=mf_raw is not None,
+        kv_headroom_gb_per_gpu=round(mf * g.memory_gb - share, 2),
+        rank_args=RankArgs(
+            template=["--node-rank", "{rank}", "--dist-init-addr", "{rank0_addr}"],
+            dist_init_port=DIST_INIT_PORT,
+            address_family=ADDRESS_FAMILY,
+        ) if clustered else None,
+    )
+
+
+def check(profile: "Profile") -> None:
+    """Plan-time refusals, one line each, naming the field to change."""
+    hw, s = profile.hardware, profile.serving
+    g = hw.gpu_type
+    if hw.nodes > 1:
+        # modal 1.6.4 _partial_function.py _clustered: "Each container must request all GPUs on
+        # its host (for example, gpu="H100:8")".
+        if hw.count != g.max_per_container:
+            raise ValueError(
+                f"hardware.count={hw.count} with hardware.nodes={hw.nodes}: a Modal cluster container "
+                f"must request all GPUs of its host, set hardware.count={g.max_per_container} for {g.name}"
+            )
+        # modal 1.6.4 _functions.py _Function._from_local: "`{field}` ({value}) must be a multiple
+        # of `cluster_size` ({cluster_size}) for clustered Functions" — refused here already.
+        for field in ("min_containers", "max_containers", "buffer_containers"):
+            v = getattr(s, field)
+            if v % hw.nodes:
+                raise ValueError(
+                    f"serving.{field}={v} must be a multiple of hardware.nodes={hw.nodes}: Modal counts "
+                    f"containers, and one replica of this server is {hw.nodes} containers"
+                )
+    t = derive(profile)
+    if t.kv_headroom_gb_per_gpu < MIN_KV_HEADROOM_FRACTION * t.gpu_memory_gb:
+        fits = "does not fit" if t.kv_headroom_gb_per_gpu < 0 else "leaves too little KV cache"
+        raise ValueError(
+            f"memory: {t.weights_gb:.0f} GB of weights over tp {t.tp} × pp {t.pp} is "
+            f"{t.weight_share_gb_per_gpu:.1f} GB per GPU; mem-fraction-static {t.mem_fraction_static} × "
+            f"{t.gpu_memory_gb} GB {g.name} leaves {t.kv_headroom_gb_per_gpu:.1f} GB for the KV cache, "
+            f"under the {MIN_KV_HEADROOM_FRACTION:.0%} minimum ({fits}): add GPUs (hardware.nodes) or "
+            "use a larger GPU"
+        )
+
+
+def describe(t: TopologyPlan) -> str:
+    """One line for ``plan``: nodes × GPUs, parallelism, per-GPU weight share, KV headroom."""
+    mf = f"{t.mem_fraction_static}" + ("" if t.mem_fraction_from_profile else " (assumed)")
+    return (
+        f"{t.nodes} node(s) × {t.gpus_per_node} GPUs = {t.total_gpus}; TP {t.tp} / PP {t.pp} / DP {t.dp} "
+        f"/ EP {t.ep}; weights {t.weight_share_gb_per_gpu:.1f} GB per GPU of {t.gpu_memory_gb} GB; "
+        f"KV headroom {t.kv_headroom_gb_per_gpu:.1f} GB per GPU at mem-fraction-static {mf}"
+        + (f"; Modal cluster size {t.cluster_size}, RDMA {'on' if t.rdma else 'off'}" if t.cluster_size else "")
+    )

@@ -1,0 +1,33 @@
+"""One "container" of a stand-in Modal cluster, for tests/test_multinode.py.
+
+Runs the real runtime.SGLangServer (boot → serve → shutdown) the way Modal would in a clustered
+container: the plan from MODAL_LLM_DEPLOY_PLAN, @modal.enter = boot, SIGTERM → @modal.exit =
+shutdown. Only the Modal-provided pieces are stood in: ``runtime.cluster_info`` (what
+``modal.Cluster.from_context()`` would say: this rank, every rank on 127.0.0.1, each with its own
+serving port since they share one host) and the volume handle (never used by the server).
+
+    python cluster_rank.py <rank> <port0,port1,...>
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+from modal_llm_deploy import runtime
+from modal_llm_deploy.steps.cluster import ClusterInfo
+
+rank = int(sys.argv[1])
+ports = tuple(int(p) for p in sys.argv[2].split(","))
+runtime.cluster_info = lambda plan: ClusterInfo(rank=rank, ips=("127.0.0.1",) * len(ports), ports=ports)
+
+done = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: done.set())
+server = runtime.SGLangServer()
+server.boot()
+print(f"RANK {rank} BOOTED", flush=True)
+done.wait()
+server.shutdown()
+print(f"RANK {rank} SHUTDOWN DONE", flush=True)
+sys.exit(0)
