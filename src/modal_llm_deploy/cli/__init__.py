@@ -8,7 +8,8 @@ line; no tracebacks.
 One module per command group, each registering its commands on ``app``:
 ``local`` (profiles, plan), ``steps`` (download, compile, verify, serve on local directories),
 ``modal_cmds`` (setup, deploy, url, scale: need a Modal token), ``operate`` (smoke, bench,
-logs, triage, cost). Only ``modal_cmds`` imports
+logs, triage, cost), ``revision`` (online: the sha a ref resolves to and the override to pin it).
+Only ``modal_cmds`` imports
 Modal, and only inside its commands, so the local commands start fast.
 """
 
@@ -96,6 +97,7 @@ def _guard(fn: Callable[[], None]) -> None:
 # Register the command groups (each module adds its commands to `app`).
 from . import local, steps, modal_cmds  # noqa: E402,F401
 from . import operate  # noqa: E402,F401  (smoke, bench, logs, triage, cost: issue 9)
+from . import revision  # noqa: E402,F401  (resolve a ref to the sha that pins it: issue 7)
 
 def main() -> None:
     app()

@@ -1,0 +1,68 @@
+"""`revision`: the commit the profile's ``model.revision`` resolves to on the Hub now, and the
+override that pins it (issue 7).
+
+Online, with the user's token: the token is read from the env var the profile names
+(``secrets.hf_token_env``, e.g. ``HF_TOKEN``) and is never printed; errors come from
+``steps.download.resolve_revision`` as one line with the token redacted. Exit 1 for a Hub or
+network failure (not found, gated, bad token, unreachable), 2 for bad input (profile, --set).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..commands import CLI, cli_set_args, env_prefix, overrides_in_effect, render_value
+from . import FileOpt, ProfileArg, SetOpt, _guard, _load, app, out
+
+
+@app.command()
+def revision(
+    profile: str = ProfileArg,
+    ref: Optional[str] = typer.Option(None, "--ref", metavar="REF",
+                                      help="Branch, tag or sha to resolve instead of the profile's model.revision."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    sets: Optional[list[str]] = SetOpt,
+    file: Optional[Path] = FileOpt,
+) -> None:
+    """Print the commit sha model.revision resolves to on the Hub now, and the override that pins it.
+
+    Online; the token comes from the profile's secrets.hf_token_env variable (HF_TOKEN) and is never printed."""
+
+    def run() -> None:
+        from ..steps.download import RetryPolicy, resolve_revision
+
+        prof = _load(profile, sets, file)
+        repo_id, want = prof.model.repo_id, ref or prof.model.revision
+        # The same variable the download step reads (runtime.py / cli/steps.py: plan.weights.token_env).
+        token = os.environ.get(prof.secrets.hf_token_env) or None
+        d = prof.download
+        sha = resolve_revision(repo_id, want, token,
+                               retry=RetryPolicy(attempts=d.attempts, delays_s=tuple(d.backoff_s)))
+        # The pin joins whatever other overrides are in effect, so the printed commands act on
+        # this deployment (commands.py), with model.revision replaced by the sha.
+        ov = {k: v for k, v in overrides_in_effect(prof).items() if k != "model.revision"}
+        ov["model.revision"] = sha
+        item = f"model.revision={render_value(sha)}"
+        script = shlex.quote(prof.deploy_script)
+        cmds = {
+            "set": f"--set {item}",
+            "env": f"{env_prefix({'model.revision': sha})}".strip(),
+            "deploy_cli": f"{CLI} deploy {prof.name}{cli_set_args(ov)}",
+            "deploy": f"{env_prefix(ov)}modal deploy {script}",
+        }
+        if as_json:
+            print(json.dumps({"repo_id": repo_id, "ref": want, "sha": sha, "pinned": want == sha, **cmds}, indent=2))
+            return
+        already = " (already a commit sha: it exists)" if want == sha else ""
+        out.print(f"{repo_id} @ {want} → {sha}{already}", markup=False, soft_wrap=False)
+        out.print("pin it with the override (CLI; scripts and `modal deploy` read the environment form):", markup=False)
+        for key in ("set", "env", "deploy_cli", "deploy"):
+            out.print(f"  {cmds[key]}", markup=False, soft_wrap=True)
+
+    _guard(run)
