@@ -63,14 +63,39 @@ def setup(
         p = build_plan(prof)
         modal_app, handles = _built_app(p)
 
+        current: list[str] = []  # the step whose .remote() is running, for the verdict line
+
+        class _Step:
+            def __init__(self, name: str, fn: Any) -> None:
+                self.name, self.fn = name, fn
+
+            def remote(self, *a: Any, **kw: Any) -> Any:
+                current.append(self.name)
+                return self.fn.remote(*a, **kw)
+
+        tracked = {n: _Step(n, f) if f is not None else None for n, f in handles.items()}
+
         def go() -> None:
             # app.run() creates an ephemeral app (Modal's Python API, as `modal run` does) and
             # streams the containers' logs here; each .remote() waits for its step.
             with modal.enable_output(), modal_app.run():
-                run_setup(p, handles, deep_verify=deep, force_compile=force_compile)
+                try:
+                    run_setup(p, tracked, deep_verify=deep, force_compile=force_compile)
+                except SystemExit as exc:
+                    # A failed step ends its call with SystemExit(code) after printing its one
+                    # line (runtime._fail); the client re-raises it here (modal/_utils/
+                    # function_utils.py: _process_result deserializes the remote exception).
+                    # Unhandled, the CLI would exit silently: say which step stopped setup.
+                    step = current[-1] if current else "a step"
+                    code = exc.code if isinstance(exc.code, int) and exc.code else 1
+                    raise StepError(f"setup of {p.app_name} stopped at {step} (exit {code}); the step's reason is "
+                                    f"the line above; fix it, then re-run: {p.commands['setup_cli']}",
+                                    exit_code=code) from None
 
         _modal_call(f"setting up {p.app_name} on Modal", go)
-        out.print(f"[{p.app_name}] volumes ready. Next: {p.commands['deploy_cli']}")
+        # markup=False: rich would read "[app-name]" as a style tag and drop it (and a
+        # command with "[...]" in an override value would lose it too).
+        out.print(f"[{p.app_name}] volumes ready. Next: {p.commands['deploy_cli']}", markup=False, soft_wrap=True)
 
     _guard(run)
 
@@ -99,7 +124,7 @@ def deploy(
             return _deployed_server(p).get_url()
 
         server_url = _modal_call(f"deploying {p.app_name}", go)
-        out.print(f"[{p.app_name}] deployed; server URL: {server_url}")
+        out.print(f"[{p.app_name}] deployed; server URL: {server_url}", markup=False, soft_wrap=True)
 
     _guard(run)
 
