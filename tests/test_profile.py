@@ -130,9 +130,45 @@ def test_concurrency_vs_max_running_requests(glm):
     assert apply_overrides(glm, {"engine.flags.max-running-requests": 64}).max_concurrency == 80
 
 
-def test_startup_and_watchdog_must_cover_weight_load(glm):
+def test_startup_must_cover_weight_load(glm):
     bad(glm, {"serving.startup_timeout_s": 300}, "startup_timeout_s=300", "estimated start-up")
-    bad(glm, {"engine.flags.watchdog-timeout": 300}, "watchdog-timeout=300", "weight load")
+
+
+def test_watchdog_must_cover_a_cold_jit_batch_not_the_weight_load(glm):
+    """SGLang's scheduler watchdog is armed after the weights are loaded (srt/managers/
+    scheduler.py: init_model_worker, then init_watch_dog_memory_saver_input_blocker), so a
+    watchdog shorter than the weight load is fine; what it kills is a batch stuck longer than
+    the timeout, such as a cold DeepGEMM JIT that kernel_cache.allow_cold_jit allows."""
+    assert glm.weight_load_estimate_s > 300
+    assert apply_overrides(glm, {"engine.flags.watchdog-timeout": 300}).engine.flags["watchdog-timeout"] == 300
+    cold = {"kernel_cache.allow_cold_jit": True, "serving.startup_timeout_s": 3600}
+    line = bad(glm, {**cold, "engine.flags.watchdog-timeout": 600}, "watchdog-timeout=600", "cold DeepGEMM JIT",
+               "allow_cold_jit=false")
+    assert "loading" not in line
+    bad(glm, {**cold, "engine.flags.watchdog-timeout": 300}, "watchdog-timeout=300")  # SGLang's default, too
+    from modal_llm_deploy.profile import COLD_JIT_S
+
+    ok = apply_overrides(glm, {**cold, "engine.flags.watchdog-timeout": COLD_JIT_S})
+    assert ok.cold_jit_estimate_s == COLD_JIT_S
+    # no DeepGEMM: no JIT, no constraint
+    apply_overrides(glm, {**cold, "kernel_cache.deepgemm": False, "engine.flags.watchdog-timeout": 300})
+
+
+def test_gpu_count_rule_uses_the_replacement_of_enable_dp_attention(glm):
+    """--enable-dp-attention is refused as deprecated; the flag data names its replacement
+    (--attn-dp-size), which splits attention inside the TP group: no extra GPUs, unlike --dp-size."""
+    from modal_llm_deploy import sglang_flags
+    from modal_llm_deploy.profile import _attn_dp_flag
+
+    dep = sglang_flags.table("0.5.23").flags["enable-dp-attention"].deprecated
+    assert dep["replacement"].startswith("--attn-dp-size") and _attn_dp_flag("0.5.23") == "attn-dp-size"
+    bad(glm, {"engine.flags.enable-dp-attention": True}, "deprecated", "--attn-dp-size")
+    assert apply_overrides(glm, {"engine.flags.attn-dp-size": 8}).engine.flags["attn-dp-size"] == 8  # 8 GPUs still
+    bad(glm, {"engine.flags.dp-size": 2}, "uses 16 GPUs", "hardware.count=8")  # replicas do need GPUs
+    bad(glm, {"engine.flags.attn-dp-size": 3}, "attn-dp-size=3 must divide", "tensor_parallel_size=8")
+    bad(glm, {"engine.flags.attention-data-parallel-size": 3}, "attention-data-parallel-size=3 must divide")
+    bad(glm, {"engine.flags.attn-dp-size": 2, "engine.flags.dp-size": 2, "engine.tensor_parallel_size": 4},
+        "dp-size=2 with engine.flags.attn-dp-size=2", "not support")
 
 
 def test_no_key_is_never_the_silent_default(glm):

@@ -255,6 +255,22 @@ class EngineSpec(_Frozen):
         return self.flags.get(name, default)
 
 
+def _attn_dp_flag(version: str) -> str | None:
+    """The flag that turns on attention data parallelism in SGLang ``version``: the replacement
+    its flag data names for the deprecated ``--enable-dp-attention`` (0.5.23:
+    ``"--attn-dp-size <dp-size>"``, from ``DeprecatedStoreTrueAction(new_flag=...)``,
+    srt/arg_groups/argparse_actions.py); None where the flag is not deprecated or the data
+    names no replacement the version knows."""
+    t = sglang_flags.table(version)
+    f = t.by_name.get("enable-dp-attention")
+    if f is None:
+        return None
+    if not f.deprecated:
+        return None  # a version where it is still a switch, not a size: no GPU arithmetic here
+    m = re.match(r"--([\w-]+)", f.deprecated.get("replacement") or "")
+    return m.group(1) if m and m.group(1) in t.by_name else None
+
+
 class KernelCacheSpec(_Frozen):
     deepgemm: bool = True
     """Pre-compile SGLang's DeepGEMM FP8 kernels once into a volume (needs SM ≥ 90)."""
@@ -475,9 +491,31 @@ class Profile(_Frozen):
 
         pp = _int_flag("pp-size", 1)
         dp = _int_flag("dp-size", 1)
-        gpus_used = eng.tensor_parallel_size * pp
-        if dp > 1 and not eng.flag("enable-dp-attention", False):
-            gpus_used *= dp  # plain data parallel replicates the whole tp×pp group
+        # --dp-size counts replicas of the whole tp×pp group; attention data parallelism splits
+        # attention *inside* the TP group and uses no extra GPU. SGLang 0.5.23 refuses the old
+        # spelling (--enable-dp-attention, deprecated; sglang_flags.check_flags) and names its
+        # replacement in the flag data; we read that name from the data rather than hard-code it.
+        attn_flag = _attn_dp_flag(eng.sglang_version)
+        if attn_flag:
+            # any spelling of it (0.5.23: also --attention-data-parallel-size, an alias)
+            spellings = sglang_flags.table(eng.sglang_version).by_name[attn_flag].names
+            attn_flag = next((n for n in spellings if n in eng.flags), attn_flag)
+        attn_dp = _int_flag(attn_flag, 1) if attn_flag else 1
+        if attn_dp > 1 and dp > 1:
+            # srt/arg_groups/parallel_hook.py handle_data_parallelism: "data-parallel replicas
+            # combined with attention data parallelism are not supported"
+            raise ValueError(
+                f"engine.flags.dp-size={dp} with engine.flags.{attn_flag}={attn_dp}: SGLang "
+                f"{eng.sglang_version} does not support data-parallel replicas together with attention data "
+                f"parallelism; drop one of them"
+            )
+        if attn_dp > 1 and eng.tensor_parallel_size % attn_dp:
+            # parallel_hook.py: "tp_size must be divisible by attn_dp_size * attn_cp_size"
+            raise ValueError(
+                f"engine.flags.{attn_flag}={attn_dp} must divide engine.tensor_parallel_size="
+                f"{eng.tensor_parallel_size} (attention DP splits the TP group)"
+            )
+        gpus_used = eng.tensor_parallel_size * pp * dp  # plain DP replicates the whole tp×pp group
         # Multi-node: TP × PP (× DP) spans every GPU of every node (topology.py).
         if gpus_used != hw.count * hw.nodes:
             where = f"hardware.count={hw.count}" + (
@@ -534,11 +572,22 @@ class Profile(_Frozen):
                 + (" or set kernel_cache.allow_cold_jit=false and compile the kernels once" if jit else "")
                 + (": Modal would kill the container mid-start and start another, in a loop" if jit else "")
             )
+        # SGLang's scheduler watchdog (srt/utils/watchdog.py WatchdogRaw; armed in
+        # Scheduler.init_watch_dog_memory_saver_input_blocker, *after* init_model_worker has
+        # loaded the weights: srt/managers/scheduler.py) SIGQUITs the server when a running
+        # forward batch makes no progress for --watchdog-timeout seconds. The weight load is
+        # not watched. What it can kill is a first batch that JIT-compiles DeepGEMM kernels
+        # missing from the cache (srt/layers/deep_gemm_wrapper/compile_utils.py: "typically
+        # 10-20 mins"): SGLang's own compile tool raises the watchdog to its compile timeout
+        # for exactly that reason (compile_deep_gemm.py compile_server_args). Such a batch
+        # happens only when kernel_cache.allow_cold_jit lets a server start without kernels.
         wd = _int_flag("watchdog-timeout", 300)
-        if wd < self.weight_load_estimate_s:
+        if self.cold_jit_estimate_s and wd < self.cold_jit_estimate_s:
             raise ValueError(
-                f"engine.flags.watchdog-timeout={wd} is shorter than the estimated weight load "
-                f"({self.weight_load_estimate_s} s): SGLang would kill itself while loading"
+                f"engine.flags.watchdog-timeout={wd} is shorter than a cold DeepGEMM JIT "
+                f"({self.cold_jit_estimate_s} s, SGLang's 'typically 10-20 mins') that kernel_cache.allow_cold_jit "
+                f"lets a first batch run: SGLang's scheduler watchdog would kill the server mid-compile; "
+                f"raise it to {self.cold_jit_estimate_s} or set kernel_cache.allow_cold_jit=false and compile the kernels once"
             )
         if self.serving.port == 30000 and self.kernel_cache.deepgemm:
             raise ValueError("serving.port=30000 is used by the kernel compile run; pick another port")
