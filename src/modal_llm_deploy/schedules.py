@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Annotated, Any, Iterable, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
     from .plan import DeploymentPlan
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = datetime.weekday()
@@ -42,7 +42,7 @@ class WarmWindow(BaseModel):
     ``end`` before ``start`` runs over midnight into the next day (the days name the start
     day); ``end = "24:00"`` means midnight at the end of the day."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use
 
     days: tuple[str, ...]
     start: str
@@ -77,6 +77,9 @@ class WarmWindow(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
+        # zoneinfo only when a profile has keep-warm windows: not on every deploy script's import
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
@@ -93,6 +96,8 @@ class WarmWindow(BaseModel):
 
     @property
     def tz(self) -> ZoneInfo:
+        from zoneinfo import ZoneInfo
+
         return ZoneInfo(self.timezone)
 
     @property
@@ -184,7 +189,7 @@ def weekly_extra_container_hours(windows: tuple[WarmWindow, ...], base: int) -> 
 class KeepWarmPlan(BaseModel):
     """The plan's keep-warm section (``plan.keep_warm``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use
 
     windows: list[WarmWindow]
     base_min_containers: int

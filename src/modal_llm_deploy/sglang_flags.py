@@ -28,8 +28,6 @@ replacement), or a help text that starts with "Deprecated" / "(Deprecated…" (e
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import importlib
 import json
 import re
@@ -40,13 +38,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
-from .sglang_check import COMPILE_ARGS_SNIPPET, run_in_parser
 
 DATA_PACKAGE = "modal_llm_deploy.data.sglang"
 FORMAT = 1
 
 # Runs inside the parser interpreter (see sglang_check.parser_env_python). Prints one JSON line.
-_GENERATOR = COMPILE_ARGS_SNIPPET + r'''
+_GENERATOR_BODY = r'''
 import glob, math, os, re, sys
 import sglang
 from sglang.srt.server_args import ServerArgs
@@ -157,7 +154,11 @@ SOURCES = [
 
 def generate(python: Path | str) -> dict[str, Any]:
     """Run the real parser in ``python`` and return the flag data (not yet written)."""
-    raw = run_in_parser(python, _GENERATOR, {})
+    # sglang_check (subprocess, venv) is only needed to generate the data, never to check a
+    # profile: imported here so building an app does not pay for it (issue 7, import cost).
+    from .sglang_check import COMPILE_ARGS_SNIPPET, run_in_parser
+
+    raw = run_in_parser(python, COMPILE_ARGS_SNIPPET + _GENERATOR_BODY, {})
     if "fatal" in raw:
         raise RuntimeError(raw["fatal"])
     return {
@@ -363,6 +364,8 @@ def check_flags(version: str, flags: Mapping[str, Any], owned: Mapping[str, str]
                     f"{where}: abbreviation of --{full.name}: write the full name "
                     f"(engine.flags.{full.name}); abbreviations break when SGLang adds a flag"
                 )
+            import difflib  # only on an unknown flag
+
             close = difflib.get_close_matches(name, list(t.by_name), n=1, cutoff=0.75)
             hint = f"did you mean {close[0]}?" if close else (
                 f"see `python -m sglang.launch_server --help` for SGLang {t.version}")
@@ -409,6 +412,8 @@ def check_flags(version: str, flags: Mapping[str, Any], owned: Mapping[str, str]
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     ap = argparse.ArgumentParser(
         prog="python -m modal_llm_deploy.gen_flags",
         description="Generate or verify the shipped SGLang flag data from the real parser.",

@@ -49,7 +49,7 @@ MIN_KV_HEADROOM_FRACTION = 0.10
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use (import cost)
 
 
 class RankArgs(_Data):

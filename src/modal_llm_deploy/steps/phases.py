@@ -97,7 +97,7 @@ class ColdStartPlan(BaseModel):
     (size ÷ volume read rate); the fixed part of the startup estimate is split 60/20/20 between
     graph capture, ready and warmup; reload and cache copy get a minute or two."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use (import cost)
 
     budgets_s: dict[str, int]
     total_s: int  # the sum; Modal's startup_timeout must cover it
