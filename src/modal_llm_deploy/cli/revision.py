@@ -30,9 +30,11 @@ def revision(
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """Print the commit sha model.revision resolves to on the Hub now, and the override that pins it.
+    """The sha model.revision resolves to; its pin.
 
-    Online; the token comes from the profile's secrets.hf_token_env variable (HF_TOKEN) and is never printed."""
+    Online: prints the commit sha model.revision (or --ref) resolves to on the Hub now, and the
+    override that pins it. The token comes from the profile's secrets.hf_token_env variable
+    (HF_TOKEN) and is never printed."""
 
     def run() -> None:
         from ..steps.download import RetryPolicy, resolve_revision
