@@ -54,7 +54,12 @@ def bench_argv(plan: "DeploymentPlan", base_url: str, concurrency: int, input_le
         "--base-url", base_url.rstrip("/"),
         "--model", plan.server.served_name,
         "--tokenizer", plan.weights.dir,
-        "--dataset-name", "random",
+        # "random-ids", not "random": "random" takes its prompt text from ShareGPT, fetched with
+        # hf_hub_download on first use (sglang/benchmark/datasets/random.py: sample_random_requests,
+        # random_sample=(dataset_name == "random")), which fails in the bench container
+        # (HF_HUB_OFFLINE=1, no dataset on any volume). "random-ids" draws token ids from the
+        # tokenizer's vocabulary: same lengths, no download (tests/test_bench_e2e.py runs it offline).
+        "--dataset-name", "random-ids",
         "--random-input-len", str(input_len),
         "--random-output-len", str(output_len),
         "--random-range-ratio", "1.0",  # exactly input/output len: comparable runs
