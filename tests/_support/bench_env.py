@@ -37,7 +37,12 @@ BENCH_DEPS = [
     "torch==2.14.1", "torchvision==0.29.1", "transformers==5.19.0", "datasets",
     # the rest of serving.py's and sglang.srt's import chain (as in sglang_check.PARSER_DEPS)
     "numpy", "aiohttp", "msgspec", "orjson", "requests", "tqdm", "psutil", "pyzmq", "pybase64",
-    "pillow", "packaging", "pydantic", "starlette",
+    "pillow", "packaging", "pydantic", "starlette", "ipython",
+    # found by importing the module until it imported (each at SGLang 0.5.23's pin where it has one):
+    # sglang/utils.py → IPython; srt/layers/dp_attention.py → … → kernels/ops/communication/
+    # all_reduce.py → tvm_ffi; srt/configs/internvl.py → sentencepiece; srt/layers/quantization
+    # → compressed_tensors, gguf
+    "apache-tvm-ffi==0.1.11", "sentencepiece==0.2.1", "compressed-tensors==0.18.0", "gguf",
 ]
 IMPORT_PROBE = "import sglang.benchmark.serving as s; print(s.__file__)"
 
