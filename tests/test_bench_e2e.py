@@ -99,46 +99,8 @@ def container(tmp_path, monkeypatch, bench_python):
     return plan, vols, tmp_path / "bench"
 
 
-def test_real_benchmark_against_the_standin(container, standin):
-    plan, vols, mount = container
-    assert plan.server.auth == "api_key"
-    records = runtime.bench(standin.url, [1, 2], INPUT_LEN, OUTPUT_LEN)
-
-    assert [r["max_concurrency"] for r in records] == [1, 2]
-    for r in records:
-        assert r["backend"] == "sglang-oai-chat" and r["dataset_name"] == "random-ids"
-        assert r["completed"] == max(10, 5 * r["max_concurrency"])  # bench_argv's --num-prompts, all answered
-        assert (r["random_input_len"], r["random_output_len"]) == (INPUT_LEN, OUTPUT_LEN)
-        assert r["total_input_tokens"] == INPUT_LEN * r["completed"]
-        assert r["output_throughput"] > 0 and 0 < r["median_ttft_ms"] <= r["p99_ttft_ms"]
-        assert 0 < r["median_itl_ms"] <= r["p99_itl_ms"] and r["median_tpot_ms"] > 0
-    # the JSONL file on the bench volume holds the same records, and was committed
-    (jsonl,) = (mount / plan.app_name).glob("*.jsonl")
-    assert [json.loads(x) for x in jsonl.read_text().splitlines()] == records
-    assert vols.events == [("commit", plan.app_name + "-bench")]
-
-    rows = rows_from_records(plan, records)
-    rate = container_usd_per_hour(plan)
-    for row, r in zip(rows, records):
-        assert row.concurrency == r["max_concurrency"]
-        assert (row.ttft_p50_ms, row.ttft_p99_ms) == (r["median_ttft_ms"], r["p99_ttft_ms"])
-        assert (row.tpot_p50_ms, row.itl_p99_ms) == (r["median_tpot_ms"], r["p99_itl_ms"])
-        assert row.output_tok_per_s == r["output_throughput"]
-        assert row.usd_per_mtok_output == pytest.approx(rate / (r["output_throughput"] * 3600 / 1e6))
-        assert row.usd_per_mtok_output == pytest.approx(usd_per_mtok(rate, r["output_throughput"]))
-
-
-def test_a_wrong_key_fails_the_bench_call(container, standin, monkeypatch, capsys):
-    plan, vols, _ = container
-    monkeypatch.setenv(plan.server.api_key_env, "not-the-key")
-    with pytest.raises(SystemExit) as exc:
-        runtime.bench(standin.url, [1], INPUT_LEN, OUTPUT_LEN)
-    assert exc.value.code == 1
-    assert "ERROR: bench_serving failed at concurrency 1" in capsys.readouterr().err
-    assert vols.events == []  # nothing committed
-
-
-def test_cli_prints_the_table_from_the_real_run(container, standin, monkeypatch, tmp_path):
+def test_cli_runs_the_real_benchmark_and_prints_the_table(container, standin, monkeypatch, tmp_path):
+    """One real run at concurrency 1 and 2, through the CLI: records, volume, rows, table."""
     from typer.testing import CliRunner
 
     import modal
@@ -146,7 +108,8 @@ def test_cli_prints_the_table_from_the_real_run(container, standin, monkeypatch,
     from modal_llm_deploy import cli
     from modal_llm_deploy.cli import operate as cli_operate
 
-    plan, _, _ = container
+    plan, vols, mount = container
+    assert plan.server.auth == "api_key"
     remote_calls = []
 
     class DeployedServer:
@@ -174,7 +137,33 @@ def test_cli_prints_the_table_from_the_real_run(container, standin, monkeypatch,
     assert r.exit_code == 0, r.output
     assert remote_calls == [(standin.url, [1, 2], INPUT_LEN, OUTPUT_LEN)]
     records = [json.loads(x) for x in saved.read_text().splitlines()]
+
+    # what SGLang's benchmark wrote
+    assert [r["max_concurrency"] for r in records] == [1, 2]
+    for rec in records:
+        assert rec["backend"] == "sglang-oai-chat" and rec["dataset_name"] == "random-ids"
+        assert rec["completed"] == max(10, 5 * rec["max_concurrency"])  # bench_argv's --num-prompts, all answered
+        assert (rec["random_input_len"], rec["random_output_len"]) == (INPUT_LEN, OUTPUT_LEN)
+        assert rec["total_input_tokens"] == INPUT_LEN * rec["completed"]  # counted with the local tokenizer
+        assert rec["output_throughput"] > 0 and 0 < rec["median_ttft_ms"] <= rec["p99_ttft_ms"]
+        assert 0 < rec["median_itl_ms"] <= rec["p99_itl_ms"] and rec["median_tpot_ms"] > 0
+    # the JSONL file on the bench volume holds the same records, and was committed
+    (jsonl,) = (mount / plan.app_name).glob("*.jsonl")
+    assert [json.loads(x) for x in jsonl.read_text().splitlines()] == records
+    assert vols.events == [("commit", plan.app_name + "-bench")]
+
+    # the rows: figures copied from the records, $/Mtok from the plan's $/h
     rows = rows_from_records(BASE, records)
+    rate = container_usd_per_hour(BASE)
+    for row, rec in zip(rows, records):
+        assert row.concurrency == rec["max_concurrency"]
+        assert (row.ttft_p50_ms, row.ttft_p99_ms) == (rec["median_ttft_ms"], rec["p99_ttft_ms"])
+        assert (row.tpot_p50_ms, row.tpot_p99_ms) == (rec["median_tpot_ms"], rec["p99_tpot_ms"])
+        assert (row.itl_p50_ms, row.itl_p99_ms) == (rec["median_itl_ms"], rec["p99_itl_ms"])
+        assert row.output_tok_per_s == rec["output_throughput"]
+        assert row.usd_per_mtok_output == pytest.approx(rate / (rec["output_throughput"] * 3600 / 1e6))
+
+    # the table the CLI printed
     assert "TTFT p50/p99 ms" in r.output and "$/Mtok out" in r.output
     for row in rows:  # each row's figures, as the table formats them
         line = next(ln for ln in r.output.splitlines() if re.match(rf"\W*{row.concurrency}\s*│", ln))
@@ -182,3 +171,48 @@ def test_cli_prints_the_table_from_the_real_run(container, standin, monkeypatch,
         assert f"{row.itl_p50_ms:.1f} / {row.itl_p99_ms:.1f}" in line
         assert f"{row.usd_per_mtok_output:,.2f}" in line
     assert f"${BASE.cost.server_usd_per_hour:.2f}/h" in r.output
+
+
+def test_a_wrong_key_fails_the_bench_call(container, standin, monkeypatch, capsys):
+    plan, vols, _ = container
+    monkeypatch.setenv(plan.server.api_key_env, "not-the-key")
+    with pytest.raises(SystemExit) as exc:
+        runtime.bench(standin.url, [1], INPUT_LEN, OUTPUT_LEN)
+    assert exc.value.code == 1
+    assert "ERROR: bench_serving failed at concurrency 1" in capsys.readouterr().err
+    assert vols.events == []  # nothing committed
+
+
+_DATASET_PROBE = r'''
+import argparse, json, sys
+from transformers import AutoTokenizer
+from sglang.benchmark.datasets.random import RandomDataset
+tok = AutoTokenizer.from_pretrained(sys.argv[1])
+out = {}
+for name in ("random", "random-ids"):
+    ns = argparse.Namespace(random_input_len=8, random_output_len=4, num_prompts=2, random_range_ratio=1.0,
+                            dataset_path="", dataset_name=name)
+    try:
+        out[name] = {"ok": True, "rows": len(RandomDataset.from_args(ns).load(tok))}
+    except Exception as e:
+        out[name] = {"ok": False, "error": type(e).__name__}
+print(json.dumps(out))
+'''
+
+
+def test_random_needs_the_hub_and_random_ids_does_not(bench_python, tmp_path):
+    """Why bench_argv says ``--dataset-name random-ids``: with the hub offline, as in the bench
+    container, SGLang's ``random`` dataset cannot fetch its ShareGPT text; ``random-ids`` needs
+    only the tokenizer."""
+    import os
+    import subprocess
+
+    weights = make_tokenizer(bench_python, tmp_path / "weights")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env.update(HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"))  # an empty cache: nothing to fall back on
+    r = subprocess.run([str(bench_python), "-c", _DATASET_PROBE, str(weights)], capture_output=True, text=True,
+                       env=env, cwd=str(tmp_path), timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["random"] == {"ok": False, "error": "LocalEntryNotFoundError"}  # huggingface_hub, offline
+    assert out["random-ids"] == {"ok": True, "rows": 2}
