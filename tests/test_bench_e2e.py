@@ -173,14 +173,18 @@ def test_cli_runs_the_real_benchmark_and_prints_the_table(container, standin, mo
     assert f"${BASE.cost.server_usd_per_hour:.2f}/h" in r.output
 
 
-def test_a_wrong_key_fails_the_bench_call(container, standin, monkeypatch, capsys):
-    plan, vols, _ = container
+def test_a_wrong_key_fails_the_bench_call_at_once(container, standin, monkeypatch, capsys):
+    """Without the pre-check the benchmark would poll /v1/models for 60 s on the 401 and then
+    say only that the server is not ready."""
+    plan, vols, mount = container
     monkeypatch.setenv(plan.server.api_key_env, "not-the-key")
     with pytest.raises(SystemExit) as exc:
         runtime.bench(standin.url, [1], INPUT_LEN, OUTPUT_LEN)
-    assert exc.value.code == 1
-    assert "ERROR: bench_serving failed at concurrency 1" in capsys.readouterr().err
-    assert vols.events == []  # nothing committed
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "answered /v1/models with 401: the API key was refused" in err
+    assert plan.server.api_key_secret in err and "not-the-key" not in err
+    assert vols.events == [] and not mount.exists()  # nothing run, nothing committed
 
 
 _DATASET_PROBE = r'''

@@ -70,6 +70,24 @@ def bench_argv(plan: "DeploymentPlan", base_url: str, concurrency: int, input_le
     ]  # fmt: skip
 
 
+def key_refused(base_url: str, key: Optional[str], timeout: float = 30) -> Optional[str]:
+    """One GET of /v1/models with the key, before the benchmark starts. The benchmark's own
+    readiness check polls that URL and, on a 401, keeps polling until its
+    ``--ready-check-timeout-sec`` (60 s) runs out and then says only "Server at … is not ready"
+    (sglang/benchmark/serving.py: wait_for_endpoint, cli_main) — a wrong key would look like a
+    down server. Only a 401/403 is reported; anything else is left to the benchmark."""
+    from .smoke import _get
+
+    try:
+        code, _ = _get(base_url.rstrip("/") + "/v1/models",
+                       {"Authorization": f"Bearer {key}"} if key else None, timeout=timeout)
+    except OSError:
+        return None
+    if code in (401, 403):
+        return f"the server answered /v1/models with {code}: the API key was refused"
+    return None
+
+
 @dataclass
 class BenchRow:
     concurrency: int
