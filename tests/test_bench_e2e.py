@@ -15,7 +15,7 @@ sent) and, for the CLI test, Modal's far side — the deployed server's URL/cont
 body in process. The modalbox control plane answers function calls with configured outcomes
 only and has no FlashContainerList, so it could not carry this call through.
 
-Slow on first use: the benchmark venv (~5.5 GB, torch 2.14.1 + torchvision 0.29.1) is built
+Slow on first use: the benchmark venv (~6.3 GB, torch 2.14.1 + torchvision 0.29.1 with their CUDA libraries) is built
 once under .cache/.
 """
 
@@ -29,7 +29,7 @@ import pytest
 from modal_llm_deploy import build_plan, load_profile, runtime
 from modal_llm_deploy import bench as bench_mod
 from modal_llm_deploy.bench import rows_from_records
-from modal_llm_deploy.cost import container_usd_per_hour, usd_per_mtok
+from modal_llm_deploy.cost import container_usd_per_hour
 from modal_llm_deploy.plan import PLAN_ENV
 
 from _support.bench_env import bench_env_python, make_tokenizer

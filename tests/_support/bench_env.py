@@ -17,7 +17,7 @@ So torchvision is truly needed, and its C extension must match torch: PyPI's tor
 ``torchvision/_meta_registrations.py`` then raises "operator torchvision::nms does not exist").
 The CPU builds live only on download.pytorch.org, not PyPI. What does work from PyPI is the
 pair SGLang 0.5.23 itself pins — ``torch==2.14.1`` (sglang's METADATA Requires-Dist) with its
-matching ``torchvision==0.29.1``: CUDA builds that import fine without a GPU. That is ~5.5 GB,
+matching ``torchvision==0.29.1``: CUDA builds that import fine without a GPU. That is ~6.3 GB (CUDA libraries included),
 installed once under .cache/ (from pip's cache on this machine). ``transformers==5.19.0`` is
 SGLang 0.5.23's own pin too.
 
