@@ -76,11 +76,19 @@ def key_refused(base_url: str, key: Optional[str], timeout: float = 30) -> Optio
     ``--ready-check-timeout-sec`` (60 s) runs out and then says only "Server at … is not ready"
     (sglang/benchmark/serving.py: wait_for_endpoint, cli_main) — a wrong key would look like a
     down server. Only a 401/403 is reported; anything else is left to the benchmark."""
-    from .smoke import _get
+    # urllib, not smoke._get: plan.py imports this module in every image, and smoke.py imports
+    # openai (tests/test_container_imports.py checks every image imports what its roles reach).
+    import urllib.error
+    import urllib.request
 
+    req = urllib.request.Request(base_url.rstrip("/") + "/v1/models",
+                                 headers={"Authorization": f"Bearer {key}"} if key else {})
     try:
-        code, _ = _get(base_url.rstrip("/") + "/v1/models",
-                       {"Authorization": f"Bearer {key}"} if key else None, timeout=timeout)
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            code = r.status
+    except urllib.error.HTTPError as e:
+        code = e.code
+        e.close()
     except OSError:
         return None
     if code in (401, 403):
