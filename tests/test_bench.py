@@ -1,10 +1,10 @@
 """bench: the argv is proven by the pinned SGLang's own benchmark parser; figures are computed.
 
-Not run end to end here: ``sglang.benchmark.serving`` imports SGLang's multimodal stack
-(torchvision, datasets) at module import, which the CPU-only parser venv does not have, so the
-benchmark itself cannot run on this machine. What is proven offline: the argv (real parser),
-the record keys we read (present in the pinned source's result dict), the $/Mtok arithmetic,
-the refusal paths of the CLI and the Modal function registration.
+The benchmark itself runs end to end in tests/test_bench_e2e.py (in its own venv: importing
+``sglang.benchmark.serving`` pulls torchvision and datasets, which the CPU-only parser venv used
+here does not have). What is proven here, cheaply: the argv (real parser), the record keys we
+read (present in the pinned source's result dict), the $/Mtok arithmetic, the refusal paths of
+the CLI and the Modal function registration.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_bench_argv_parses_with_the_pinned_parser(checked):
             v = res["values"]
             assert v["backend"] == "sglang-oai-chat" and v["base_url"] == URL and v["model"] == p.server.served_name
             assert v["tokenizer"] == p.weights.dir  # from the weights volume, never the hub
-            assert v["max_concurrency"] == c and v["num_prompts"] >= 5 * c and v["dataset_name"] == "random"
+            assert v["max_concurrency"] == c and v["num_prompts"] >= 5 * c and v["dataset_name"] == "random-ids"
             assert v["random_input_len"] == 1024 and v["random_output_len"] == 512
             assert v["output_file"] == f"/bench/{name}.jsonl"
 

@@ -53,7 +53,12 @@ def bench_argv(plan: "DeploymentPlan", base_url: str, concurrency: int, input_le
         "--base-url", base_url.rstrip("/"),
         "--model", plan.server.served_name,
         "--tokenizer", plan.weights.dir,
-        "--dataset-name", "random",
+        # "random-ids", not "random": "random" takes its prompt text from ShareGPT, fetched with
+        # hf_hub_download on first use (sglang/benchmark/datasets/random.py: sample_random_requests,
+        # random_sample=(dataset_name == "random")), which fails in the bench container
+        # (HF_HUB_OFFLINE=1, no dataset on any volume). "random-ids" draws token ids from the
+        # tokenizer's vocabulary: same lengths, no download (tests/test_bench_e2e.py runs it offline).
+        "--dataset-name", "random-ids",
         "--random-input-len", str(input_len),
         "--random-output-len", str(output_len),
         "--random-range-ratio", "1.0",  # exactly input/output len: comparable runs
@@ -62,6 +67,32 @@ def bench_argv(plan: "DeploymentPlan", base_url: str, concurrency: int, input_le
         "--output-file", output_file,
         "--disable-tqdm",
     ]  # fmt: skip
+
+
+def key_refused(base_url: str, key: Optional[str], timeout: float = 30) -> Optional[str]:
+    """One GET of /v1/models with the key, before the benchmark starts. The benchmark's own
+    readiness check polls that URL and, on a 401, keeps polling until its
+    ``--ready-check-timeout-sec`` (60 s) runs out and then says only "Server at … is not ready"
+    (sglang/benchmark/serving.py: wait_for_endpoint, cli_main) — a wrong key would look like a
+    down server. Only a 401/403 is reported; anything else is left to the benchmark."""
+    # urllib, not smoke._get: plan.py imports this module in every image, and smoke.py imports
+    # openai (tests/test_container_imports.py checks every image imports what its roles reach).
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(base_url.rstrip("/") + "/v1/models",
+                                 headers={"Authorization": f"Bearer {key}"} if key else {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            code = r.status
+    except urllib.error.HTTPError as e:
+        code = e.code
+        e.close()
+    except OSError:
+        return None
+    if code in (401, 403):
+        return f"the server answered /v1/models with {code}: the API key was refused"
+    return None
 
 
 @dataclass

@@ -420,7 +420,7 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
     import json
     import subprocess
 
-    from .bench import BENCH_MOUNT, bench_argv
+    from .bench import BENCH_MOUNT, bench_argv, key_refused
 
     plan = current_plan()
     s = plan.server
@@ -432,6 +432,11 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
                   f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>", file=sys.stderr, flush=True)
             raise SystemExit(2)
         env["OPENAI_API_KEY"] = key  # sglang/benchmark/serving.py sends it as Bearer
+        refused = key_refused(base_url, key)
+        if refused:
+            print(f"ERROR: {refused}: {s.api_key_env} in Modal secret {s.api_key_secret!r} must be the key the "
+                  f"server was deployed with", file=sys.stderr, flush=True)
+            raise SystemExit(2)
     _refresh("bench", plan.weights.volume)  # the tokenizer files
     out = Path(BENCH_MOUNT) / plan.app_name / f"{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,96 @@
+"""A cached venv in which SGLang 0.5.23's own serving benchmark really imports and runs on a CPU.
+
+Why a venv of its own (not the parser venv + an overlay): ``python -m sglang.benchmark.serving``
+(sglang/benchmark/serving.py, 0.5.23) imports at module level
+
+- ``transformers`` (AutoTokenizer) and ``aiohttp``/``msgspec``/``orjson``/``requests``/``tqdm``;
+- ``sglang.benchmark.datasets`` whose ``__init__`` imports every dataset, among them
+  ``datasets/mmmu.py`` → ``from datasets import load_dataset`` (the HF ``datasets`` package);
+- ``sglang.srt.disaggregation.utils`` (for ``FAKE_BOOTSTRAP_HOST``) → ``import torch`` and
+  ``sglang.srt.configs.model_config`` → ``sglang/srt/configs/__init__.py`` →
+  ``nano_nemotron_vl.py`` → ``sglang/srt/multimodal/internvl_utils.py`` →
+  ``import torchvision.transforms`` — unconditionally, whatever the backend or dataset.
+
+So torchvision is truly needed, and its C extension must match torch: PyPI's torchvision
+0.28.0 wheel next to the parser venv's CPU torch 2.13.0 fails at import
+(``torchvision/_C.so`` links libtorch_cuda.so/libc10_cuda.so, absent from a +cpu torch, and
+``torchvision/_meta_registrations.py`` then raises "operator torchvision::nms does not exist").
+The CPU builds live only on download.pytorch.org, not PyPI. What does work from PyPI is the
+pair SGLang 0.5.23 itself pins — ``torch==2.14.1`` (sglang's METADATA Requires-Dist) with its
+matching ``torchvision==0.29.1``: CUDA builds that import fine without a GPU. That is ~6.3 GB (CUDA libraries included),
+installed once under .cache/ (from pip's cache on this machine). ``transformers==5.19.0`` is
+SGLang 0.5.23's own pin too.
+
+Nothing here patches SGLang or stubs a module: if any import fails the helper raises with
+pip's / python's last lines.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import venv
+from pathlib import Path
+
+# sglang-0.5.23.dist-info/METADATA Requires-Dist: torch==2.14.1, torchvision, transformers==5.19.0,
+# datasets; torchvision 0.29.x is the release built against torch 2.14.
+BENCH_DEPS = [
+    "torch==2.14.1", "torchvision==0.29.1", "transformers==5.19.0", "datasets",
+    # the rest of serving.py's and sglang.srt's import chain (as in sglang_check.PARSER_DEPS)
+    "numpy", "aiohttp", "msgspec", "orjson", "requests", "tqdm", "psutil", "pyzmq", "pybase64",
+    "pillow", "packaging", "pydantic", "starlette", "ipython",
+    # found by importing the module until it imported (each at SGLang 0.5.23's pin where it has one):
+    # sglang/utils.py → IPython; srt/layers/dp_attention.py → … → kernels/ops/communication/
+    # all_reduce.py → tvm_ffi; srt/configs/internvl.py → sentencepiece; srt/layers/quantization
+    # → compressed_tensors, gguf
+    "apache-tvm-ffi==0.1.11", "sentencepiece==0.2.1", "compressed-tensors==0.18.0", "gguf",
+]
+IMPORT_PROBE = "import sglang.benchmark.serving as s; print(s.__file__)"
+
+
+class BenchEnvError(RuntimeError):
+    pass
+
+
+def bench_env_python(version: str, root: Path) -> Path:
+    env_dir = Path(root) / f"sglang-bench-{version}"
+    py = env_dir / "bin" / "python"
+    stamp = env_dir / ".complete"
+    if stamp.exists() and py.exists():
+        return py
+    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+    pip = [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    for cmd in (pip + ["--no-deps", f"sglang=={version}"], pip + BENCH_DEPS):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
+            raise BenchEnvError(f"installing the SGLang {version} benchmark env failed: {' | '.join(tail)}")
+    r = subprocess.run([str(py), "-c", IMPORT_PROBE], capture_output=True, text=True, cwd=str(env_dir))
+    if r.returncode != 0:
+        tail = r.stderr.strip().splitlines()[-3:]
+        raise BenchEnvError(f"sglang.benchmark.serving does not import in {env_dir}: {' | '.join(tail)}")
+    stamp.write_text(version + "\n")
+    return py
+
+
+# A tiny word-level tokenizer written with the `tokenizers` library that transformers itself
+# uses, saved the way a model repo ships one (tokenizer.json + tokenizer_config.json), so the
+# benchmark's ``AutoTokenizer.from_pretrained(<weights dir>)`` (sglang/benchmark/utils.py:
+# get_tokenizer) reads it from disk exactly as it reads GLM-5.1's from the weights volume.
+_MAKE_TOKENIZER = r'''
+import sys
+from tokenizers import Tokenizer, models, pre_tokenizers, decoders
+from transformers import PreTrainedTokenizerFast
+words = ["<unk>", "<s>", "</s>"] + [f"w{i}" for i in range(500)]
+tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+tok.decoder = decoders.WordPiece(prefix="##")  # joins word tokens with spaces
+fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="<s>", eos_token="</s>")
+fast.save_pretrained(sys.argv[1])
+'''
+
+
+def make_tokenizer(python: Path, weights_dir: Path) -> Path:
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run([str(python), "-c", _MAKE_TOKENIZER, str(weights_dir)], check=True, capture_output=True,
+                   text=True, cwd=str(weights_dir))
+    return weights_dir
