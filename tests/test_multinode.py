@@ -340,6 +340,55 @@ def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypat
     assert "kernels already compiled" in capsys.readouterr().out
 
 
+def test_forced_compile_runs_on_every_rank_of_a_ref_profile(tmp_path, monkeypatch):
+    """The profile's default revision (a ref, ``main``) on a 2-node cluster: every rank pins the
+    kernel key to the commit the download recorded, and ``compile_deepgemm --force`` (one call,
+    run by every container of the cluster) recompiles on rank 1 too — a rank 1 that skipped its
+    compiled marker would leave rank 0's ``--nnodes 2`` compile waiting for it until --timeout."""
+    from modal_llm_deploy import runtime
+    from modal_llm_deploy.steps import serve
+
+    profile = load_profile(PROFILE, {
+        "storage.weights_mount": str(tmp_path / "models"),
+        "storage.cache_mount": str(tmp_path / "kernels"),
+        "engine.python": sys.executable,
+    })
+    assert not profile.model.pinned  # the shipped default: a ref resolved by the download
+    record = tmp_path / "env.jsonl"
+    vols: dict[str, _Vol] = {}
+    monkeypatch.setattr(runtime, "_volume", lambda name: vols.setdefault(name, _Vol()))
+    monkeypatch.setattr(runtime, "_SEEN", set())
+    for k, v in {"STANDIN_ENV_RECORD": str(record), "PYTHONPATH": str(STANDIN_DIR),
+                 "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}", "STANDIN_GPU": "NVIDIA H100 80GB HBM3,9.0",
+                 "STANDIN_GPU_COUNT": "8", "STANDIN_COMPILE_STEP_S": "0.02"}.items():
+        monkeypatch.setenv(k, v)
+    ips = ("10.0.0.1", "10.0.0.2")
+
+    def as_rank(rank: int):
+        plan = build_plan(profile, cache_work_dir=str(tmp_path / f"opt{rank}"))
+        monkeypatch.setenv(PLAN_ENV, plan.model_dump_json())
+        monkeypatch.setattr(runtime, "cluster_info", lambda p: ClusterInfo(rank=rank, ips=ips))
+        monkeypatch.setattr(serve, "_HELD", {})
+        return plan
+
+    plan = as_rank(0)
+    assert "{revision}" in plan.kernel_cache.marker_path
+    make_tree(Path(plan.weights.dir), n_shards=2, shard_size=4096, revision=REVISION)
+    marker = Path(plan.pinned_to(REVISION).kernel_cache.marker_path)
+    as_rank(1)
+    runtime.compile_deepgemm()
+    as_rank(0)
+    runtime.compile_deepgemm()
+    assert marker.exists() and not list((tmp_path / "kernels").glob("*{revision}*"))
+    assert len(record.read_text().splitlines()) == 2
+    as_rank(1)
+    runtime.compile_deepgemm(force=True)
+    as_rank(0)
+    runtime.compile_deepgemm(force=True)
+    runs = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [r["argv"][r["argv"].index("--node-rank") + 1] for r in runs] == ["1", "0", "1", "0"]
+
+
 @pytest.mark.parametrize("cmd", ["serve", "compile"])
 def test_local_serve_and_compile_refuse_a_multinode_profile(cmd, tmp_path):
     """Locally there is one node: SGLang with --nnodes 2 would wait for the other forever."""

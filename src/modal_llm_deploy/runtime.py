@@ -170,7 +170,7 @@ def compile_deepgemm(force: bool = False) -> None:
                 try:
                     compile_worker(argv, env={**os.environ, **dict(caches.cache_env(work)), "HF_HUB_OFFLINE": "1"},
                                    marker_path=plan.kernel_cache.marker_path,
-                                   timeout_s=plan.kernel_cache.compile_timeout_s + 600)
+                                   timeout_s=plan.kernel_cache.compile_timeout_s + 600, force=force)
                 finally:
                     release_work_dir(work)
             except StepError as err:
