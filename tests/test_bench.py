@@ -143,3 +143,7 @@ def test_refuses_a_scaled_to_zero_server_and_says_what_the_cold_start_costs(monk
     usd, _ = cold_start_cost(plan)
     assert r.exit_code == 2 and calls == ["list"]
     assert "no running container" in r.output and f"${usd:.2f}" in r.output and "--allow-cold-start" in r.output
+    # the warm-up command it names acts on this deployment: the overrides travel with it
+    r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8", "--set", "app_name=glm-tiny"])
+    assert r.exit_code == 2
+    assert "modal-llm-deploy scale glm51_fp8 --set app_name=glm-tiny --min 1" in " ".join(r.output.split()), r.output

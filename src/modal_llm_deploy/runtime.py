@@ -361,7 +361,7 @@ class SGLangServer:
                 self.supervisor.warmup()
             phases.mark("warm")
             print(phases.line(), flush=True)
-            for warning in phases.over_budget(plan.cold_start) if plan.cold_start else []:
+            for warning in phases.over_budget(plan.cold_start, plan.commands["logs_cli"]) if plan.cold_start else []:
                 print(warning, flush=True)
             if info is not None:
                 self.peers.start()
