@@ -80,9 +80,11 @@ def test_record_keys_we_read_are_written_by_the_pinned_benchmark(sglang_parser):
     assert (Path(site) / "sglang" / "bench_serving.py").read_text().count(BENCH_MODULE) >= 1  # the alias points here
 
 
-def test_rows_and_dollars_per_mtok():
-    plan = build_plan(load_profile("glm51_fp8"))
-    rate = container_usd_per_hour(plan)
+@pytest.mark.parametrize("name", ["glm51_fp8", "glm51_fp8_h100x2"])
+def test_rows_and_dollars_per_mtok(name):
+    plan = build_plan(load_profile(name))
+    # one replica: hardware.nodes containers, each billed (a 2-node server's bench drives both)
+    rate = container_usd_per_hour(plan) * plan.topology.nodes
     rec = {"max_concurrency": 8, "output_throughput": 1000.0, "median_ttft_ms": 290.0, "p99_ttft_ms": 800.0,
            "median_tpot_ms": 7.5, "p99_tpot_ms": 12.0, "median_itl_ms": 7.0, "p99_itl_ms": 30.0, "accept_length": 3.1}
     (row,) = rows_from_records(plan, [rec])

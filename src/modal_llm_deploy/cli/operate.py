@@ -113,7 +113,7 @@ def cost(
     active_hours: float = typer.Option(8.0, "--active-hours", help="Hours per day with traffic."),
     days: float = typer.Option(22.0, "--days", help="Days per month with traffic."),
     cold_starts: float = typer.Option(1.0, "--cold-starts", help="Cold starts per day (bursts after scale-to-zero)."),
-    containers: float = typer.Option(1.0, "--containers", help="Average containers busy while active."),
+    containers: float = typer.Option(1.0, "--containers", help="Average replicas busy while active (a multi-node replica is hardware.nodes containers)."),
     requests_per_day: Optional[float] = typer.Option(None, "--requests-per-day", help="Requests per active day."),
     output_tokens: Optional[float] = typer.Option(None, "--output-tokens", help="Output tokens per request."),
     bench: Optional[Path] = typer.Option(None, "--bench", help="bench_serving JSONL results (from `bench`) for $/Mtok."),
