@@ -149,3 +149,7 @@ def test_refuses_a_scaled_to_zero_server_and_says_what_the_cold_start_costs(monk
     r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8", "--set", "app_name=glm-tiny"])
     assert r.exit_code == 2
     assert "modal-llm-deploy scale glm51_fp8 --set app_name=glm-tiny --min 1" in " ".join(r.output.split()), r.output
+    # a 2-node replica is 2 containers: `scale --min 1` would be refused (topology.py), so it says --min 2
+    r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8_h100x2"])
+    assert r.exit_code == 2
+    assert "modal-llm-deploy scale glm51_fp8_h100x2 --min 2" in " ".join(r.output.split()), r.output

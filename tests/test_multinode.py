@@ -107,6 +107,9 @@ def _plan_cli(*sets: str) -> subprocess.CompletedProcess:
     (("engine.tensor_parallel_size=12",), "uses 12 GPUs but hardware.count=8 × hardware.nodes=2 = 16"),
     (("serving.max_containers=3",), "serving.max_containers=3 must be a multiple of hardware.nodes=2"),
     (("serving.min_containers=1",), "serving.min_containers=1 must be a multiple of hardware.nodes=2"),
+    # the keep-warm cron would set min_containers=1 on a 2-container replica from inside Modal
+    (('serving.warm_windows=[{days=["mon-fri"], start="09:00", end="17:00", timezone="UTC", min_containers=1}]',),
+     "serving.warm_windows[0].min_containers=1 must be a multiple of hardware.nodes=2"),
     (("hardware.count=4", "engine.tensor_parallel_size=8"), "must request all GPUs of its host"),
     (("engine.flags.nnodes=2",), "nnodes"),
 ])

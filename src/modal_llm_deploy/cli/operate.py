@@ -259,7 +259,7 @@ def bench(
         if up == 0 and not allow_cold_start:
             raise UsageError(
                 f"{plan.app_name}/{plan.server.unit} has no running container: the benchmark would wait for a cold "
-                f"start ({cold}) and measure it as latency. Warm it first ({plan.commands['scale_cli']} --min 1, "
+                f"start ({cold}) and measure it as latency. Warm it first ({plan.commands['scale_cli']} --min {plan.topology.nodes}, "
                 f"then smoke) or pass --allow-cold-start")
         fn = modal.Function.from_name(plan.app_name, "bench")
         records = _modal_call("running the bench function (redeploy if it is missing)",
