@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,54 @@ def test_refuses_a_scaled_to_zero_server_and_says_what_the_cold_start_costs(monk
     r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8_h100x2"])
     assert r.exit_code == 2
     assert "modal-llm-deploy scale glm51_fp8_h100x2 --min 2" in " ".join(r.output.split()), r.output
+
+
+def test_runtime_bench_writes_and_commits_the_plans_results_volume(tmp_path, monkeypatch):
+    """runtime.bench against the plan's bench unit: results go to the volume that unit mounts
+    (plan._operate_units), the key from the unit's secret reaches the benchmark only through the
+    environment, and a failed run ends the call with exit 1. The benchmark is the stand-in
+    (tests/standin/sglang/benchmark/serving.py); its argv is the one the real parser accepts above."""
+    import json as _json
+
+    from modal_llm_deploy import bench as bench_mod
+    from modal_llm_deploy import runtime
+    from modal_llm_deploy.plan import PLAN_ENV
+
+    standin = Path(__file__).parent / "standin"
+    monkeypatch.setattr(bench_mod, "BENCH_MOUNT", str(tmp_path / "bench"))  # read by build_plan and runtime
+    plan = build_plan(load_profile("glm51_fp8", {"engine.python": sys.executable, "app_name": "glm-tiny"}))
+    unit = plan.unit("bench")
+    (results,) = [m.volume for m in unit.volumes if m.path == str(tmp_path / "bench")]
+    assert results == "glm-tiny-bench" and unit.secrets == [plan.server.api_key_secret]
+
+    committed: list[str] = []
+
+    class Vol:
+        def __init__(self, name):
+            self.name = name
+
+        def reload(self):
+            pass
+
+        def commit(self):
+            committed.append(self.name)
+
+    monkeypatch.setattr(runtime, "_volume", Vol)
+    monkeypatch.setattr(runtime, "_SEEN", set())
+    monkeypatch.setenv(PLAN_ENV, plan.model_dump_json())
+    monkeypatch.setenv("PYTHONPATH", str(standin))
+    monkeypatch.setenv(plan.server.api_key_env, "bench-key-123")
+    records = runtime.bench("http://127.0.0.1:9/", [1, 8], 64, 32)
+    assert [r["max_concurrency"] for r in records] == [1, 8] and all(r["saw_api_key"] for r in records)
+    assert committed == ["glm-tiny-bench"]
+    (out,) = (tmp_path / "bench" / "glm-tiny").glob("*.jsonl")
+    assert [_json.loads(line) for line in out.read_text().splitlines()] == records
+
+    monkeypatch.setenv("STANDIN_BENCH_FAIL", "1")
+    with pytest.raises(SystemExit) as exc:
+        runtime.bench("http://127.0.0.1:9", [4], 64, 32)
+    assert exc.value.code == 1
+    monkeypatch.delenv(plan.server.api_key_env)
+    with pytest.raises(SystemExit) as exc:
+        runtime.bench("http://127.0.0.1:9", [4], 64, 32)
+    assert exc.value.code == 2

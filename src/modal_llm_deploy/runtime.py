@@ -433,6 +433,8 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
             raise SystemExit(2)
         env["OPENAI_API_KEY"] = key  # sglang/benchmark/serving.py sends it as Bearer
     _refresh("bench", plan.weights.volume)  # the tokenizer files
+    # the results volume is the one the plan's bench unit mounts there (plan._operate_units)
+    results = next(m.volume for m in plan.unit("bench").volumes if m.path == BENCH_MOUNT)
     out = Path(BENCH_MOUNT) / plan.app_name / f"{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     records = []
@@ -446,6 +448,6 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
             print(f"ERROR: bench_serving failed at concurrency {c} (exit {rc})", file=sys.stderr, flush=True)
             raise SystemExit(1)
         records.append(json.loads(lines[-1]))
-    _volume(plan.app_name + "-bench").commit()
-    print(f"bench: results in volume {plan.app_name}-bench:{out.relative_to(BENCH_MOUNT)}", flush=True)
+    _volume(results).commit()
+    print(f"bench: results in volume {results}:{out.relative_to(BENCH_MOUNT)}", flush=True)
     return records
