@@ -287,19 +287,12 @@ class _Vol:
         self.commits += 1
 
 
-def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypatch, capsys):
-    """compile_deep_gemm needs the same multi-node topology (sglang 0.5.23 compile_deep_gemm.py),
-    so each rank of the compile cluster runs it with its own --node-rank; only rank 0 publishes
-    the tree and the marker under the cluster-wide key; a compiled key is skipped on every rank."""
+def _compile_cluster(profile, ips, tmp_path, monkeypatch):
+    """The compile unit's runtime glue as each rank of a 2-container cluster: stand-in SGLang and
+    GPU, volumes that count commits. Returns (the stand-in's run record, as_rank(rank) → plan)."""
     from modal_llm_deploy import runtime
     from modal_llm_deploy.steps import serve
 
-    profile = load_profile(PROFILE, {
-        "model.revision": REVISION,
-        "storage.weights_mount": str(tmp_path / "models"),
-        "storage.cache_mount": str(tmp_path / "kernels"),
-        "engine.python": sys.executable,
-    })
     record = tmp_path / "env.jsonl"
     vols: dict[str, _Vol] = {}
     monkeypatch.setattr(runtime, "_volume", lambda name: vols.setdefault(name, _Vol()))
@@ -309,7 +302,6 @@ def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypat
                  "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}", "STANDIN_GPU": "NVIDIA H100 80GB HBM3,9.0",
                  "STANDIN_GPU_COUNT": "8", "STANDIN_COMPILE_STEP_S": "0.02"}.items():
         monkeypatch.setenv(k, v)
-    ips = ("fd00::1", "fd00::2")
 
     def as_rank(rank: int):
         plan = build_plan(profile, cache_work_dir=str(tmp_path / f"opt{rank}"))  # each container's own disk
@@ -317,6 +309,23 @@ def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypat
         monkeypatch.setattr(runtime, "cluster_info", lambda p: ClusterInfo(rank=rank, ips=ips))
         monkeypatch.setattr(serve, "_HELD", {})
         return plan
+
+    return record, as_rank
+
+
+def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypatch, capsys):
+    """compile_deep_gemm needs the same multi-node topology (sglang 0.5.23 compile_deep_gemm.py),
+    so each rank of the compile cluster runs it with its own --node-rank; only rank 0 publishes
+    the tree and the marker under the cluster-wide key; a compiled key is skipped on every rank."""
+    from modal_llm_deploy import runtime
+
+    profile = load_profile(PROFILE, {
+        "model.revision": REVISION,
+        "storage.weights_mount": str(tmp_path / "models"),
+        "storage.cache_mount": str(tmp_path / "kernels"),
+        "engine.python": sys.executable,
+    })
+    record, as_rank = _compile_cluster(profile, ("fd00::1", "fd00::2"), tmp_path, monkeypatch)
 
     plan = as_rank(0)
     make_tree(Path(plan.weights.dir), n_shards=2, shard_size=4096, revision=REVISION)
@@ -349,7 +358,6 @@ def test_forced_compile_runs_on_every_rank_of_a_ref_profile(tmp_path, monkeypatc
     run by every container of the cluster) recompiles on rank 1 too — a rank 1 that skipped its
     compiled marker would leave rank 0's ``--nnodes 2`` compile waiting for it until --timeout."""
     from modal_llm_deploy import runtime
-    from modal_llm_deploy.steps import serve
 
     profile = load_profile(PROFILE, {
         "storage.weights_mount": str(tmp_path / "models"),
@@ -357,22 +365,7 @@ def test_forced_compile_runs_on_every_rank_of_a_ref_profile(tmp_path, monkeypatc
         "engine.python": sys.executable,
     })
     assert not profile.model.pinned  # the shipped default: a ref resolved by the download
-    record = tmp_path / "env.jsonl"
-    vols: dict[str, _Vol] = {}
-    monkeypatch.setattr(runtime, "_volume", lambda name: vols.setdefault(name, _Vol()))
-    monkeypatch.setattr(runtime, "_SEEN", set())
-    for k, v in {"STANDIN_ENV_RECORD": str(record), "PYTHONPATH": str(STANDIN_DIR),
-                 "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}", "STANDIN_GPU": "NVIDIA H100 80GB HBM3,9.0",
-                 "STANDIN_GPU_COUNT": "8", "STANDIN_COMPILE_STEP_S": "0.02"}.items():
-        monkeypatch.setenv(k, v)
-    ips = ("10.0.0.1", "10.0.0.2")
-
-    def as_rank(rank: int):
-        plan = build_plan(profile, cache_work_dir=str(tmp_path / f"opt{rank}"))
-        monkeypatch.setenv(PLAN_ENV, plan.model_dump_json())
-        monkeypatch.setattr(runtime, "cluster_info", lambda p: ClusterInfo(rank=rank, ips=ips))
-        monkeypatch.setattr(serve, "_HELD", {})
-        return plan
+    record, as_rank = _compile_cluster(profile, ("10.0.0.1", "10.0.0.2"), tmp_path, monkeypatch)
 
     plan = as_rank(0)
     assert "{revision}" in plan.kernel_cache.marker_path
