@@ -205,3 +205,22 @@ def test_runtime_bench_writes_and_commits_the_plans_results_volume(tmp_path, mon
     with pytest.raises(SystemExit) as exc:
         runtime.bench("http://127.0.0.1:9", [4], 64, 32)
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("cmd", ["bench", "smoke"])
+def test_proxy_auth_deployment_is_refused_before_any_modal_call(cmd, monkeypatch):
+    """With serving.modal_proxy_auth=true Modal's proxy wants Modal-Key/Modal-Secret headers
+    (modal 1.6 _partial_function.py requires_proxy_auth) that neither the openai client nor
+    bench_serving sends: say so in one line (exit 2) instead of reporting a broken server."""
+    from typer.testing import CliRunner
+
+    from modal_llm_deploy import cli
+    from modal_llm_deploy.cli import operate as cli_operate
+
+    looked_up = []
+    monkeypatch.setattr(cli_operate, "_deployed_server", lambda plan: looked_up.append(plan))
+    monkeypatch.setenv("API_KEY", "k")
+    r = CliRunner().invoke(cli.app, [cmd, "glm51_fp8", "--set", "serving.modal_proxy_auth=true"])
+    assert r.exit_code == 2, r.output
+    assert "serving.modal_proxy_auth=true" in r.output and "Modal-Key/Modal-Secret" in r.output
+    assert looked_up == []

@@ -160,6 +160,16 @@ def cost(
     _guard(run)
 
 
+def _proxy_auth_refusal(command: str) -> str:
+    # modal 1.6 _partial_function.py: requires_proxy_auth — "Require Modal-Key and Modal-Secret HTTP
+    # Headers on requests"; the openai client (smoke) and sglang.benchmark.serving (bench) send
+    # neither, so every request would be refused by Modal's proxy and read as a broken server.
+    return (f"serving.modal_proxy_auth=true: Modal's proxy refuses requests without Modal-Key/Modal-Secret "
+            f"headers, which {command} does not send; run {command} against a deployment with "
+            "--set serving.modal_proxy_auth=false" + (", or pass --url to a server without proxy auth"
+                                                     if command == "smoke" else ""))
+
+
 def smoke(
     profile: str = typer.Argument(..., help="Profile whose server to test."),
     url: Optional[str] = typer.Option(None, "--url", help="Server base URL (default: the deployed server's, from Modal)."),
@@ -185,6 +195,8 @@ def smoke(
 
         plan = build_plan(_load(profile, sets, file))
         s = plan.server
+        if s.modal_proxy_auth and url is None:
+            raise UsageError(_proxy_auth_refusal("smoke"))
         env_name = api_key_env or s.api_key_env
         key = os.environ.get(env_name) or None
         if s.auth == "api_key" and not key:
@@ -247,6 +259,8 @@ def bench(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         plan = build_plan(_load(profile, sets, file))
+        if plan.server.modal_proxy_auth:
+            raise UsageError(_proxy_auth_refusal("bench"))
         try:
             _, cold = cold_start_cost(plan)
         except CostError as exc:
