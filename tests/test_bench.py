@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,9 +81,11 @@ def test_record_keys_we_read_are_written_by_the_pinned_benchmark(sglang_parser):
     assert (Path(site) / "sglang" / "bench_serving.py").read_text().count(BENCH_MODULE) >= 1  # the alias points here
 
 
-def test_rows_and_dollars_per_mtok():
-    plan = build_plan(load_profile("glm51_fp8"))
-    rate = container_usd_per_hour(plan)
+@pytest.mark.parametrize("name", ["glm51_fp8", "glm51_fp8_h100x2"])
+def test_rows_and_dollars_per_mtok(name):
+    plan = build_plan(load_profile(name))
+    # one replica: hardware.nodes containers, each billed (a 2-node server's bench drives both)
+    rate = container_usd_per_hour(plan) * plan.topology.nodes
     rec = {"max_concurrency": 8, "output_throughput": 1000.0, "median_ttft_ms": 290.0, "p99_ttft_ms": 800.0,
            "median_tpot_ms": 7.5, "p99_tpot_ms": 12.0, "median_itl_ms": 7.0, "p99_itl_ms": 30.0, "accept_length": 3.1}
     (row,) = rows_from_records(plan, [rec])
@@ -143,3 +146,81 @@ def test_refuses_a_scaled_to_zero_server_and_says_what_the_cold_start_costs(monk
     usd, _ = cold_start_cost(plan)
     assert r.exit_code == 2 and calls == ["list"]
     assert "no running container" in r.output and f"${usd:.2f}" in r.output and "--allow-cold-start" in r.output
+    # the warm-up command it names acts on this deployment: the overrides travel with it
+    r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8", "--set", "app_name=glm-tiny"])
+    assert r.exit_code == 2
+    assert "modal-llm-deploy scale glm51_fp8 --set app_name=glm-tiny --min 1" in " ".join(r.output.split()), r.output
+    # a 2-node replica is 2 containers: `scale --min 1` would be refused (topology.py), so it says --min 2
+    r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8_h100x2"])
+    assert r.exit_code == 2
+    assert "modal-llm-deploy scale glm51_fp8_h100x2 --min 2" in " ".join(r.output.split()), r.output
+
+
+def test_runtime_bench_writes_and_commits_the_plans_results_volume(tmp_path, monkeypatch):
+    """runtime.bench against the plan's bench unit: results go to the volume that unit mounts
+    (plan._operate_units), the key from the unit's secret reaches the benchmark only through the
+    environment, and a failed run ends the call with exit 1. The benchmark is the stand-in
+    (tests/standin/sglang/benchmark/serving.py); its argv is the one the real parser accepts above."""
+    import json as _json
+
+    from modal_llm_deploy import bench as bench_mod
+    from modal_llm_deploy import runtime
+    from modal_llm_deploy.plan import PLAN_ENV
+
+    standin = Path(__file__).parent / "standin"
+    monkeypatch.setattr(bench_mod, "BENCH_MOUNT", str(tmp_path / "bench"))  # read by build_plan and runtime
+    plan = build_plan(load_profile("glm51_fp8", {"engine.python": sys.executable, "app_name": "glm-tiny"}))
+    unit = plan.unit("bench")
+    (results,) = [m.volume for m in unit.volumes if m.path == str(tmp_path / "bench")]
+    assert results == "glm-tiny-bench" and unit.secrets == [plan.server.api_key_secret]
+
+    committed: list[str] = []
+
+    class Vol:
+        def __init__(self, name):
+            self.name = name
+
+        def reload(self):
+            pass
+
+        def commit(self):
+            committed.append(self.name)
+
+    monkeypatch.setattr(runtime, "_volume", Vol)
+    monkeypatch.setattr(runtime, "_SEEN", set())
+    monkeypatch.setenv(PLAN_ENV, plan.model_dump_json())
+    monkeypatch.setenv("PYTHONPATH", str(standin))
+    monkeypatch.setenv(plan.server.api_key_env, "bench-key-123")
+    records = runtime.bench("http://127.0.0.1:9/", [1, 8], 64, 32)
+    assert [r["max_concurrency"] for r in records] == [1, 8] and all(r["saw_api_key"] for r in records)
+    assert committed == ["glm-tiny-bench"]
+    (out,) = (tmp_path / "bench" / "glm-tiny").glob("*.jsonl")
+    assert [_json.loads(line) for line in out.read_text().splitlines()] == records
+
+    monkeypatch.setenv("STANDIN_BENCH_FAIL", "1")
+    with pytest.raises(SystemExit) as exc:
+        runtime.bench("http://127.0.0.1:9", [4], 64, 32)
+    assert exc.value.code == 1
+    monkeypatch.delenv(plan.server.api_key_env)
+    with pytest.raises(SystemExit) as exc:
+        runtime.bench("http://127.0.0.1:9", [4], 64, 32)
+    assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("cmd", ["bench", "smoke"])
+def test_proxy_auth_deployment_is_refused_before_any_modal_call(cmd, monkeypatch):
+    """With serving.modal_proxy_auth=true Modal's proxy wants Modal-Key/Modal-Secret headers
+    (modal 1.6 _partial_function.py requires_proxy_auth) that neither the openai client nor
+    bench_serving sends: say so in one line (exit 2) instead of reporting a broken server."""
+    from typer.testing import CliRunner
+
+    from modal_llm_deploy import cli
+    from modal_llm_deploy.cli import operate as cli_operate
+
+    looked_up = []
+    monkeypatch.setattr(cli_operate, "_deployed_server", lambda plan: looked_up.append(plan))
+    monkeypatch.setenv("API_KEY", "k")
+    r = CliRunner().invoke(cli.app, [cmd, "glm51_fp8", "--set", "serving.modal_proxy_auth=true"])
+    assert r.exit_code == 2, r.output
+    assert "serving.modal_proxy_auth=true" in r.output and "Modal-Key/Modal-Secret" in r.output
+    assert looked_up == []

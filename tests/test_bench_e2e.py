@@ -88,15 +88,19 @@ def container(tmp_path, monkeypatch, bench_python):
     """The bench container's view: the plan in the environment (its python → the benchmark
     venv, its weights dir → a local tokenizer), the API key from the secret, hub offline."""
     weights = make_tokenizer(bench_python, tmp_path / "weights")
+    # the bench unit's results volume mounted at a local directory (runtime.bench writes where the plan mounts it)
+    units = [u.model_copy(update={"volumes": [m.model_copy(update={"path": str(tmp_path / "bench")}) if not m.read_only
+                                              else m for m in u.volumes]}) if u.role == "bench" else u
+             for u in BASE.units]
     plan = BASE.model_copy(update={
         "weights": BASE.weights.model_copy(update={"dir": str(weights)}),
         "sglang_argv": [str(bench_python), *BASE.sglang_argv[1:]],
+        "units": units,
     })
     monkeypatch.setenv(PLAN_ENV, plan.model_dump_json())
     monkeypatch.setenv(plan.server.api_key_env, KEY)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("PYTHONPATH", raising=False)
-    monkeypatch.setattr(bench_mod, "BENCH_MOUNT", str(tmp_path / "bench"))
     vols = Volumes()
     monkeypatch.setattr(runtime, "_volume", vols)
     monkeypatch.setattr(runtime, "_SEEN", set())

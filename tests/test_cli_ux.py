@@ -75,14 +75,14 @@ def test_help_has_no_type_noise(cmd):
 def identifiers(name: str) -> list[str]:
     p = build_plan(load_profile(name))
     out = [p.profile, p.app_name, p.weights.repo_id, p.weights.revision, p.weights.volume, p.kernel_cache.volume,
-           p.kernel_cache.key, p.weights.dir, p.server.api_key_secret or ""]
+           p.kernel_cache.key, p.kernel_cache.dir, p.weights.dir, p.server.api_key_secret or ""]
     for u in p.units:
         out += [u.name, *u.secrets, *(m.volume for m in u.volumes)]
     return [i for i in out if i]
 
 
 @pytest.mark.parametrize("columns", ["80", "200"])
-@pytest.mark.parametrize("name", ["glm51_fp8", "glm51_fp8_h200"])
+@pytest.mark.parametrize("name", ["glm51_fp8", "glm51_fp8_h200", "glm51_fp8_h100x2"])
 def test_plan_and_profiles_fit_the_width_without_cutting_identifiers(name, columns):
     width = int(columns)
     for args in (["plan", name], ["profiles"]):
@@ -90,10 +90,25 @@ def test_plan_and_profiles_fit_the_width_without_cutting_identifiers(name, colum
         assert r.returncode == 0, r.stderr
         lines = [line.rstrip() for line in r.stdout.splitlines()]
         # commands (the "next" lines) are never broken: they may be longer than a narrow terminal
-        long = [line for line in lines if len(line) > width and not line.lstrip().startswith(("modal", "MODAL_"))]
+        # nor is one identifier wider than the terminal (the multi-node kernel directory at 80
+        # columns): it stands alone on its line, which the terminal wraps and a copy keeps whole
+        long = [line for line in lines if len(line) > width and not line.lstrip().startswith(("modal", "MODAL_"))
+                and len(line.split()) > 1]
         assert not long, "\n".join(long)
         for ident in identifiers(name) if args[0] == "plan" else [name, "zai-org/GLM-5.1-FP8", "modal-llm-deploy-glm51"]:
             assert any(ident in line for line in lines), (ident, "missing or cut across lines", args, columns)
+
+
+def test_plan_explains_the_revision_placeholder_of_a_ref_profile():
+    """model.revision defaults to a ref (main): the key and its directory hold ``{revision}`` until
+    the download records the commit; the plan says what fills it. A pinned sha shows no placeholder."""
+    r = run("plan", "glm51_fp8", COLUMNS="200")
+    assert "rev{revision}" in r.stdout
+    assert "{revision}: 12 hex of the commit the download records" in r.stdout
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    r = run("plan", "glm51_fp8", "--set", f"model.revision={sha}", COLUMNS="200")
+    assert r.returncode == 0, r.stderr
+    assert "{revision}" not in r.stdout and f"rev{sha[:12]}" in r.stdout
 
 
 def test_plan_argv_lines_are_one_shell_command():

@@ -64,6 +64,26 @@ def test_traffic_inside_warm_windows_and_floor_is_not_paid_twice():
     assert by["traffic"].container_hours == pytest.approx(24 * 30 * 2 - HOURS_PER_MONTH)
 
 
+def test_a_multinode_replica_is_priced_as_all_its_containers(tmp_path):
+    """glm51_fp8_h100x2: one replica (what serves a request, cold-starts, idles in the scale-down
+    tail and what bench measures) is hardware.nodes=2 containers; each is billed (docs/multinode.md)."""
+    plan = build_plan(load_profile("glm51_fp8_h100x2"))
+    nodes = plan.topology.nodes
+    assert nodes == 2
+    rate = container_usd_per_hour(plan)
+    r = estimate(plan, Traffic(active_hours_per_day=6, days_per_month=20, cold_starts_per_day=2, containers=1),
+                 [{"max_concurrency": 8, "output_throughput": 1000.0}])
+    by = {x.item: x for x in r.monthly}
+    assert by["traffic"].container_hours == pytest.approx(6 * 20 * nodes)
+    assert by["cold-start load"].container_hours == pytest.approx(40 * plan.server.startup_estimate_s / 3600 * nodes)
+    assert by["scale-down tail"].container_hours == pytest.approx(40 * plan.server.scaledown_window_s / 3600 * nodes)
+    assert r.monthly_usd == pytest.approx(sum(x.container_hours for x in r.monthly) * rate)
+    # 1000 tok/s from one replica = 3.6 M tokens per replica-hour = nodes container-hours
+    assert r.per_mtok[0].usd_per_mtok == pytest.approx(rate * nodes / 3.6)
+    compile_line = {x.item: x for x in r.one_time}["DeepGEMM compile"]
+    assert compile_line.usd == pytest.approx(compile_line.container_hours * rate, rel=0.01)
+
+
 def test_usd_per_mtok_from_bench_rows_and_from_volume(tmp_path):
     plan = build_plan(load_profile("glm51_fp8"))
     rate = container_usd_per_hour(plan)

@@ -60,6 +60,10 @@ def test_setup_runs_download_compile_verify_in_order(box):
         ("verify_setup", (), {"deep": False}),
     ]
     assert "volumes ready. Next: modal deploy examples/glm51_deploy.py" in res.stdout
+    # The profile names a ref (main): the key's revision part is only known once the download
+    # recorded its commit, so the pipeline says so instead of printing the template's placeholder.
+    assert "{revision}" not in res.stdout
+    assert "2/3 compile_deepgemm on B200:8 (kernel key pinned to the commit download_model records)" in res.stdout
     # `modal run` creates an ephemeral app (not a deployment) and disconnects at the end.
     assert not res.of("AppPublish") or all(not p.name for p in res.of("AppPublish"))
     assert res.of("AppClientDisconnect")

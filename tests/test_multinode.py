@@ -107,6 +107,9 @@ def _plan_cli(*sets: str) -> subprocess.CompletedProcess:
     (("engine.tensor_parallel_size=12",), "uses 12 GPUs but hardware.count=8 × hardware.nodes=2 = 16"),
     (("serving.max_containers=3",), "serving.max_containers=3 must be a multiple of hardware.nodes=2"),
     (("serving.min_containers=1",), "serving.min_containers=1 must be a multiple of hardware.nodes=2"),
+    # the keep-warm cron would set min_containers=1 on a 2-container replica from inside Modal
+    (('serving.warm_windows=[{days=["mon-fri"], start="09:00", end="17:00", timezone="UTC", min_containers=1}]',),
+     "serving.warm_windows[0].min_containers=1 must be a multiple of hardware.nodes=2"),
     (("hardware.count=4", "engine.tensor_parallel_size=8"), "must request all GPUs of its host"),
     (("engine.flags.nnodes=2",), "nnodes"),
 ])
@@ -284,19 +287,12 @@ class _Vol:
         self.commits += 1
 
 
-def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypatch, capsys):
-    """compile_deep_gemm needs the same multi-node topology (sglang 0.5.23 compile_deep_gemm.py),
-    so each rank of the compile cluster runs it with its own --node-rank; only rank 0 publishes
-    the tree and the marker under the cluster-wide key; a compiled key is skipped on every rank."""
+def _compile_cluster(profile, ips, tmp_path, monkeypatch):
+    """The compile unit's runtime glue as each rank of a 2-container cluster: stand-in SGLang and
+    GPU, volumes that count commits. Returns (the stand-in's run record, as_rank(rank) → plan)."""
     from modal_llm_deploy import runtime
     from modal_llm_deploy.steps import serve
 
-    profile = load_profile(PROFILE, {
-        "model.revision": REVISION,
-        "storage.weights_mount": str(tmp_path / "models"),
-        "storage.cache_mount": str(tmp_path / "kernels"),
-        "engine.python": sys.executable,
-    })
     record = tmp_path / "env.jsonl"
     vols: dict[str, _Vol] = {}
     monkeypatch.setattr(runtime, "_volume", lambda name: vols.setdefault(name, _Vol()))
@@ -306,7 +302,6 @@ def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypat
                  "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}", "STANDIN_GPU": "NVIDIA H100 80GB HBM3,9.0",
                  "STANDIN_GPU_COUNT": "8", "STANDIN_COMPILE_STEP_S": "0.02"}.items():
         monkeypatch.setenv(k, v)
-    ips = ("fd00::1", "fd00::2")
 
     def as_rank(rank: int):
         plan = build_plan(profile, cache_work_dir=str(tmp_path / f"opt{rank}"))  # each container's own disk
@@ -314,6 +309,23 @@ def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypat
         monkeypatch.setattr(runtime, "cluster_info", lambda p: ClusterInfo(rank=rank, ips=ips))
         monkeypatch.setattr(serve, "_HELD", {})
         return plan
+
+    return record, as_rank
+
+
+def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypatch, capsys):
+    """compile_deep_gemm needs the same multi-node topology (sglang 0.5.23 compile_deep_gemm.py),
+    so each rank of the compile cluster runs it with its own --node-rank; only rank 0 publishes
+    the tree and the marker under the cluster-wide key; a compiled key is skipped on every rank."""
+    from modal_llm_deploy import runtime
+
+    profile = load_profile(PROFILE, {
+        "model.revision": REVISION,
+        "storage.weights_mount": str(tmp_path / "models"),
+        "storage.cache_mount": str(tmp_path / "kernels"),
+        "engine.python": sys.executable,
+    })
+    record, as_rank = _compile_cluster(profile, ("fd00::1", "fd00::2"), tmp_path, monkeypatch)
 
     plan = as_rank(0)
     make_tree(Path(plan.weights.dir), n_shards=2, shard_size=4096, revision=REVISION)
@@ -338,6 +350,39 @@ def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypat
     runtime.compile_deepgemm()
     assert len(record.read_text().splitlines()) == 2
     assert "kernels already compiled" in capsys.readouterr().out
+
+
+def test_forced_compile_runs_on_every_rank_of_a_ref_profile(tmp_path, monkeypatch):
+    """The profile's default revision (a ref, ``main``) on a 2-node cluster: every rank pins the
+    kernel key to the commit the download recorded, and ``compile_deepgemm --force`` (one call,
+    run by every container of the cluster) recompiles on rank 1 too — a rank 1 that skipped its
+    compiled marker would leave rank 0's ``--nnodes 2`` compile waiting for it until --timeout."""
+    from modal_llm_deploy import runtime
+
+    profile = load_profile(PROFILE, {
+        "storage.weights_mount": str(tmp_path / "models"),
+        "storage.cache_mount": str(tmp_path / "kernels"),
+        "engine.python": sys.executable,
+    })
+    assert not profile.model.pinned  # the shipped default: a ref resolved by the download
+    record, as_rank = _compile_cluster(profile, ("10.0.0.1", "10.0.0.2"), tmp_path, monkeypatch)
+
+    plan = as_rank(0)
+    assert "{revision}" in plan.kernel_cache.marker_path
+    make_tree(Path(plan.weights.dir), n_shards=2, shard_size=4096, revision=REVISION)
+    marker = Path(plan.pinned_to(REVISION).kernel_cache.marker_path)
+    as_rank(1)
+    runtime.compile_deepgemm()
+    as_rank(0)
+    runtime.compile_deepgemm()
+    assert marker.exists() and not list((tmp_path / "kernels").glob("*{revision}*"))
+    assert len(record.read_text().splitlines()) == 2
+    as_rank(1)
+    runtime.compile_deepgemm(force=True)
+    as_rank(0)
+    runtime.compile_deepgemm(force=True)
+    runs = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [r["argv"][r["argv"].index("--node-rank") + 1] for r in runs] == ["1", "0", "1", "0"]
 
 
 @pytest.mark.parametrize("cmd", ["serve", "compile"])

@@ -76,6 +76,18 @@ def test_over_budget_phases_warn_with_what_to_do():
     assert _boot(Clock()).over_budget(ColdStartPlan.for_profile(400, 1000)) == []
 
 
+def test_over_budget_advice_names_this_deployments_logs_command():
+    """The 'ready' advice names the logs command of *this* deployment (overrides included), not
+    a placeholder: run as printed, it reads the overridden app's logs."""
+    from modal_llm_deploy import build_plan, load_profile
+
+    plan = build_plan(load_profile("glm51_fp8", {"app_name": "glm-tiny"}))
+    warnings = _boot(Clock()).over_budget(ColdStartPlan.for_profile(400, 100), plan.commands["logs_cli"])
+    ready = [w for w in warnings if w.split()[3] == "ready"]
+    assert ready and "(modal-llm-deploy logs glm51_fp8 --set app_name=glm-tiny --triage)" in ready[0], warnings
+    assert not any("PROFILE" in w for w in warnings)
+
+
 def test_missing_markers_leave_phases_unknown_not_zero():
     clock = Clock()
     pc = PhaseClock(clock)

@@ -139,3 +139,19 @@ def test_wrong_key_and_open_server_are_caught(good):
 def test_no_key_in_env_is_one_line_exit_2(good):
     r = _cli("--url", good.url, env_key=None)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "API_KEY is not set" in r.stderr
+
+
+def test_causes_name_this_deployments_logs_command(tmp_path):
+    """A failed check's cause is a command to run: the deployment's own logs command, with the
+    overrides in effect (--set app_name=… reads that app's logs), never a PROFILE placeholder."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on: /health never answers
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    plan = build_plan(load_profile("glm51_fp8", {"app_name": "glm-tiny"}))
+    t = SmokeTarget.from_plan(plan, f"http://127.0.0.1:{port}")
+    t.startup_budget_s = 0.2
+    check = wait_healthy(t, poll_s=0.05)
+    assert check.ok is False
+    assert check.cause.endswith(": modal-llm-deploy logs glm51_fp8 --set app_name=glm-tiny --triage"), check.cause

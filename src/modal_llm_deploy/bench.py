@@ -114,10 +114,10 @@ class BenchRow:
 
 def rows_from_records(plan: "DeploymentPlan", records: list[dict]) -> list[BenchRow]:
     """bench_serving's JSONL records (keys as written by sglang/benchmark/serving.py 0.5.23)
-    → table rows with $/Mtok from the plan's price of one container."""
-    from .cost import container_usd_per_hour, usd_per_mtok  # not at import: plan.py needs only the constants
+    → table rows with $/Mtok from the plan's price of one replica (cost.replica_usd_per_hour)."""
+    from .cost import replica_usd_per_hour, usd_per_mtok  # not at import: plan.py needs only the constants
 
-    rate = container_usd_per_hour(plan)
+    rate = replica_usd_per_hour(plan)
     out = []
     for r in records:
         tps = float(r.get("output_throughput") or 0)
@@ -135,9 +135,9 @@ def rows_from_records(plan: "DeploymentPlan", records: list[dict]) -> list[Bench
 
 def cold_start_cost(plan: "DeploymentPlan") -> tuple[float, str]:
     """What waking a scaled-to-zero server for a benchmark costs: the load, then the idle tail."""
-    from .cost import container_usd_per_hour, usd_per_mtok  # not at import: plan.py needs only the constants
+    from .cost import replica_usd_per_hour  # not at import: plan.py needs only the constants
 
-    rate = container_usd_per_hour(plan)
+    rate = replica_usd_per_hour(plan)
     s = plan.server
     hours = (s.startup_estimate_s + s.scaledown_window_s) / 3600
     return rate * hours, (f"~{s.startup_estimate_s} s load + {s.scaledown_window_s} s scale-down tail at "

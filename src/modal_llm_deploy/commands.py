@@ -130,6 +130,10 @@ def plan_commands(profile: Profile) -> dict[str, str]:
         "deploy": f"{env}modal deploy {script}",
         "setup_cli": f"{CLI} setup {profile.name}{sets}",
         "deploy_cli": f"{CLI} deploy {profile.name}{sets}",
+        # what fix lines name after the deploy (smoke, bench, cold-start warnings): with the
+        # overrides too, or they would read/scale the un-overridden app (e.g. --set app_name=…)
+        "logs_cli": f"{CLI} logs {profile.name}{sets}",
+        "scale_cli": f"{CLI} scale {profile.name}{sets}",
     }
 
 

@@ -47,12 +47,18 @@ def container_usd_per_hour(plan: "DeploymentPlan") -> float:
     return (p["gpu_usd_per_hour"][name] * int(count or 1) + cores * p["cpu_core_usd_per_hour"]) * plan.cost.region_multiplier
 
 
+def replica_usd_per_hour(plan: "DeploymentPlan") -> float:
+    """One replica of the server: ``hardware.nodes`` containers (topology.py), each billed — what
+    a request, a cold start or a bench run occupies."""
+    return container_usd_per_hour(plan) * plan.topology.nodes
+
+
 @dataclass
 class Traffic:
     active_hours_per_day: float = 8.0
     days_per_month: float = 22.0
     cold_starts_per_day: float = 1.0
-    containers: float = 1.0  # average containers busy while active
+    containers: float = 1.0  # average replicas busy while active (a replica: hardware.nodes containers)
     requests_per_day: Optional[float] = None
     output_tokens_per_request: Optional[float] = None
 
@@ -108,6 +114,11 @@ def estimate(plan: "DeploymentPlan", t: Traffic, bench_rows: list[dict] | None =
     rate = container_usd_per_hour(plan)
     s = plan.server
     days = t.days_per_month
+    # A multi-node server (topology.py) is one replica of `nodes` containers, each billed: a
+    # request, a cold start, a scale-down tail and a bench run all occupy the whole replica.
+    # min_containers and the warm windows already count containers (Modal's unit).
+    nodes = plan.topology.nodes
+    of = f" × {nodes} containers per replica" if nodes > 1 else ""
     lines: list[Line] = []
     notes: list[str] = []
 
@@ -119,34 +130,38 @@ def estimate(plan: "DeploymentPlan", t: Traffic, bench_rows: list[dict] | None =
     if warm_h:
         lines.append(Line("warm windows", warm_h, warm_h * rate,
                           f"plan.keep_warm: {len(plan.keep_warm.windows)} window(s) incl. scale-down tail"))
-    traffic_h = t.active_hours_per_day * days * t.containers
+    traffic_h = t.active_hours_per_day * days * t.containers * nodes
     covered = min(traffic_h, base_h + (warm_h - (plan.keep_warm.scaledown_tail_hours_per_month if plan.keep_warm else 0)))
     if covered:
         notes.append(f"{covered:.1f} of {traffic_h:.1f} traffic container-hours fall in already-paid warm time "
                      "(assumes traffic happens inside the floor/warm windows first)")
     extra = traffic_h - covered
     lines.append(Line("traffic", extra, extra * rate,
-                      f"{t.active_hours_per_day:g} h/day × {days:g} days × {t.containers:g} container(s)"
+                      f"{t.active_hours_per_day:g} h/day × {days:g} days × {t.containers:g} "
+                      + ("replica(s)" + of if nodes > 1 else "container(s)")
                       + (f" − {covered:.1f} h already warm" if covered else "")))
     starts = t.cold_starts_per_day * days
-    load_h = starts * s.startup_estimate_s / 3600
+    load_h = starts * s.startup_estimate_s / 3600 * nodes
     lines.append(Line("cold-start load", load_h, load_h * rate,
-                      f"{starts:g} starts × {s.startup_estimate_s} s (weights + graphs + warmup, plan estimate)"))
-    tail_h = starts * s.scaledown_window_s / 3600
+                      f"{starts:g} starts × {s.startup_estimate_s} s (weights + graphs + warmup, plan estimate){of}"))
+    tail_h = starts * s.scaledown_window_s / 3600 * nodes
     lines.append(Line("scale-down tail", tail_h, tail_h * rate,
-                      f"{starts:g} × {s.scaledown_window_s} s idle before scale to zero"))
+                      f"{starts:g} × {s.scaledown_window_s} s idle before scale to zero{of}"))
     monthly = sum(x.usd for x in lines)
 
     one_time = [Line("weights download (CPU)", 0.0, plan.cost.download_once_usd, "plan.cost.download_once_usd")]
     if plan.kernel_cache.enabled:
-        one_time.append(Line("DeepGEMM compile", (s.startup_estimate_s + 1800) / 3600, plan.cost.compile_once_usd,
-                             "plan.cost.compile_once_usd (load + ~30 min compile, worst case)"))
+        # plan.cost.compile_once_usd already covers every container of a multi-node compile cluster
+        one_time.append(Line("DeepGEMM compile", plan.cost.compile_once_usd / plan.cost.server_usd_per_hour,
+                             plan.cost.compile_once_usd,
+                             f"plan.cost.compile_once_usd (load + ~30 min compile, worst case){of}"))
 
     per_mtok: list[TokenPrice] = []
     for row in bench_rows or []:
         tps = row.get("output_throughput")
         if tps:
-            per_mtok.append(TokenPrice(f"bench c={row.get('max_concurrency')}", tps, usd_per_mtok(rate, tps)))
+            # bench drives one replica (its URL reaches rank 0, which serves for all its nodes)
+            per_mtok.append(TokenPrice(f"bench c={row.get('max_concurrency')}", tps, usd_per_mtok(replica_usd_per_hour(plan), tps)))
     if t.requests_per_day is not None and t.output_tokens_per_request:
         mtok = t.requests_per_day * t.output_tokens_per_request * days / 1e6
         if mtok > 0:

@@ -167,7 +167,11 @@ def run_setup(plan: DeploymentPlan, handles: dict, *, deep_verify: bool = False,
     print(f"[{name}] 1/3 download_model: {plan.weights.repo_id}@{plan.weights.revision[:12]}")
     handles["download_model"].remote()
     if "compile_deepgemm" in handles:
-        print(f"[{name}] 2/3 compile_deepgemm on {plan.cost.gpu} (key {plan.kernel_cache.key})")
+        # A ref (model.revision=main): the key's revision part is the commit the download
+        # records, known only inside the compile container (runtime.pinned_plan), which logs it.
+        key = (f"key {plan.kernel_cache.key}" if plan.kernel_cache.revision_pinned
+               else "kernel key pinned to the commit download_model records")
+        print(f"[{name}] 2/3 compile_deepgemm on {plan.cost.gpu} ({key})")
         handles["compile_deepgemm"].remote(force=force_compile)
     else:
         print(f"[{name}] 2/3 compile_deepgemm: off for this profile")

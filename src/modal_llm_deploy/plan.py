@@ -21,6 +21,7 @@ from .profile import FlagValue, Profile
 from .schedules import KeepWarmPlan, keep_warm_plan  # issue 9: keep-warm windows
 from .topology import TopologyPlan, derive as derive_topology
 from .steps.caches import SGLANG_CACHES, WORK_DIR, argv_hash, cache_env, cache_path, kernel_args
+from .steps.layout import is_commit_sha
 from .steps.phases import ColdStartPlan  # issue 9: cold-start phase budgets
 
 PLAN_VERSION = 1
@@ -35,7 +36,6 @@ PLAN_ENV = "MODAL_LLM_DEPLOY_PLAN"
 # The kernel key's revision part when the profile names a ref (e.g. ``main``) instead of a
 # commit: the sha is only known once the download step resolved it; ``pinned_to`` fills it in.
 REVISION_PLACEHOLDER = "{revision}"
-_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 # The compile run starts a throwaway SGLang server inside its container; it must not collide
 # with anything else and never carries an API key (its readiness poll sends none).
@@ -226,7 +226,7 @@ class DeploymentPlan(_Data):
         added later cannot be rewritten by accident. A plan already pinned to another commit is
         refused: its kernels were keyed for that commit.
         """
-        if not _FULL_SHA.match(sha):
+        if not is_commit_sha(sha):
             raise ValueError(f"pinned_to({sha!r}): expected a full 40-hex commit sha")
         kc = self.kernel_cache
         if kc.revision_pinned and kc.key != kernel_cache_fields(kc.key_template, kc.mount, kc.marker_name, sha)["key"]:
@@ -317,7 +317,7 @@ def kernel_key(profile: Profile, revision_sha: str | None = None) -> str:
     slug = re.sub(r"[^a-z0-9.]+", "-", profile.model.dir_name.lower()).strip("-")
     e = profile.engine
     sha = revision_sha or profile.model.revision
-    rev = sha[:12] if _FULL_SHA.match(sha) else REVISION_PLACEHOLDER
+    rev = sha[:12] if is_commit_sha(sha) else REVISION_PLACEHOLDER
     parts = [
         profile.hardware.arch,
         f"sglang{e.sglang_version}",
@@ -340,7 +340,7 @@ def kernel_key(profile: Profile, revision_sha: str | None = None) -> str:
 
 def kernel_cache_fields(key_template: str, mount: str, marker_name: str, sha: str | None) -> dict[str, str]:
     """The kernel-cache fields that carry the key, from the template and (maybe) the sha."""
-    key = key_template.replace(REVISION_PLACEHOLDER, sha[:12]) if sha and _FULL_SHA.match(sha) else key_template
+    key = key_template.replace(REVISION_PLACEHOLDER, sha[:12]) if sha and is_commit_sha(sha) else key_template
     kdir = f"{mount}/{key}"
     return {"key": key, "dir": kdir, "marker_path": f"{kdir}/{marker_name}"}
 

@@ -22,6 +22,7 @@ from . import sglang_flags
 from . import topology as _topology
 from .hardware import GpuType, gpu_type
 from .schedules import WarmWindow  # keep-warm windows (issue 9); pure, no Modal
+from .steps.layout import is_commit_sha  # one definition of "a full commit sha" (download, plan, profile)
 
 # A list is a multi-value flag (nargs '+'/'*'/N); its items are rendered with str().
 FlagValue = Union[bool, int, float, str, list[Union[int, float, str]]]
@@ -92,15 +93,10 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
-_SHA_RE = re.compile(r"[0-9a-f]{40}")
 _HEX_RE = re.compile(r"[0-9a-fA-F]+")
 # What git (``git check-ref-format``) forbids in a ref name, which is what the Hub accepts as a
 # branch or tag: control characters, space and these.
 _REF_FORBIDDEN = set(" ~^:?*[\\") | {chr(c) for c in range(32)} | {chr(127)}
-
-
-def is_commit_sha(revision: str) -> bool:
-    return bool(_SHA_RE.fullmatch(revision))
 
 
 def check_revision(v: str) -> str:

@@ -170,7 +170,7 @@ def compile_deepgemm(force: bool = False) -> None:
                 try:
                     compile_worker(argv, env={**os.environ, **dict(caches.cache_env(work)), "HF_HUB_OFFLINE": "1"},
                                    marker_path=plan.kernel_cache.marker_path,
-                                   timeout_s=plan.kernel_cache.compile_timeout_s + 600)
+                                   timeout_s=plan.kernel_cache.compile_timeout_s + 600, force=force)
                 finally:
                     release_work_dir(work)
             except StepError as err:
@@ -361,7 +361,7 @@ class SGLangServer:
                 self.supervisor.warmup()
             phases.mark("warm")
             print(phases.line(), flush=True)
-            for warning in phases.over_budget(plan.cold_start) if plan.cold_start else []:
+            for warning in phases.over_budget(plan.cold_start, plan.commands["logs_cli"]) if plan.cold_start else []:
                 print(warning, flush=True)
             if info is not None:
                 self.peers.start()
@@ -420,7 +420,7 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
     import json
     import subprocess
 
-    from .bench import BENCH_MOUNT, bench_argv, key_refused
+    from .bench import bench_argv, key_refused
 
     plan = current_plan()
     s = plan.server
@@ -438,7 +438,10 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
                   f"server was deployed with", file=sys.stderr, flush=True)
             raise SystemExit(2)
     _refresh("bench", plan.weights.volume)  # the tokenizer files
-    out = Path(BENCH_MOUNT) / plan.app_name / f"{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+    # the results volume: the bench unit's one writable mount (plan._operate_units), where the plan mounts it
+    mount = next(m for m in plan.unit("bench").volumes if not m.read_only)
+    results = mount.volume
+    out = Path(mount.path) / plan.app_name / f"{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     records = []
     for c in concurrency:
@@ -451,6 +454,6 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
             print(f"ERROR: bench_serving failed at concurrency {c} (exit {rc})", file=sys.stderr, flush=True)
             raise SystemExit(1)
         records.append(json.loads(lines[-1]))
-    _volume(plan.app_name + "-bench").commit()
-    print(f"bench: results in volume {plan.app_name}-bench:{out.relative_to(BENCH_MOUNT)}", flush=True)
+    _volume(results).commit()
+    print(f"bench: results in volume {results}:{out.relative_to(mount.path)}", flush=True)
     return records

@@ -61,6 +61,8 @@ class SmokeTarget:
     reasoning_parser: Optional[str]
     tool_call_parser: Optional[str]
     profile: str = "<PROFILE>"
+    # the logs command with the overrides in effect (plan.commands["logs_cli"]), named in causes
+    logs_cli: str = "modal-llm-deploy logs <PROFILE>"
 
     @classmethod
     def from_plan(cls, plan: "DeploymentPlan", base_url: str) -> "SmokeTarget":
@@ -70,7 +72,8 @@ class SmokeTarget:
             return argv[argv.index(name) + 1] if name in argv[:-1] else None
 
         return cls(base_url.rstrip("/"), plan.server.served_name, plan.server.auth == "public",
-                   plan.server.startup_timeout_s, flag("--reasoning-parser"), flag("--tool-call-parser"), plan.profile)
+                   plan.server.startup_timeout_s, flag("--reasoning-parser"), flag("--tool-call-parser"), plan.profile,
+                   plan.commands["logs_cli"])
 
 
 @dataclass
@@ -123,7 +126,7 @@ def wait_healthy(t: SmokeTarget, on_wait: Callable[[float, str], None] | None = 
         left = t.startup_budget_s - (clock() - t0)
         if left <= 0:
             return Check("health", False, f"not ready after {t.startup_budget_s:.0f} s (last: {last})",
-                         f"the server did not start within its startup budget: modal-llm-deploy logs {t.profile} --triage",
+                         f"the server did not start within its startup budget: {t.logs_cli} --triage",
                          clock() - t0)
         if on_wait:
             on_wait(left, last)
@@ -185,7 +188,7 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
         u = r.usage
         return Check("chat", True, f"{u.completion_tokens if u else '?'} tokens, finish {r.choices[0].finish_reason}")
 
-    attempt("chat", chat, "chat completions fail: modal-llm-deploy logs PROFILE --triage")
+    attempt("chat", chat, f"chat completions fail: {t.logs_cli} --triage")
 
     def stream() -> Check:
         t0 = time.monotonic()
@@ -211,7 +214,7 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
         tpot = f", TPOT {rep.tpot_ms:.1f} ms" if rep.tpot_ms is not None else ""
         return Check("stream", True, f"TTFT {rep.ttft_ms:.0f} ms{tpot} ({n} tokens)")
 
-    attempt("stream", stream, "streaming fails: modal-llm-deploy logs PROFILE --triage")
+    attempt("stream", stream, f"streaming fails: {t.logs_cli} --triage")
 
     if t.tool_call_parser:
         def tools() -> Check:
@@ -234,7 +237,7 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
                 return Check("tool_call", False, f"called {fn.name}({fn.arguments})", cause)
             return Check("tool_call", True, f"{fn.name}({fn.arguments})")
 
-        attempt("tool_call", tools, "tool calls fail: modal-llm-deploy logs PROFILE --triage")
+        attempt("tool_call", tools, f"tool calls fail: {t.logs_cli} --triage")
     else:
         rep.checks.append(Check("tool_call", None, "skipped: the profile sets no --tool-call-parser"))
 
@@ -251,7 +254,7 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
                 return Check("reasoning", False, "no reasoning_content", cause)
             return Check("reasoning", True, f"{len(rc)} chars of reasoning_content, content separate")
 
-        attempt("reasoning", reasoning, "reasoning request fails: modal-llm-deploy logs PROFILE --triage")
+        attempt("reasoning", reasoning, f"reasoning request fails: {t.logs_cli} --triage")
     else:
         rep.checks.append(Check("reasoning", None, "skipped: the profile sets no --reasoning-parser"))
 

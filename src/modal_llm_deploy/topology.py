@@ -152,6 +152,15 @@ def check(profile: "Profile") -> None:
                     f"serving.{field}={v} must be a multiple of hardware.nodes={hw.nodes}: Modal counts "
                     f"containers, and one replica of this server is {hw.nodes} containers"
                 )
+        # The keep-warm cron sets min_containers to a window's value (schedules.apply_schedule):
+        # the same rule, refused here rather than by Modal from inside the cron at run time.
+        for i, w in enumerate(s.warm_windows):
+            if w.min_containers % hw.nodes:
+                raise ValueError(
+                    f"serving.warm_windows[{i}].min_containers={w.min_containers} must be a multiple of "
+                    f"hardware.nodes={hw.nodes}: Modal counts containers, and one replica of this server is "
+                    f"{hw.nodes} containers"
+                )
     t = derive(profile)
     if t.kv_headroom_gb_per_gpu < MIN_KV_HEADROOM_FRACTION * t.gpu_memory_gb:
         fits = "does not fit" if t.kv_headroom_gb_per_gpu < 0 else "leaves too little KV cache"

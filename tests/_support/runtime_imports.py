@@ -14,8 +14,19 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# CPython 3.11 raises a spurious "SystemError: AST constructor recursion depth mismatch" when
+# ast.parse runs in several threads at once (python/cpython#106905); test_container_imports
+# checks its cases in a thread pool, so parsing is serialized here.
+_PARSE_LOCK = threading.Lock()
+
+
+def _parse(source: str) -> ast.Module:
+    with _PARSE_LOCK:
+        return ast.parse(source)
 
 LIBRARY = "modal_llm_deploy"
 RUNTIME = f"{LIBRARY}.runtime"
@@ -97,7 +108,7 @@ def source_path(module: str) -> Path:
 
 
 def _runtime_tree() -> tuple[ast.Module, dict[str, ast.AST]]:
-    tree = ast.parse(source_path(RUNTIME).read_text())
+    tree = _parse(source_path(RUNTIME).read_text())
     defs = {
         n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
     }
@@ -144,7 +155,7 @@ def role_imports(role: str) -> Imports:
         scanned.add(mod)
         path = source_path(mod)
         found = Imports()
-        _imports_in(ast.parse(path.read_text()), _module_package(mod, path), found)
+        _imports_in(_parse(path.read_text()), _module_package(mod, path), found)
         for m, names in found.modules.items():
             out.add(m, tuple(names))
             if m == LIBRARY or m.startswith(LIBRARY + "."):
@@ -167,5 +178,5 @@ def module_imports(module: str) -> Imports:
     not optional ``except ImportError`` ones), with relative imports resolved."""
     path = source_path(module)
     found = Imports()
-    _imports_in(ast.parse(path.read_text()), _module_package(module, path), found)
+    _imports_in(_parse(path.read_text()), _module_package(module, path), found)
     return found

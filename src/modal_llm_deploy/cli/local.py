@@ -91,7 +91,10 @@ def print_plan(p: DeploymentPlan) -> None:
     ]
     if k.enabled:
         # the marker's full path (90+ columns) would not fit a terminal line: name + where
-        rows += [("kernel key", f"{k.key} (last part: hash of the kernel-shaping arguments)"),
+        # A ref profile's key holds the {revision} placeholder until the download records the
+        # commit (plan.py pinned_to): say what fills it, so no one takes it for a literal path.
+        rev = "" if k.revision_pinned else "{revision}: 12 hex of the commit the download records; "
+        rows += [("kernel key", f"{k.key} ({rev}last part: hash of the kernel-shaping arguments)"),
                  ("kernel marker", f"{Path(k.marker_path).name} in that key directory"),
                  ("cold JIT", (
                      f"ALLOWED (kernel_cache.allow_cold_jit): a server without compiled kernels JIT-compiles them "

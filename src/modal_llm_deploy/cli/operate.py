@@ -113,7 +113,7 @@ def cost(
     active_hours: float = typer.Option(8.0, "--active-hours", help="Hours per day with traffic."),
     days: float = typer.Option(22.0, "--days", help="Days per month with traffic."),
     cold_starts: float = typer.Option(1.0, "--cold-starts", help="Cold starts per day (bursts after scale-to-zero)."),
-    containers: float = typer.Option(1.0, "--containers", help="Average containers busy while active."),
+    containers: float = typer.Option(1.0, "--containers", help="Average replicas busy while active (a multi-node replica is hardware.nodes containers)."),
     requests_per_day: Optional[float] = typer.Option(None, "--requests-per-day", help="Requests per active day."),
     output_tokens: Optional[float] = typer.Option(None, "--output-tokens", help="Output tokens per request."),
     bench: Optional[Path] = typer.Option(None, "--bench", help="bench_serving JSONL results (from `bench`) for $/Mtok."),
@@ -160,6 +160,16 @@ def cost(
     _guard(run)
 
 
+def _proxy_auth_refusal(command: str) -> str:
+    # modal 1.6 _partial_function.py: requires_proxy_auth — "Require Modal-Key and Modal-Secret HTTP
+    # Headers on requests"; the openai client (smoke) and sglang.benchmark.serving (bench) send
+    # neither, so every request would be refused by Modal's proxy and read as a broken server.
+    return (f"serving.modal_proxy_auth=true: Modal's proxy refuses requests without Modal-Key/Modal-Secret "
+            f"headers, which {command} does not send; run {command} against a deployment with "
+            "--set serving.modal_proxy_auth=false" + (", or pass --url to a server without proxy auth"
+                                                     if command == "smoke" else ""))
+
+
 def smoke(
     profile: str = typer.Argument(..., help="Profile whose server to test."),
     url: Optional[str] = typer.Option(None, "--url", help="Server base URL (default: the deployed server's, from Modal)."),
@@ -185,6 +195,8 @@ def smoke(
 
         plan = build_plan(_load(profile, sets, file))
         s = plan.server
+        if s.modal_proxy_auth and url is None:
+            raise UsageError(_proxy_auth_refusal("smoke"))
         env_name = api_key_env or s.api_key_env
         key = os.environ.get(env_name) or None
         if s.auth == "api_key" and not key:
@@ -247,6 +259,8 @@ def bench(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         plan = build_plan(_load(profile, sets, file))
+        if plan.server.modal_proxy_auth:
+            raise UsageError(_proxy_auth_refusal("bench"))
         try:
             _, cold = cold_start_cost(plan)
         except CostError as exc:
@@ -259,7 +273,7 @@ def bench(
         if up == 0 and not allow_cold_start:
             raise UsageError(
                 f"{plan.app_name}/{plan.server.unit} has no running container: the benchmark would wait for a cold "
-                f"start ({cold}) and measure it as latency. Warm it first (modal-llm-deploy scale {profile} --min 1, "
+                f"start ({cold}) and measure it as latency. Warm it first ({plan.commands['scale_cli']} --min {plan.topology.nodes}, "
                 f"then smoke) or pass --allow-cold-start")
         fn = modal.Function.from_name(plan.app_name, "bench")
         records = _modal_call("running the bench function (redeploy if it is missing)",

@@ -71,8 +71,26 @@ def pairs(out: Console, items: Sequence[tuple[str, str]], *, indent: int = 0) ->
         return
     for k, v in items:
         out.print(f"{pad}{k}:", soft_wrap=True)
-        # wraps between words; only a single word wider than the terminal is folded
-        out.print(Padding(Text(v, overflow="fold"), (0, 0, 0, indent + 2), expand=False), soft_wrap=False)
+        for line in _wrap_words(v, out.width - indent - 2):
+            if _longest_word(line) > out.width - indent - 2:
+                # one identifier wider than the indented room (a kernel directory at 80 columns):
+                # alone on its line, unindented, never cut by us (folding it put a newline inside
+                # the path); wider than the terminal, the terminal wraps it and a copy keeps it whole
+                out.print(line, soft_wrap=True, markup=False, highlight=False)
+            else:
+                out.print(f"{pad}  {line}", soft_wrap=True, markup=False, highlight=False)
+
+
+def _wrap_words(text: str, room: int) -> list[str]:
+    """``text`` in lines of at most ``room`` columns, broken only between words; a word wider
+    than ``room`` gets a line of its own."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(word) <= room and len(lines[-1]) <= room and len(lines[-1]) + 1 + len(word) <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 def argv_lines(argv: Sequence[str], width: int) -> str:

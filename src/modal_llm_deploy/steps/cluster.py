@@ -192,7 +192,8 @@ def peers_of(info: ClusterInfo, port: int) -> dict[int, str]:
     return {r: peer_url(info.ips[r], info.port(r, port), r) for r in ranks}
 
 
-def compile_worker(argv: Sequence[str], *, env: dict[str, str], marker_path, timeout_s: float) -> int:
+def compile_worker(argv: Sequence[str], *, env: dict[str, str], marker_path, timeout_s: float,
+                   force: bool = False) -> int:
     """A rank ≥ 1 of the multi-node kernel compile: run ``sglang.compile_deep_gemm`` with this
     rank's arguments and publish nothing.
 
@@ -209,9 +210,10 @@ def compile_worker(argv: Sequence[str], *, env: dict[str, str], marker_path, tim
 
     from .serve import StreamedChild
 
-    if Path(marker_path).exists():
+    if Path(marker_path).exists() and not force:
         # rank 0 skips a compiled key too (deepgemm.compile_deepgemm); starting alone would wait
-        # for a rank 0 that never comes until --timeout
+        # for a rank 0 that never comes until --timeout. With ``force`` rank 0 recompiles, so
+        # this rank must take part: skipping would leave rank 0's --nnodes server waiting for it.
         log(f"kernels already compiled ({marker_path}): nothing to do on this rank")
         return 0
     child = StreamedChild(list(argv), env=env, prefix="[compile] ")

@@ -87,7 +87,7 @@ PHASE_ADVICE = {
     "graph_capture": "CUDA graphs are captured for every batch size up to the max: capture fewer with "
                      "engine.flags.cuda-graph-max-bs-decode",
     "ready": "SGLang took long between graph capture and serving: read the log lines in between "
-             "(modal-llm-deploy logs PROFILE --triage)",
+             "({logs_cli} --triage)",
     "warmup": "a slow first request usually means DeepGEMM kernels were JIT-compiled: run the compile step once",
 }
 
@@ -170,14 +170,15 @@ class PhaseClock:
             "total": span(None, "warm"),
         }
 
-    def over_budget(self, plan: ColdStartPlan) -> list[str]:
+    def over_budget(self, plan: ColdStartPlan, logs_cli: str = "modal-llm-deploy logs <PROFILE>") -> list[str]:
+        """``logs_cli``: the deployment's logs command (plan.commands["logs_cli"], overrides included)."""
         out = []
         s = self.summary()
         for name in PHASE_ORDER:
             took, budget = s.get(name), plan.budgets_s.get(name)
             if took is not None and budget is not None and took > budget:
                 out.append(f"WARNING: cold-start phase {name} took {took:.0f} s, over its {budget} s budget: "
-                           f"{PHASE_ADVICE[name]}")
+                           f"{PHASE_ADVICE[name].replace('{logs_cli}', logs_cli)}")
         return out
 
     def line(self) -> str:
