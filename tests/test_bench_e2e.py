@@ -27,7 +27,6 @@ import re
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile, runtime
-from modal_llm_deploy import bench as bench_mod
 from modal_llm_deploy.bench import rows_from_records
 from modal_llm_deploy.cost import container_usd_per_hour
 from modal_llm_deploy.plan import PLAN_ENV
