@@ -113,22 +113,33 @@ class ParserEnvError(RuntimeError):
     pass
 
 
-def parser_env_python(version: str, root: Path) -> Path:
-    """The interpreter of a private venv holding sglang==version; created on first use."""
-    env_dir = Path(root) / f"sglang-{version}"
-    py = env_dir / "bin" / "python"
-    stamp = env_dir / ".complete"
+def sglang_env_python(version: str, env_dir: Path, deps: list[str], *, what: str, probe: str | None = None) -> Path:
+    """The interpreter of a private venv holding ``sglang==version`` (``--no-deps``) plus
+    ``deps``; created on first use, reused once complete. ``probe``: code that must run in it
+    (e.g. an import) before the venv counts as complete."""
+    py = Path(env_dir) / "bin" / "python"
+    stamp = Path(env_dir) / ".complete"
     if stamp.exists() and py.exists():
         return py
     venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
     pip = [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    for cmd in (pip + ["--no-deps", f"sglang=={version}"], pip + PARSER_DEPS):
+    for cmd in (pip + ["--no-deps", f"sglang=={version}"], pip + list(deps)):
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-            raise ParserEnvError(f"installing the SGLang {version} parser failed: {' | '.join(tail)}")
+            raise ParserEnvError(f"installing the SGLang {version} {what} failed: {' | '.join(tail)}")
+    if probe is not None:
+        r = subprocess.run([str(py), "-c", probe], capture_output=True, text=True, cwd=str(env_dir))
+        if r.returncode != 0:
+            tail = r.stderr.strip().splitlines()[-3:]
+            raise ParserEnvError(f"the SGLang {version} {what} in {env_dir} does not work: {' | '.join(tail)}")
     stamp.write_text(version + "\n")
     return py
+
+
+def parser_env_python(version: str, root: Path) -> Path:
+    """The interpreter of a private venv holding sglang==version's parser; created on first use."""
+    return sglang_env_python(version, Path(root) / f"sglang-{version}", PARSER_DEPS, what="parser")
 
 
 def strip_module_prefix(argv: list[str]) -> tuple[list[str], str]:

@@ -28,7 +28,6 @@ pip's / python's last lines.
 from __future__ import annotations
 
 import subprocess
-import venv
 from pathlib import Path
 
 # sglang-0.5.23.dist-info/METADATA Requires-Dist: torch==2.14.1, torchvision, transformers==5.19.0,
@@ -47,29 +46,13 @@ BENCH_DEPS = [
 IMPORT_PROBE = "import sglang.benchmark.serving as s; print(s.__file__)"
 
 
-class BenchEnvError(RuntimeError):
-    pass
-
-
 def bench_env_python(version: str, root: Path) -> Path:
-    env_dir = Path(root) / f"sglang-bench-{version}"
-    py = env_dir / "bin" / "python"
-    stamp = env_dir / ".complete"
-    if stamp.exists() and py.exists():
-        return py
-    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
-    pip = [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    for cmd in (pip + ["--no-deps", f"sglang=={version}"], pip + BENCH_DEPS):
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode != 0:
-            tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-            raise BenchEnvError(f"installing the SGLang {version} benchmark env failed: {' | '.join(tail)}")
-    r = subprocess.run([str(py), "-c", IMPORT_PROBE], capture_output=True, text=True, cwd=str(env_dir))
-    if r.returncode != 0:
-        tail = r.stderr.strip().splitlines()[-3:]
-        raise BenchEnvError(f"sglang.benchmark.serving does not import in {env_dir}: {' | '.join(tail)}")
-    stamp.write_text(version + "\n")
-    return py
+    """SGLang's serving benchmark in its own cached venv (the parser venv's CPU torch cannot
+    import it: see BENCH_DEPS); fails loudly unless the module imports."""
+    from modal_llm_deploy.sglang_check import sglang_env_python
+
+    return sglang_env_python(version, Path(root) / f"sglang-bench-{version}", BENCH_DEPS,
+                             what="benchmark env", probe=IMPORT_PROBE)
 
 
 # A tiny word-level tokenizer written with the `tokenizers` library that transformers itself
