@@ -139,7 +139,9 @@ def test_retry_after_is_honoured_but_capped(hub_server, hub_files, tmp_path):
     assert_tree(tmp_path, hub_files)
     heads = hub_server.requests(kind="resolve", file=SHARD1, method="HEAD")
     gap = heads[1].t_start - heads[0].t_end
-    assert 1.0 <= gap < 2.0, gap
+    # The server stamps t_end after its last write; the client may start its wait a few ms
+    # before that (seen: 0.998 s), so allow 50 ms of clock skew between the two sides.
+    assert 0.95 <= gap < 2.0, gap
 
     # 2. It asks for an hour, the cap is 0.3 s -> we wait ~0.3 s.
     hub2 = tmp_path / "capped"
@@ -150,7 +152,7 @@ def test_retry_after_is_honoured_but_capped(hub_server, hub_files, tmp_path):
     run(hub_server, hub2, retry=RetryPolicy(attempts=3, delays_s=(0.01,), max_retry_after_s=0.3))
     heads = hub_server.requests(kind="resolve", file=SHARD2, method="HEAD")
     gap = heads[1].t_start - heads[0].t_end
-    assert 0.3 <= gap < 1.0 and time.monotonic() - t < 5, gap
+    assert 0.25 <= gap < 1.0 and time.monotonic() - t < 5, gap  # same 50 ms skew allowance
     assert_tree(hub2, hub_files)
 
 
