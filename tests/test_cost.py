@@ -13,7 +13,7 @@ from modal_llm_deploy import build_plan, load_profile
 from modal_llm_deploy.cost import (
     HOURS_PER_MONTH, CostError, Traffic, container_usd_per_hour, estimate, prices, read_bench_jsonl,
 )
-from modal_llm_deploy.hardware import CPU_CORE_USD_PER_HOUR, GPU_TYPES
+from modal_llm_deploy.hardware import GPU_TYPES, gpu_usd_per_hour
 
 from conftest import BUNDLED, REPO
 
@@ -23,10 +23,9 @@ CLI = str(Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "modal-l
 def test_price_file_has_source_and_date_and_agrees_with_the_plan():
     p = prices()
     assert "modal.com/pricing" in p["source"] and "FACTS.md" in p["source"] and p["checked"]
-    # The plan's estimate (hardware.py) and the price file must not drift apart.
+    # The plan prices from the same file (hardware.gpu_usd_per_hour): every priced GPU is known.
     for name, usd in p["gpu_usd_per_hour"].items():
-        assert GPU_TYPES[name].usd_per_hour == usd
-    assert p["cpu_core_usd_per_hour"] == CPU_CORE_USD_PER_HOUR
+        assert name in GPU_TYPES and gpu_usd_per_hour(name) == usd
     for name in BUNDLED:
         plan = build_plan(load_profile(name))
         assert round(container_usd_per_hour(plan), 2) == plan.cost.server_usd_per_hour
@@ -36,6 +35,9 @@ def test_unpriced_gpu_is_refused_not_guessed():
     plan = build_plan(load_profile("glm51_fp8", {"hardware.gpu": "B300"}))
     with pytest.raises(CostError, match="no price for GPU 'B300'"):
         container_usd_per_hour(plan)
+    # the plan still builds, and says loudly that its dollar figures lack the GPU's price
+    assert gpu_usd_per_hour("B300") is None and plan.cost.gpu_usd_per_hour == 0.0
+    assert plan.cost.note.startswith("NO PRICE recorded for B300")
 
 
 def test_monthly_lines_add_up_from_the_plan():

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
+
+from .hardware import prices  # the one price file (data/prices.json); re-exported for callers
 
 if TYPE_CHECKING:
     from .plan import DeploymentPlan
@@ -30,9 +30,6 @@ class CostError(ValueError):
     """Bad input or a price we don't have: one line, exit 2."""
 
 
-@lru_cache(maxsize=1)
-def prices() -> dict:
-    return json.loads(resources.files("modal_llm_deploy").joinpath("data", "prices.json").read_text("utf-8"))
 
 
 def container_usd_per_hour(plan: "DeploymentPlan") -> float:

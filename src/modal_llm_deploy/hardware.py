@@ -10,7 +10,10 @@ non-preemptible (3×) multipliers. Used only for the plan's cost estimate.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,6 @@ class GpuType:
     arch: str  # "sm100", "sm90", ...
     memory_gb: int
     max_per_container: int
-    usd_per_hour: float
 
     @property
     def sm(self) -> int:
@@ -35,21 +37,33 @@ class GpuType:
 GPU_TYPES: dict[str, GpuType] = {
     g.name: g
     for g in (
-        GpuType("B300", "sm103", 288, 8, 7.50),
-        GpuType("B200", "sm100", 180, 8, 6.25),
-        GpuType("H200", "sm90", 141, 8, 4.54),
-        GpuType("H100", "sm90", 80, 8, 3.95),
-        GpuType("A100-80GB", "sm80", 80, 8, 2.50),
-        GpuType("A100-40GB", "sm80", 40, 8, 2.10),
-        GpuType("L40S", "sm89", 48, 4, 1.95),
-        GpuType("L4", "sm89", 24, 8, 0.80),
-        GpuType("A10", "sm86", 24, 4, 1.10),
-        GpuType("T4", "sm75", 16, 8, 0.59),
+        GpuType("B300", "sm103", 288, 8),
+        GpuType("B200", "sm100", 180, 8),
+        GpuType("H200", "sm90", 141, 8),
+        GpuType("H100", "sm90", 80, 8),
+        GpuType("A100-80GB", "sm80", 80, 8),
+        GpuType("A100-40GB", "sm80", 40, 8),
+        GpuType("L40S", "sm89", 48, 4),
+        GpuType("L4", "sm89", 24, 8),
+        GpuType("A10", "sm86", 24, 4),
+        GpuType("T4", "sm75", 16, 8),
     )
 }
 
-# Modal's price per physical CPU core-hour.
-CPU_CORE_USD_PER_HOUR = 0.047
+# Prices are not here: they live in one data file with their source and date
+# (data/prices.json, read by prices()); a GPU without a recorded price has none, never a guess.
+
+
+@lru_cache(maxsize=1)
+def prices() -> dict:
+    """data/prices.json. Read on first use, not at import: containers import this module, and
+    Modal's add_local_python_source mounts only .py files (they never price anything)."""
+    return json.loads(resources.files("modal_llm_deploy").joinpath("data", "prices.json").read_text("utf-8"))
+
+
+def gpu_usd_per_hour(name: str) -> float | None:
+    """Modal's list price of one GPU of this type, or None when data/prices.json records none."""
+    return prices()["gpu_usd_per_hour"].get(gpu_type(name).name)
 
 
 def gpu_type(name: str) -> GpuType:

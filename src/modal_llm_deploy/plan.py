@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from .commands import plan_commands
-from .hardware import CPU_CORE_USD_PER_HOUR
+from .hardware import gpu_usd_per_hour, prices
 from .profile import FlagValue, Profile
 from .schedules import KeepWarmPlan, keep_warm_plan  # issue 9: keep-warm windows
 from .topology import TopologyPlan, derive as derive_topology
@@ -405,10 +405,11 @@ def _images(profile: Profile, plugin_module: str | None) -> dict[str, ImagePlan]
 
 
 def per_container_usd(p: Profile) -> float:
-    """One server container per hour: GPUs + requested CPU cores, times the region multiplier."""
+    """One server container per hour: GPUs + requested CPU cores, times the region multiplier
+    (data/prices.json; a GPU without a recorded price counts 0 and the plan's cost note says so)."""
     mult = 1.5 if p.serving.compute_region else 1.0
-    cpu_usd = (p.hardware.cpu or 0) * CPU_CORE_USD_PER_HOUR
-    return round((p.hardware.gpu_type.usd_per_hour * p.hardware.count + cpu_usd) * mult, 2)
+    cpu_usd = (p.hardware.cpu or 0) * prices()["cpu_core_usd_per_hour"]
+    return round(((gpu_usd_per_hour(p.hardware.gpu) or 0.0) * p.hardware.count + cpu_usd) * mult, 2)
 
 
 def _operate_units(p: Profile, weights_ro: VolumeMount, api_secret: list[str], offline: dict[str, str],
@@ -580,7 +581,7 @@ def build_plan(
         compute_region=s.compute_region,
     )
 
-    g = p.hardware.gpu_type
+    gpu_usd = gpu_usd_per_hour(p.hardware.gpu)
     mult = 1.5 if s.compute_region else 1.0
     per_container = per_container_usd(p)
     compile_hours = (load_s + 1800) / 3600
@@ -588,17 +589,19 @@ def build_plan(
     download_hours = p.model.expected_size_gb / 0.3 / 3600
     cost = CostPlan(
         gpu=p.hardware.modal_gpu,
-        gpu_usd_per_hour=g.usd_per_hour,
+        gpu_usd_per_hour=gpu_usd or 0.0,
         server_usd_per_hour=per_container,
         idle_usd_per_hour=round(per_container * s.min_containers, 2),
         max_usd_per_hour=round(per_container * s.max_containers, 2),
         cluster_usd_per_hour=round(per_container * topo.nodes, 2),
         # a multi-node compile runs on the whole cluster
         compile_once_usd=round(per_container * topo.nodes * compile_hours, 2) if p.kernel_cache.deepgemm else 0.0,
-        download_once_usd=round(p.download.cpu * CPU_CORE_USD_PER_HOUR * download_hours * mult, 2),
+        download_once_usd=round(p.download.cpu * prices()["cpu_core_usd_per_hour"] * download_hours * mult, 2),
         region_multiplier=mult,
-        note="Modal list prices 2026: GPUs and requested CPU cores, memory not included; "
-        "non-preemptible would be 3×.",
+        note=("Modal list prices 2026: GPUs and requested CPU cores, memory not included; "
+              "non-preemptible would be 3×." if gpu_usd is not None else
+              f"NO PRICE recorded for {p.hardware.gpu_type.name} in data/prices.json: GPU time is counted as $0 "
+              "here; add its price with its source to get real figures."),
     )
 
     return DeploymentPlan(
