@@ -7,9 +7,9 @@ sm90 multi-node key (compiled by a 2-node cluster: compile_deep_gemm needs the s
 Unverified without a real Modal cluster: see docs/multinode.md.
 """
 
-from modal_llm_deploy import build_app, load_profile, setup_functions
+from modal_llm_deploy import build_app, setup_functions
 
-app = build_app(load_profile("glm51_fp8_h100x2"))
+app = build_app("glm51_fp8_h100x2")
 
 # Module-level names, so `modal run examples/glm51_h100x2_deploy.py::download_model` (and
 # ::compile_deepgemm, ::verify_setup) finds each step on its own; `modal run <script>` runs `setup`.

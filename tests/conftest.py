@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ import pytest
 from conftest_hub import fast_retry, hub_env, hub_files, hub_repo, hub_server  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Plans stored by deploy-script builds (modal_llm_deploy/plan_cache.py) during the tests, in this
+# process and in every subprocess it starts, go to a directory of this session, never the user's.
+os.environ["MODAL_LLM_DEPLOY_CACHE_DIR"] = tempfile.mkdtemp(prefix="mld-test-plan-cache-")
 BUNDLED = ("glm51_fp8", "glm51_fp8_h200", "glm51_fp8_h100x2")
 
 

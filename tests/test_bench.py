@@ -22,7 +22,7 @@ from modal_llm_deploy.bench import (
     BACKEND, BENCH_MODULE, bench_argv, check_bench_argv, cold_start_cost, parse_concurrency, rows_from_records,
 )
 from modal_llm_deploy.cost import container_usd_per_hour
-from modal_llm_deploy.modal_app import _BUILT, render
+from modal_llm_deploy.modal_app import built, render
 
 from conftest import BUNDLED, REPO
 
@@ -108,7 +108,7 @@ def test_concurrency_parsing():
 
 def test_app_gets_a_cpu_bench_function():
     app = render(build_plan(load_profile("glm51_fp8")))
-    assert "bench" in _BUILT[app.name][1]
+    assert "bench" in built(app)[1]
     spec = importlib.util.find_spec("modal_llm_deploy.runtime")
     assert "def bench(" in Path(spec.origin).read_text()
 

@@ -38,7 +38,7 @@ def test_build_app_offline(name):
 def test_images_render_from_plan():
     plan = build_plan(load_profile("glm51_fp8"))
     for img in plan.images.values():
-        assert isinstance(render_image(img), modal.Image)
+        assert isinstance(render_image(img.model_dump(mode="json")), modal.Image)
 
 
 def test_setup_functions_refuses_foreign_app():

@@ -17,7 +17,7 @@ import modal
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile, runtime, schedules
-from modal_llm_deploy.modal_app import _BUILT, render
+from modal_llm_deploy.modal_app import built, render
 from modal_llm_deploy.plan import PLAN_ENV
 from modal_llm_deploy.schedules import WEEKS_PER_MONTH, WarmWindow, cron_for, min_containers_at
 
@@ -182,9 +182,9 @@ def test_monthly_cost_counts_overlaps_once_and_the_scaledown_tail():
 
 def test_render_registers_the_cron_function_only_with_windows():
     app = render(_plan())
-    assert "keep_warm" in _BUILT[app.name][1]
+    assert "keep_warm" in built(app)[1]
     app = render(build_plan(load_profile("glm51_fp8")))
-    assert "keep_warm" not in _BUILT[app.name][1]
+    assert "keep_warm" not in built(app)[1]
     assert build_plan(load_profile("glm51_fp8")).keep_warm is None
 
 

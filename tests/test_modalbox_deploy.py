@@ -95,6 +95,24 @@ def test_redeploy_reuses_the_app_and_its_functions(box, deployed):
     assert "AppGetLayout" in again.methods()  # runner.py: _init_local_app_existing
 
 
+def test_a_second_deploy_renders_the_stored_plan_and_sends_the_same_app(box, tmp_path):
+    """`modal deploy` of an unchanged script builds its app from the stored plan
+    (plan_cache.py); what Modal receives is still exactly the plan, and the same as the first
+    time. The entry is not rewritten: a build that validated again would have replaced it."""
+    env = {"MODAL_LLM_DEPLOY_CACHE_DIR": str(tmp_path)}
+    first = box.modal("deploy", EXAMPLES["glm51_fp8"], env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    (entry,) = (tmp_path / "plans").glob("*.json")
+    stored = entry.stat()
+    second = box.modal("deploy", EXAMPLES["glm51_fp8"], env=env)
+    assert second.returncode == 0, second.stdout + second.stderr
+    after = entry.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (stored.st_ino, stored.st_mtime_ns)
+    plan = plan_json("glm51_fp8")
+    for res in (first, second):
+        assert compare_plan(plan, sent_app(box.cp, res.calls)) == []
+
+
 def test_server_timeout_is_flagged_not_silently_skipped():
     """The plan's server timeout does not reach Modal (@app.server has no `timeout`); the
     comparison lists it as NOT_SENT with that reason instead of ignoring it."""

@@ -82,7 +82,7 @@ def test_cli_bad_env_is_one_line_exit_2():
 
 def test_modal_deploy_with_a_bad_env_override_names_the_variable(tmp_path):
     """Under `modal deploy` the error is Modal's short traceback of our one-line OverrideError
-    (two frames: the script, load_profile), never pydantic's internals."""
+    (two frames: the script, build_app), never pydantic's internals."""
     env = no_token_env(tmp_path, **{SET_ENV: "serving.max_containers=abc"})
     r = subprocess.run([str(BIN / "modal"), "deploy", "examples/glm51_deploy.py"], cwd=REPO, env=env,
                        capture_output=True, text=True, timeout=120)

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 
+from .envvars import FILE_ENV, SET_ENV  # noqa: F401  (the names live in envvars; re-exported)
 from .profile import Profile
 
 # Dict-valued fields whose keys are free-form (any SGLang flag, any env var).
@@ -42,9 +43,6 @@ def parse_value(text: str) -> Any:
     except tomllib.TOMLDecodeError:
         return text
 
-
-SET_ENV = "MODAL_LLM_DEPLOY_SET"
-FILE_ENV = "MODAL_LLM_DEPLOY_FILE"
 
 
 def parse_set_options(items: list[str], source: str = "--set") -> dict[str, Any]:

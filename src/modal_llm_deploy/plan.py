@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from .commands import plan_commands
+from .envvars import PLAN_ENV
 from .hardware import gpu_usd_per_hour, prices
 from .profile import FlagValue, Profile
 from .schedules import KeepWarmPlan, keep_warm_plan  # issue 9: keep-warm windows
@@ -31,7 +32,7 @@ DISTRIBUTION = "modal-llm-deploy"
 # The env var that carries the profile's plan (as JSON) into every container: the container-side
 # code imports the library, not the user's deploy script, so the configuration must travel as
 # data. The plan, not the raw profile: the container runs exactly what `plan` showed.
-PLAN_ENV = "MODAL_LLM_DEPLOY_PLAN"
+# (PLAN_ENV is defined in envvars.py, imported above.)
 
 # The kernel key's revision part when the profile names a ref (e.g. ``main``) instead of a
 # commit: the sha is only known once the download step resolved it; ``pinned_to`` fills it in.

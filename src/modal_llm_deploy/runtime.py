@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING
 
 import modal
 
-from .plan import PLAN_ENV, DeploymentPlan
-from .plan_steps import kernel_expectation  # noqa: F401  (shared with the local CLI steps)
+from .envvars import PLAN_ENV
 
+# The plan's models (pydantic) are imported where a container uses them, not here: building an
+# app imports this module for its function objects only (plan_cache.py, bench_import.py).
 if TYPE_CHECKING:
+    from .plan import DeploymentPlan
     from .steps.serve import SGLangSupervisor
     from .steps.verify import Fixes, KernelExpectation
 
@@ -35,7 +37,16 @@ def current_plan() -> DeploymentPlan:
         raise RuntimeError(
             f"{PLAN_ENV} is not set: this function must be registered by modal_llm_deploy.build_app"
         )
+    from .plan import DeploymentPlan
+
     return DeploymentPlan.model_validate_json(raw)
+
+
+def kernel_expectation(plan: DeploymentPlan) -> "KernelExpectation":
+    """plan_steps.kernel_expectation (shared with the local CLI steps), imported when used."""
+    from .plan_steps import kernel_expectation as expectation
+
+    return expectation(plan)
 
 
 def _volume(name: str) -> modal.Volume:

@@ -1,0 +1,224 @@
+"""The plan cache (modal_llm_deploy/plan_cache.py): a deploy script built from a profile name
+reuses its validated plan while every input is unchanged, and builds it again when any input
+changes: the plugin's files, a file added to its package, the installed distributions, the
+override variables and files. Every build runs in a fresh interpreter, as Modal's import of a
+deploy script does; "validated" is observed as pydantic having been imported.
+
+The plugin here is a real distribution found by importlib.metadata on PYTHONPATH (a
+``.dist-info`` with ``entry_points.txt`` next to its package), so editing it is editing what
+``modal deploy`` would import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from modal_llm_deploy import plan_cache
+from modal_llm_deploy.envvars import CACHE_DIR_ENV, FILE_ENV, PLAN_CACHE_ENV, SET_ENV
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Build the app of profile argv[1] from its name, as examples/glm51_deploy.py does, and report
+# whether the profile was validated (pydantic imported) and the plan the app carries.
+BUILD = """
+import json, sys
+from modal_llm_deploy import build_app, setup_functions
+from modal_llm_deploy.modal_app import _BUILT
+app = build_app(sys.argv[1])
+setup_functions(app)
+print(json.dumps({"validated": "pydantic" in sys.modules, "plan": _BUILT[app.name].plan_json}))
+"""
+
+PLUGIN = '''\
+from modal_llm_deploy import Profile, hookimpl
+
+PROFILE = Profile(
+    name="cachetest_h100",
+    description="cache test",
+    app_name="cachetest-h100",
+    model=dict(repo_id="acme-ai/Tiny-Chat-1B", served_name="tiny-chat", expected_size_gb=2.5),
+    storage=dict(weights_volume="cachetest-weights", cache_volume="cachetest-kernels"),
+    serving=dict(api_key_secret="cachetest-api-key", max_containers=MAX),
+    secrets=dict(hf_token_secret=None),
+    hardware=dict(gpu="H100", count=1),
+    engine=dict(sglang_version="0.5.23", image="lmsysorg/sglang:v0.5.23-cu130", tensor_parallel_size=1),
+    kernel_cache=dict(deepgemm=False),
+)
+
+
+@hookimpl
+def register_profiles(register):
+    register(PROFILE)
+'''
+
+PAST = time.time() - 3600  # inputs older than plan_cache.TOO_NEW_S, so a build is stored
+
+
+def _age(*paths: Path, when: float = PAST) -> None:
+    for p in paths:
+        os.utime(p, (when, when))
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    """A site directory holding the plugin package and its distribution metadata."""
+    root = tmp_path / "site"
+    pkg = root / "mld_cachetest"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text(PLUGIN.replace("MAX", "3"))
+    info = root / "mld_cachetest-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: mld-cachetest\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[modal_llm_deploy]\ncachetest = mld_cachetest\n")
+    _age(pkg / "__init__.py", info / "METADATA", info / "entry_points.txt", info, pkg, root)
+    return root
+
+
+@pytest.fixture
+def cache(tmp_path) -> Path:
+    return tmp_path / "plan-cache"
+
+
+def build(profile: str, site: Path | None, cache: Path, **env: str) -> dict:
+    full = {k: v for k, v in os.environ.items() if k not in (SET_ENV, FILE_ENV, PLAN_CACHE_ENV)}
+    full[CACHE_DIR_ENV] = str(cache)
+    if site is not None:
+        full["PYTHONPATH"] = str(site)
+    full.update(env)
+    r = subprocess.run([sys.executable, "-c", BUILD, profile], capture_output=True, text=True, env=full,
+                       cwd=REPO, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    out["plan"] = json.loads(out["plan"])
+    return out
+
+
+def entries(cache: Path) -> list[Path]:
+    return sorted((cache / "plans").glob("*.json")) if (cache / "plans").is_dir() else []
+
+
+def test_the_second_build_renders_the_stored_plan_without_validating(cache):
+    first = build("glm51_fp8", None, cache)
+    second = build("glm51_fp8", None, cache)
+    assert first["validated"] and not second["validated"]
+    assert second["plan"] == first["plan"]
+    (entry,) = entries(cache)
+    assert json.loads(entry.read_text())["profile"] == "glm51_fp8"
+
+
+@pytest.mark.parametrize("profile", ["glm51_fp8", "glm51_fp8_h200", "glm51_fp8_h100x2"])
+def test_a_stored_plan_is_the_plan_build_plan_makes(profile, tmp_path, monkeypatch):
+    from modal_llm_deploy import build_plan, load_profile
+
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(plan_cache, "TOO_NEW_S", 0.0)  # a fresh checkout's files may be seconds old
+    fresh = build_plan(load_profile(profile)).model_dump_json()
+    assert plan_cache.cached_plan_json(profile) == fresh  # built and stored
+    assert plan_cache.lookup(profile, None, None, plan_cache._version()) == fresh  # and found again
+
+
+def test_editing_the_plugin_builds_again(site, cache):
+    assert build("cachetest_h100", site, cache)["plan"]["server"]["max_containers"] == 3
+    assert not build("cachetest_h100", site, cache)["validated"]
+    f = site / "mld_cachetest" / "__init__.py"
+    f.write_text(PLUGIN.replace("MAX", "4"))
+    _age(f, when=PAST + 60)
+    after = build("cachetest_h100", site, cache)
+    assert after["validated"] and after["plan"]["server"]["max_containers"] == 4
+    assert not build("cachetest_h100", site, cache)["validated"]
+
+
+def test_a_file_added_to_the_plugin_package_builds_again(site, cache):
+    build("cachetest_h100", site, cache)
+    (site / "mld_cachetest" / "extra.py").write_text("X = 1\n")
+    _age(site / "mld_cachetest" / "extra.py", site / "mld_cachetest", when=PAST + 60)
+    assert build("cachetest_h100", site, cache)["validated"]
+
+
+def test_installing_a_distribution_builds_again(site, cache):
+    """pip adds a .dist-info directory to a sys.path directory: that directory's mtime moves."""
+    build("cachetest_h100", site, cache)
+    assert not build("cachetest_h100", site, cache)["validated"]
+    (site / "other-1.0.dist-info").mkdir()
+    _age(site, when=PAST + 60)
+    assert build("cachetest_h100", site, cache)["validated"]
+
+
+def test_the_library_own_files_are_inputs(cache):
+    deps = {p for p, _, _ in plan_cache.dependencies(["modal_llm_deploy"], [])}
+    src = REPO / "src" / "modal_llm_deploy"
+    assert {str(src / "plan.py"), str(src / "profile.py"), str(src / "data" / "prices.json"), str(src)} <= deps
+    assert not any("__pycache__" in p for p in deps)
+
+
+def test_override_variables_are_inputs(cache):
+    base = build("glm51_fp8", None, cache)
+    five = build("glm51_fp8", None, cache, **{SET_ENV: "serving.max_containers=5"})
+    assert five["validated"] and five["plan"]["server"]["max_containers"] == 5
+    assert base["plan"]["server"]["max_containers"] != 5
+    again = build("glm51_fp8", None, cache, **{SET_ENV: "serving.max_containers=5"})
+    assert not again["validated"] and again["plan"] == five["plan"]
+    assert not build("glm51_fp8", None, cache)["validated"]  # the plain one is still stored
+
+
+def test_an_override_file_is_an_input(tmp_path, cache):
+    f = tmp_path / "over.toml"
+    f.write_text("[serving]\nmax_containers = 6\n")
+    _age(f)
+    assert build("glm51_fp8", None, cache, **{FILE_ENV: str(f)})["plan"]["server"]["max_containers"] == 6
+    assert not build("glm51_fp8", None, cache, **{FILE_ENV: str(f)})["validated"]
+    f.write_text("[serving]\nmax_containers = 7\n")
+    _age(f, when=PAST + 60)
+    after = build("glm51_fp8", None, cache, **{FILE_ENV: str(f)})
+    assert after["validated"] and after["plan"]["server"]["max_containers"] == 7
+
+
+def test_a_damaged_entry_is_rebuilt(cache):
+    build("glm51_fp8", None, cache)
+    (entry,) = entries(cache)
+    for damage in ("{not json", json.dumps({"format": 1, "deps": [["/nonexistent", 0, 0]], "plan": "{}"}),
+                   json.dumps({"format": 99}), ""):
+        entry.write_text(damage)
+        out = build("glm51_fp8", None, cache)
+        assert out["validated"] and out["plan"]["profile"] == "glm51_fp8"
+
+
+def test_off_means_every_build_validates(cache):
+    for _ in range(2):
+        assert build("glm51_fp8", None, cache, **{PLAN_CACHE_ENV: "off"})["validated"]
+    assert entries(cache) == []
+
+
+def test_an_input_changed_moments_ago_is_not_stored(site, cache):
+    """A file written within the same mtime tick could change again unseen: such a build is
+    not stored (the next one, once the file is older, is)."""
+    f = site / "mld_cachetest" / "__init__.py"
+    _age(f, when=time.time())
+    build("cachetest_h100", site, cache)
+    assert entries(cache) == []
+    _age(f)
+    build("cachetest_h100", site, cache)
+    assert len(entries(cache)) == 1
+
+
+def test_a_bad_override_is_one_line_and_stores_nothing(cache, tmp_path):
+    full = {**os.environ, CACHE_DIR_ENV: str(cache), SET_ENV: "serving.max_containers=abc"}
+    r = subprocess.run([sys.executable, "-c", BUILD, "glm51_fp8"], capture_output=True, text=True, env=full,
+                       cwd=REPO, timeout=120)
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines()[-1].startswith(f"modal_llm_deploy.overrides.OverrideError: {SET_ENV}: ")
+    assert entries(cache) == []
+
+
+def test_an_unwritable_cache_directory_only_costs_the_cache(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    out = build("glm51_fp8", None, blocker)  # the cache dir is a file: nothing can be stored
+    assert out["validated"] and out["plan"]["profile"] == "glm51_fp8"
