@@ -86,6 +86,26 @@ def cache(tmp_path) -> Path:
     return tmp_path / "plan-cache"
 
 
+@pytest.fixture
+def cwd(tmp_path) -> Path:
+    """The builds' working directory: `python -c` puts it first on sys.path, as Modal puts the
+    deploy script's directory, so it is an input too."""
+    d = tmp_path / "cwd"
+    d.mkdir()
+    _age(d)
+    return d
+
+
+_CWD: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _use_cwd(cwd):
+    _CWD[:] = [cwd]
+    yield
+    _CWD.clear()
+
+
 def build(profile: str, site: Path | None, cache: Path, **env: str) -> dict:
     full = {k: v for k, v in os.environ.items() if k not in (SET_ENV, FILE_ENV, PLAN_CACHE_ENV)}
     full[CACHE_DIR_ENV] = str(cache)
@@ -93,7 +113,7 @@ def build(profile: str, site: Path | None, cache: Path, **env: str) -> dict:
         full["PYTHONPATH"] = str(site)
     full.update(env)
     r = subprocess.run([sys.executable, "-c", BUILD, profile], capture_output=True, text=True, env=full,
-                       cwd=REPO, timeout=120)
+                       cwd=_CWD[0], timeout=120)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout.strip().splitlines()[-1])
     out["plan"] = json.loads(out["plan"])
@@ -140,6 +160,106 @@ def test_a_file_added_to_the_plugin_package_builds_again(site, cache):
     (site / "mld_cachetest" / "extra.py").write_text("X = 1\n")
     _age(site / "mld_cachetest" / "extra.py", site / "mld_cachetest", when=PAST + 60)
     assert build("cachetest_h100", site, cache)["validated"]
+
+
+HELPED = '''\
+import os, time
+from pathlib import Path
+
+from acme_defaults import MAX
+from modal_llm_deploy import Profile, hookimpl
+
+PROFILE = Profile(
+    name="helped_h100",
+    description="a plugin whose values come from another package",
+    app_name="helped-h100",
+    model=dict(repo_id="acme-ai/Tiny-Chat-1B", served_name="tiny-chat", expected_size_gb=2.5),
+    storage=dict(weights_volume="helped-weights", cache_volume="helped-kernels"),
+    serving=dict(api_key_secret="helped-api-key", max_containers=MAX),
+    secrets=dict(hf_token_secret=None),
+    hardware=dict(gpu="H100", count=1),
+    engine=dict(sglang_version="0.5.23", image="lmsysorg/sglang:v0.5.23-cu130", tensor_parallel_size=1),
+    kernel_cache=dict(deepgemm=False),
+)
+
+
+@hookimpl
+def register_profiles(register):
+    edit = os.environ.get("MLD_EDIT_DURING_BUILD")
+    if edit:  # someone saves a file while the build runs, and the build takes a while after
+        os.utime(edit, None)
+        time.sleep(TOO_NEW + 0.5)
+    register(PROFILE)
+'''
+
+
+@pytest.fixture
+def helped(site) -> Path:
+    """A second plugin in the same site whose profile takes a value from a helper package."""
+    (site / "acme_defaults").mkdir()
+    (site / "acme_defaults" / "__init__.py").write_text("MAX = 3\n")
+    (site / "mld_helped").mkdir()
+    (site / "mld_helped" / "__init__.py").write_text(HELPED.replace("TOO_NEW", str(plan_cache.TOO_NEW_S)))
+    info = site / "mld_helped-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: mld-helped\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[modal_llm_deploy]\nhelped = mld_helped\n")
+    _age(*site.rglob("*"), site)
+    return site
+
+
+def test_editing_a_package_the_plugin_imports_builds_again(helped, cache):
+    assert build("helped_h100", helped, cache)["plan"]["server"]["max_containers"] == 3
+    assert not build("helped_h100", helped, cache)["validated"]
+    f = helped / "acme_defaults" / "__init__.py"
+    f.write_text("MAX = 9\n")
+    _age(f, when=PAST + 60)
+    after = build("helped_h100", helped, cache)
+    assert after["validated"] and after["plan"]["server"]["max_containers"] == 9
+
+
+def test_a_module_that_now_shadows_the_plugin_builds_again(helped, cache, cwd):
+    """Modal puts the deploy script's directory first on sys.path: a package of the same name
+    placed there later is what a fresh build imports."""
+    assert build("helped_h100", helped, cache)["plan"]["server"]["max_containers"] == 3
+    assert not build("helped_h100", helped, cache)["validated"]
+    (cwd / "acme_defaults").mkdir()
+    (cwd / "acme_defaults" / "__init__.py").write_text("MAX = 7\n")
+    _age(cwd / "acme_defaults" / "__init__.py", cwd / "acme_defaults", cwd, when=PAST + 60)
+    after = build("helped_h100", helped, cache)
+    assert after["validated"] and after["plan"]["server"]["max_containers"] == 7
+
+
+def test_a_file_changed_during_the_build_is_not_stored(helped, cache):
+    """The build read the file before it changed (or half-way): its plan must not be stored
+    under the file's new mtime, however long the build runs after the change."""
+    f = helped / "acme_defaults" / "__init__.py"
+    build("helped_h100", helped, cache, MLD_EDIT_DURING_BUILD=str(f))
+    assert entries(cache) == []
+    _age(f, when=PAST + 60)
+    build("helped_h100", helped, cache)
+    assert len(entries(cache)) == 1
+
+
+def test_overrides_that_are_not_plain_data_are_never_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path))
+    odd = {"serving.warm_windows": [{"days": {"mon", "tue"}}]}  # a set: its text varies by run
+    assert plan_cache._key("glm51_fp8", odd, None, "0") is None
+    assert plan_cache.lookup("glm51_fp8", odd, None, "0") is None
+    assert plan_cache.store("glm51_fp8", odd, None, "0", "{}", ["modal_llm_deploy"], started=PAST + 7200) is False
+    assert not (tmp_path / "plans").exists()
+
+
+def test_old_entries_are_pruned_when_another_is_stored(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path))
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    old, recent = plans / "old.json", plans / "recent.json"
+    old.write_text("{}")
+    recent.write_text("{}")
+    _age(old, when=time.time() - plan_cache.MAX_AGE_S - 60)
+    assert plan_cache.store("glm51_fp8", None, None, "0", "{}", ["modal_llm_deploy"], started=time.time() + 60)
+    assert not old.exists() and recent.exists() and len(entries(tmp_path)) == 2
 
 
 def test_installing_a_distribution_builds_again(site, cache):
@@ -214,6 +334,23 @@ def test_a_bad_override_is_one_line_and_stores_nothing(cache, tmp_path):
                        cwd=REPO, timeout=120)
     assert r.returncode == 1
     assert r.stderr.strip().splitlines()[-1].startswith(f"modal_llm_deploy.overrides.OverrideError: {SET_ENV}: ")
+    assert entries(cache) == []
+
+
+@pytest.mark.parametrize("how", ["overrides", "file"])
+def test_a_bad_value_given_in_code_is_one_line_too(how, cache, tmp_path):
+    """build_app(name, {...}) or file=: the error names the profile and the field, and the
+    traceback starts at build_app (what Modal prints under `modal deploy`), not in pydantic."""
+    f = tmp_path / "bad.toml"
+    f.write_text("[serving]\nmax_containers = 'abc'\n")
+    arg = "{'serving.max_containers': 'abc'}" if how == "overrides" else f"file={str(f)!r}"
+    code = f"from modal_llm_deploy import build_app; build_app('glm51_fp8', {arg})"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                       env={**os.environ, CACHE_DIR_ENV: str(cache)})
+    assert r.returncode == 1
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("modal_llm_deploy.overrides.OverrideError: glm51_fp8: serving.max_containers: "), r.stderr
+    assert "pydantic" not in r.stderr, r.stderr
     assert entries(cache) == []
 
 

@@ -114,7 +114,20 @@ def build_app(
             # A user's mistake, said in one line: under `modal deploy` Modal prints the frames
             # from the script down, so start them here, not in the plan cache's internals.
             raise exc.with_traceback(None) from None
+        if isinstance(profile, str) and _is_validation_error(exc):
+            # A bad value in `overrides` or `file`: one line naming the field, as the
+            # environment's overrides get, instead of pydantic's frames.
+            from .overrides import format_validation_error
+
+            raise OverrideError(f"{profile}: {format_validation_error(exc)}") from None
         raise
+
+
+def _is_validation_error(exc: BaseException) -> bool:
+    import sys
+
+    pydantic = sys.modules.get("pydantic")  # only loaded if something was validated
+    return pydantic is not None and isinstance(exc, pydantic.ValidationError)
 
 
 def setup_functions(app: "modal.App") -> tuple:

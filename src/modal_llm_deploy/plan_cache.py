@@ -8,17 +8,22 @@ from inputs this module can name:
 * the library's and the profile plugin's source and data files: every file and directory
   under the packages the plan mounts into its images (``ImagePlan.local_python_sources``),
   so an edited, added or removed file counts;
-* the installed distributions: the modification time of every ``sys.path`` directory that
-  distributions are installed into, which changes when pip installs, upgrades or removes
-  anything there (a new plugin, another modal);
-* the profile name, the overrides given in code, the override variables
-  (``MODAL_LLM_DEPLOY_SET``/``_FILE``) and the override files' contents (size and mtime);
-* the interpreter (executable, version) and ``sys.path`` itself.
+* every other module the build imported, stdlib aside, with its directory: a helper package
+  the plugin imports, the other plugins (the plugin scan imports them all, and one of them
+  could claim the same profile name), pydantic itself;
+* every ``sys.path`` entry's modification time, or its absence: pip installing, upgrading or
+  removing a distribution changes site-packages, and a module placed next to the deploy
+  script, which would now shadow a recorded one, changes the script's directory;
+* the profile name, the overrides given in code (plain JSON data only: anything else is never
+  cached), the override variables (``MODAL_LLM_DEPLOY_SET``/``_FILE``) and the override files;
+* the interpreter (executable, version), ``sys.path`` itself and the working directory.
 
 So the first build of a deploy script stores the plan's JSON with that list of inputs, the way
 make and ccache record dependencies, and a later import that finds every input unchanged renders
 the stored JSON (modal_app.render_json) without importing pydantic, the profile or the plugins.
-Any change, or anything unreadable, is a miss: the plan is built and validated as before.
+Any change, or anything unreadable, is a miss: the plan is built and validated as before. A
+build during which an input changed (or that read an input changed within the last
+``TOO_NEW_S`` before it started) is not stored, as ccache does.
 
 Not seen: a plugin whose profile depends on something outside its package (an environment
 variable of its own, a file elsewhere, the clock). Profiles are data; for such a plugin set
@@ -31,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -43,6 +49,8 @@ FORMAT = 1
 # A file modified this recently may change again within the same mtime tick and go unnoticed
 # (ccache's "file too new" rule): such a build is not stored.
 TOO_NEW_S = 2.0
+# Entries not rewritten for this long are removed when another is stored.
+MAX_AGE_S = 30 * 24 * 3600
 
 
 def enabled() -> bool:
@@ -57,15 +65,21 @@ def cache_dir() -> Path:
     return Path(base) / "modal-llm-deploy"
 
 
-def _key(name: str, overrides: Mapping[str, Any] | None, file: str | os.PathLike | None, version: str) -> str:
+def _key(name: str, overrides: Mapping[str, Any] | None, file: str | os.PathLike | None,
+         version: str) -> str | None:
+    """The entry's name; None when the overrides are not plain JSON data (a set, an object):
+    their text could differ from run to run, so such a build is neither looked up nor stored."""
+    try:
+        given = json.dumps(dict(overrides or {}), sort_keys=True)
+    except (TypeError, ValueError):
+        return None
     parts = [
-        FORMAT, version, name,
-        json.dumps(dict(overrides or {}), sort_keys=True, default=repr),
+        FORMAT, version, name, given,
         os.path.abspath(file) if file is not None else None,
         os.environ.get(SET_ENV, ""), os.environ.get(FILE_ENV, ""),
         sys.executable, sys.version, sys.path, os.getcwd(),
     ]
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
 def _version() -> str:
@@ -79,8 +93,13 @@ def _entry_path(key: str) -> Path:
 
 
 def _stat(path: str) -> list:
-    st = os.stat(path)
-    return [path, st.st_mtime_ns, st.st_size if not os.path.isdir(path) else -1]
+    """[path, mtime_ns, size] (size -1 for a directory); [path, None, None] when it does not
+    exist, so a path that appears later (a module that now shadows another) is a change too."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return [path, None, None]
+    return [path, st.st_mtime_ns, -1 if stat.S_ISDIR(st.st_mode) else st.st_size]
 
 
 def lookup(name: str, overrides: Mapping[str, Any] | None, file: str | os.PathLike | None,
@@ -88,8 +107,11 @@ def lookup(name: str, overrides: Mapping[str, Any] | None, file: str | os.PathLi
     """The stored plan JSON when every recorded input is unchanged; None otherwise."""
     if not enabled():
         return None
+    key = _key(name, overrides, file, version)
+    if key is None:
+        return None
     try:
-        entry = json.loads(_entry_path(_key(name, overrides, file, version)).read_text("utf-8"))
+        entry = json.loads(_entry_path(key).read_text("utf-8"))
         if entry.get("format") != FORMAT:
             return None
         for path, mtime_ns, size in entry["deps"]:
@@ -119,49 +141,61 @@ def _package_files(import_name: str) -> Iterable[str]:
         yield spec.origin
 
 
-_DIST_METADATA = (".dist-info", ".egg-info", ".egg-link", ".pth")
+def _module_files(names: Iterable[str]) -> Iterable[str]:
+    """The file of each module named, and the directory holding it, stdlib aside (the
+    interpreter's version is in the key): whatever the build imported beyond the mounted
+    packages, such as a helper package a plugin imports, or another plugin that claims the
+    same profile name (the plugin scan imports every plugin)."""
+    import sysconfig
+
+    stdlib = tuple(os.path.join(os.path.realpath(sysconfig.get_paths()[k]), "")
+                   for k in ("stdlib", "platstdlib"))
+    for name in names:
+        f = getattr(sys.modules.get(name), "__file__", None)
+        if f and not os.path.realpath(f).startswith(stdlib):
+            yield os.path.abspath(f)
+            yield os.path.dirname(os.path.abspath(f))
 
 
-def _install_dirs() -> list[str]:
-    """The ``sys.path`` directories distributions are installed into (they hold ``.dist-info``
-    and the like): pip adds or removes an entry there on every install, upgrade and uninstall,
-    which moves the directory's mtime. Other ``sys.path`` directories (the deploy script's, the
-    current one) change for unrelated reasons and would only cause needless rebuilds."""
-    out = []
-    for p in sys.path:
-        p = os.path.abspath(p or ".")
-        try:
-            if os.path.isdir(p) and any(n.endswith(_DIST_METADATA) for n in os.listdir(p)):
-                out.append(p)
-        except OSError:
-            continue
-    return out
+def _path_dirs() -> list[str]:
+    """Every ``sys.path`` entry: a directory's mtime moves when an entry is added to or removed
+    from it — pip installing, upgrading or removing a distribution in site-packages, a module
+    placed next to the deploy script that would now shadow a recorded one. Entries that do not
+    exist are recorded as missing."""
+    return [os.path.abspath(p or ".") for p in sys.path]
 
 
-def dependencies(packages: Iterable[str], files: Iterable[str | os.PathLike]) -> list[list]:
-    """(path, mtime_ns, size or -1 for a directory) of every input of a plan."""
+def dependencies(packages: Iterable[str], files: Iterable[str | os.PathLike],
+                 modules: Iterable[str] = ()) -> list[list]:
+    """(path, mtime_ns, size or -1 for a directory; None, None when missing) of every input of
+    a plan: the mounted packages' files, the modules ``modules`` names, ``sys.path``, ``files``."""
     paths: list[str] = []
     for pkg in dict.fromkeys(packages):
         paths.extend(_package_files(pkg))
-    paths.extend(_install_dirs())
+    paths.extend(_module_files(modules))
+    paths.extend(_path_dirs())
     paths.extend(os.path.abspath(f) for f in files)
     return [_stat(p) for p in dict.fromkeys(paths)]
 
 
 def store(name: str, overrides: Mapping[str, Any] | None, file: str | os.PathLike | None, version: str,
-          plan_json: str, packages: Iterable[str]) -> bool:
+          plan_json: str, packages: Iterable[str], modules: Iterable[str] = (), started: float | None = None) -> bool:
     """Record ``plan_json`` for these inputs. False (and nothing written) when the cache is off,
-    an input changed moments ago, or the cache directory is not writable: only a cache."""
-    if not enabled():
+    an input changed since ``started - TOO_NEW_S`` (the build may have read it half-written or
+    before a change within the same mtime tick), or the cache directory is not writable."""
+    key = _key(name, overrides, file, version)
+    if not enabled() or key is None:
         return False
     override_files = [f for f in (os.environ.get(FILE_ENV, "").strip(), file) if f]
+    started = time.time() if started is None else started
     try:
-        deps = dependencies(packages, override_files)
-        newest = max(mtime for _, mtime, _ in deps) / 1e9
-        if time.time() - newest < TOO_NEW_S:
+        deps = dependencies(packages, override_files, modules)
+        newest = max((mtime for _, mtime, _ in deps if mtime is not None), default=0) / 1e9
+        if newest >= started - TOO_NEW_S:
             return False
-        path = _entry_path(_key(name, overrides, file, version))
+        path = _entry_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
+        _prune(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -175,6 +209,19 @@ def store(name: str, overrides: Mapping[str, Any] | None, file: str | os.PathLik
         return False
 
 
+def _prune(directory: Path) -> None:
+    """Drop entries (and temp files of killed writers) not written for MAX_AGE_S: each new
+    sys.path, working directory or override set makes a new entry, and none is ever reused
+    once its inputs change."""
+    limit = time.time() - MAX_AGE_S
+    for f in directory.iterdir():
+        try:
+            if f.suffix == ".json" and f.stat().st_mtime < limit:
+                f.unlink()
+        except OSError:
+            continue
+
+
 def cached_plan_json(name: str, overrides: Mapping[str, Any] | None = None,
                      file: str | os.PathLike | None = None) -> str:
     """The plan JSON of profile ``name`` with these overrides (as ``load_profile`` applies
@@ -185,8 +232,10 @@ def cached_plan_json(name: str, overrides: Mapping[str, Any] | None = None,
     from . import load_profile
     from .plan import build_plan
 
+    started, before = time.time(), set(sys.modules)
     plan = build_plan(load_profile(name, overrides, file))
     plan_json = plan.model_dump_json()
     mounted = [src for img in plan.images.values() for src in img.local_python_sources]
-    store(name, overrides, file, _version(), plan_json, ["modal_llm_deploy", *mounted])
+    store(name, overrides, file, _version(), plan_json, ["modal_llm_deploy", *mounted],
+          modules=[m for m in sys.modules if m not in before], started=started)
     return plan_json
