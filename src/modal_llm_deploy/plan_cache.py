@@ -71,14 +71,14 @@ def _key(name: str, overrides: Mapping[str, Any] | None, file: str | os.PathLike
     their text could differ from run to run, so such a build is neither looked up nor stored."""
     try:
         given = json.dumps(dict(overrides or {}), sort_keys=True)
-    except (TypeError, ValueError):
+        parts = [
+            FORMAT, version, name, given,
+            os.path.abspath(file) if file is not None else None,
+            os.environ.get(SET_ENV, ""), os.environ.get(FILE_ENV, ""),
+            sys.executable, sys.version, sys.path, os.getcwd(),
+        ]
+    except (TypeError, ValueError, OSError):  # (OSError: the working directory was removed)
         return None
-    parts = [
-        FORMAT, version, name, given,
-        os.path.abspath(file) if file is not None else None,
-        os.environ.get(SET_ENV, ""), os.environ.get(FILE_ENV, ""),
-        sys.executable, sys.version, sys.path, os.getcwd(),
-    ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
