@@ -82,6 +82,16 @@ def instructions_of(argv: list[str], extra: dict[str, str] | None = None) -> int
     return int(m.group(1))
 
 
+def probe_plan_cache_hit(py: str, when: str) -> None:
+    """Stop unless the example builds from its stored plan: otherwise the example series would
+    silently measure first builds."""
+    probe = subprocess.run([py, "-c", BUILD + "; print('pydantic' in sys.modules)", str(EXAMPLE)], env=child_env(),
+                           cwd=ROOT, capture_output=True, text=True)
+    if probe.stdout.strip().splitlines()[-1:] != ["False"]:
+        raise SystemExit(f"the example validated its profile {when}: no plan-cache hit in {PLAN_CACHE}: "
+                         f"{probe.stdout[-300:]}{probe.stderr[-1000:]}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=15)
@@ -97,11 +107,7 @@ def main() -> None:
     for cmd in (example, hand, floor):  # warm the page cache and .pyc files (twice: the first writes them)
         cpu_of(cmd)
         cpu_of(cmd)
-    probe = subprocess.run([py, "-c", BUILD + "; print('pydantic' in sys.modules)", str(EXAMPLE)], env=child_env(),
-                           cwd=ROOT, capture_output=True, text=True)
-    if probe.stdout.strip().splitlines()[-1:] != ["False"]:
-        raise SystemExit(f"the example still validates its profile after warming up (no plan-cache hit in "
-                         f"{PLAN_CACHE}): {probe.stdout[-300:]}{probe.stderr[-1000:]}")
+    probe_plan_cache_hit(py, "after warming up")
     base_pp = str(Path(args.baseline_src) / "src") if args.baseline_src else None
     baseline = [py, "-c", BUILD, str(Path(args.baseline_src or ".") / "examples" / "glm51_deploy.py")]
     if base_pp:
@@ -121,6 +127,7 @@ def main() -> None:
         if base_pp:
             old.append(cpu_of(baseline, base_pp))
             old_ratios.append(old[-1] / hd)
+    probe_plan_cache_hit(py, "at the end (an input changed during the run: the figures are a mix)")
     med_a, med_b, med_f = statistics.median(a), statistics.median(b), statistics.median(f)
     print(f"{args.pairs} alternated pairs, CPU seconds (user+sys), medians:")
     print(f"  examples/glm51_deploy.py            {med_a:.3f} s")
