@@ -451,7 +451,6 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
     """Run SGLang's serving benchmark against the server once per concurrency; append each
     JSONL record to the bench volume and return them (bench.py builds the argv)."""
     import json
-    import subprocess
 
     from .bench import bench_argv, key_refused, proxy_refused
     from .envvars import PROXY_HEADERS, PROXY_KEY_ENV, PROXY_SECRET_ENV, PROXY_TOKEN_HELP, proxy_auth_headers
