@@ -28,6 +28,8 @@ from conftest import BUNDLED, REPO
 
 CLI = str(Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "modal-llm-deploy")
 URL = "https://ws--glm-5-1-production-server.modal.run"
+PROXY = {"Modal-Key": "wk-bench-test-id", "Modal-Secret": "ws-bench-test-secret"}
+PROXY_SETS = ["--set", "serving.modal_proxy_auth=true", "--set", "serving.proxy_auth_secret=glm51-proxy-token"]
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +44,7 @@ def checked(sglang_parser):
     argvs["abbrev"] = good + ["--max-conc", "4"]  # an abbreviation argparse would accept
     argvs["backend"] = [BACKEND + "-x" if a == BACKEND else a for a in good]
     argvs["unknown"] = good + ["--tp-size", "8"]  # a server flag, not a benchmark flag
+    argvs["proxy"] = bench_argv(plan, URL, 8, 1024, 512, "/bench/p.jsonl", headers=PROXY)
     return plan, check_bench_argv(sglang_parser(plan.sglang_version), argvs)
 
 
@@ -59,6 +62,19 @@ def test_bench_argv_parses_with_the_pinned_parser(checked):
             assert v["max_concurrency"] == c and v["num_prompts"] >= 5 * c and v["dataset_name"] == "random-ids"
             assert v["random_input_len"] == 1024 and v["random_output_len"] == 512
             assert v["output_file"] == f"/bench/{name}.jsonl"
+
+
+def test_proxy_headers_reach_the_pinned_parser_as_header_options(checked):
+    """Modal's proxy-auth headers go to SGLang's benchmark the one way it takes extra headers,
+    ``--header Key=Value ...`` (sglang/benchmark/serving.py 0.5.23), with its readiness poll
+    skipped (it sends only the Bearer key: through the proxy it would see 401 for 60 s)."""
+    _, r = checked
+    res = r["results"]["proxy"]
+    assert res["ok"], res["problems"]
+    assert res["values"]["header"] == ["Modal-Key=wk-bench-test-id", "Modal-Secret=ws-bench-test-secret"]
+    assert res["values"]["ready_check_timeout_sec"] == 0
+    assert res["values"]["max_concurrency"] == 8  # the options before --header are intact
+    assert "header" not in r["results"]["glm51_fp8:c8"]["values"] or r["results"]["glm51_fp8:c8"]["values"]["header"] is None
 
 
 def test_the_checker_rejects_drifted_argv(checked):
@@ -207,11 +223,10 @@ def test_runtime_bench_writes_and_commits_the_plans_results_volume(tmp_path, mon
     assert exc.value.code == 2
 
 
-@pytest.mark.parametrize("cmd", ["bench", "smoke"])
-def test_proxy_auth_deployment_is_refused_before_any_modal_call(cmd, monkeypatch):
-    """With serving.modal_proxy_auth=true Modal's proxy wants Modal-Key/Modal-Secret headers
-    (modal 1.6 _partial_function.py requires_proxy_auth) that neither the openai client nor
-    bench_serving sends: say so in one line (exit 2) instead of reporting a broken server."""
+def test_bench_on_a_proxy_auth_deployment_needs_the_token_secret_first(monkeypatch):
+    """With serving.modal_proxy_auth=true the benchmark must send Modal-Key/Modal-Secret, which
+    reach the bench container only from a Modal secret: without serving.proxy_auth_secret, one
+    line (exit 2) that says how to make one, before any Modal call."""
     from typer.testing import CliRunner
 
     from modal_llm_deploy import cli
@@ -219,8 +234,92 @@ def test_proxy_auth_deployment_is_refused_before_any_modal_call(cmd, monkeypatch
 
     looked_up = []
     monkeypatch.setattr(cli_operate, "_deployed_server", lambda plan: looked_up.append(plan))
-    monkeypatch.setenv("API_KEY", "k")
-    r = CliRunner().invoke(cli.app, [cmd, "glm51_fp8", "--set", "serving.modal_proxy_auth=true"])
+    monkeypatch.setenv("COLUMNS", "400")
+    r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8", "--set", "serving.modal_proxy_auth=true"])
     assert r.exit_code == 2, r.output
-    assert "serving.modal_proxy_auth=true" in r.output and "Modal-Key/Modal-Secret" in r.output
+    assert r.output.count("\n") == 1 and "serving.proxy_auth_secret is not set" in r.output
+    assert "MODAL_LLM_DEPLOY_PROXY_KEY=wk-" in r.output and "MODAL_LLM_DEPLOY_PROXY_SECRET=ws-" in r.output
+    assert "https://modal.com/settings/proxy-auth-tokens" in r.output
     assert looked_up == []
+
+
+def test_proxy_token_secret_is_a_name_in_the_bench_unit_only(monkeypatch):
+    """The plan names the secret (on the bench unit, not the server); the token's values, even
+    when set in the shell, appear nowhere in the plan JSON."""
+    monkeypatch.setenv("MODAL_LLM_DEPLOY_PROXY_KEY", PROXY["Modal-Key"])
+    monkeypatch.setenv("MODAL_LLM_DEPLOY_PROXY_SECRET", PROXY["Modal-Secret"])
+    r = subprocess.run([CLI, "plan", "glm51_fp8", "--json", *PROXY_SETS], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    import json
+
+    plan = json.loads(r.stdout)
+    assert plan["server"]["proxy_auth_secret"] == "glm51-proxy-token"
+    units = {u["name"]: u for u in plan["units"]}
+    assert units["bench"]["secrets"] == ["glm51-api-key", "glm51-proxy-token"]
+    assert all("glm51-proxy-token" not in u["secrets"] for n, u in units.items() if n != "bench")
+    for v in PROXY.values():
+        assert v not in r.stdout + r.stderr
+    # without proxy auth nothing changes: the bench unit keeps the API-key secret alone
+    assert build_plan(load_profile("glm51_fp8")).unit("bench").secrets == ["glm51-api-key"]
+
+
+@pytest.mark.parametrize("sets, says", [
+    (["--set", "serving.proxy_auth_secret=glm51-proxy-token"], "modal_proxy_auth is false"),
+    (["--set", "serving.modal_proxy_auth=true", "--set", "serving.proxy_auth_secret=bad name"], "a Modal secret name"),
+])
+def test_bad_proxy_auth_secret_is_one_line(sets, says):
+    r = subprocess.run([CLI, "plan", "glm51_fp8", *sets], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "serving" in r.stderr and "proxy_auth_secret" in r.stderr and says in r.stderr, r.stderr
+
+
+def test_runtime_bench_sends_the_proxy_headers_and_never_prints_them(tmp_path, monkeypatch, capfd):
+    """With proxy auth the token from the bench unit's secret reaches the benchmark as its
+    ``--header`` options (readiness poll off), and the values are masked in everything printed:
+    our argv line and the benchmark's own print of its parsed args. The benchmark is the
+    stand-in (it prints its args as serving.py does); tests/test_bench_e2e.py runs the real one."""
+    from modal_llm_deploy import bench as bench_mod
+    from modal_llm_deploy import runtime
+    from modal_llm_deploy.plan import PLAN_ENV
+
+    standin = Path(__file__).parent / "standin"
+    monkeypatch.setattr(bench_mod, "BENCH_MOUNT", str(tmp_path / "bench"))
+    plan = build_plan(load_profile("glm51_fp8", {"engine.python": sys.executable, "app_name": "glm-tiny",
+                                                 "serving.modal_proxy_auth": True,
+                                                 "serving.proxy_auth_secret": "glm51-proxy-token"}))
+
+    class Vol:
+        def __init__(self, name):
+            pass
+
+        def reload(self):
+            pass
+
+        def commit(self):
+            pass
+
+    monkeypatch.setattr(runtime, "_volume", Vol)
+    monkeypatch.setattr(runtime, "_SEEN", set())
+    monkeypatch.setenv(PLAN_ENV, plan.model_dump_json())
+    monkeypatch.setenv("PYTHONPATH", str(standin))
+    monkeypatch.setenv(plan.server.api_key_env, "bench-key-123")
+    # the secret is missing one of its two variables: one line naming the secret and the fix
+    monkeypatch.setenv("MODAL_LLM_DEPLOY_PROXY_KEY", PROXY["Modal-Key"])
+    monkeypatch.delenv("MODAL_LLM_DEPLOY_PROXY_SECRET", raising=False)
+    with pytest.raises(SystemExit) as exc:
+        runtime.bench("http://127.0.0.1:9", [1], 64, 32)
+    assert exc.value.code == 2
+    out, err = capfd.readouterr()
+    assert err.count("\n") == 1 and "Modal secret 'glm51-proxy-token' has no MODAL_LLM_DEPLOY_PROXY_SECRET" in err
+    assert "modal secret create glm51-proxy-token MODAL_LLM_DEPLOY_PROXY_KEY=wk-" in err
+    assert PROXY["Modal-Key"] not in out + err
+
+    monkeypatch.setenv("MODAL_LLM_DEPLOY_PROXY_SECRET", PROXY["Modal-Secret"])
+    records = runtime.bench("http://127.0.0.1:9/", [1, 8], 64, 32)
+    assert [r["header_names"] for r in records] == [["Modal-Key", "Modal-Secret"]] * 2
+    assert all(r["ready_check_timeout_sec"] == 0 and r["saw_api_key"] for r in records)
+    out, err = capfd.readouterr()
+    assert "header=['Modal-Key=***', 'Modal-Secret=***']" in out  # the benchmark's args, masked
+    assert "--header Modal-Key=*** Modal-Secret=***" in out  # our argv line
+    for v in PROXY.values():
+        assert v not in out + err

@@ -7,7 +7,9 @@ it builds the argv with ``bench.bench_argv`` and runs ``python -m sglang.benchma
 The server is the OpenAI-wire stand-in built from SGLang's own protocol models and parsers
 (tests/standin/lib/openai_standin.py, as in tests/test_smoke.py), with an API key, so the
 Bearer header the benchmark sends from OPENAI_API_KEY is checked. The tokenizer is read from a
-local "weights" directory and HF_HUB_OFFLINE=1 is set, as in the bench container.
+local "weights" directory and HF_HUB_OFFLINE=1 is set, as in the bench container. With
+``--proxy-key``/``--proxy-secret`` the stand-in also plays Modal's proxy (401 without the right
+Modal-Key/Modal-Secret), for serving.modal_proxy_auth=true.
 
 What is replaced: the Modal volume handle (``runtime._volume``: the commit is recorded, not
 sent) and, for the CLI test, Modal's far side — the deployed server's URL/container list and
@@ -41,6 +43,8 @@ pytestmark = pytest.mark.timeout(1800)
 
 KEY = "bench-test-key-456"
 BASE = build_plan(load_profile("glm51_fp8"))
+PROXY_KEY, PROXY_SECRET = "wk-bench-e2e-id", "ws-bench-e2e-secret"
+PROXY_SETS = {"serving.modal_proxy_auth": True, "serving.proxy_auth_secret": "glm51-proxy-token"}
 INPUT_LEN, OUTPUT_LEN = 16, 8
 
 
@@ -49,16 +53,28 @@ def bench_python():
     return bench_env_python(BASE.sglang_version, REPO / ".cache")
 
 
-@pytest.fixture(scope="module")
-def standin(sglang_parser):
+def _standin(sglang_parser, *extra):
     overlay = ensure_overlay(REPO / ".cache" / "standin-openai-overlay")
     argv = BASE.sglang_argv
     flags = []
     for f in ("--reasoning-parser", "--tool-call-parser"):  # what the profile gives SGLang
         if f in argv:
             flags += [f, argv[argv.index(f) + 1]]
-    s = StandIn(sglang_parser(BASE.sglang_version), overlay, "--api-key", KEY,
-                "--served-model-name", BASE.server.served_name, *flags)
+    return StandIn(sglang_parser(BASE.sglang_version), overlay, "--api-key", KEY,
+                   "--served-model-name", BASE.server.served_name, *flags, *extra)
+
+
+@pytest.fixture(scope="module")
+def standin(sglang_parser):
+    s = _standin(sglang_parser)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def proxied(sglang_parser):
+    """The stand-in behind a stand-in of Modal's proxy (serving.modal_proxy_auth=true)."""
+    s = _standin(sglang_parser, "--proxy-key", PROXY_KEY, "--proxy-secret", PROXY_SECRET)
     yield s
     s.stop()
 
@@ -82,18 +98,17 @@ class Volumes:
         return V()
 
 
-@pytest.fixture
-def container(tmp_path, monkeypatch, bench_python):
+def _container(tmp_path, monkeypatch, bench_python, base):
     """The bench container's view: the plan in the environment (its python → the benchmark
     venv, its weights dir → a local tokenizer), the API key from the secret, hub offline."""
     weights = make_tokenizer(bench_python, tmp_path / "weights")
     # the bench unit's results volume mounted at a local directory (runtime.bench writes where the plan mounts it)
     units = [u.model_copy(update={"volumes": [m.model_copy(update={"path": str(tmp_path / "bench")}) if not m.read_only
                                               else m for m in u.volumes]}) if u.role == "bench" else u
-             for u in BASE.units]
-    plan = BASE.model_copy(update={
-        "weights": BASE.weights.model_copy(update={"dir": str(weights)}),
-        "sglang_argv": [str(bench_python), *BASE.sglang_argv[1:]],
+             for u in base.units]
+    plan = base.model_copy(update={
+        "weights": base.weights.model_copy(update={"dir": str(weights)}),
+        "sglang_argv": [str(bench_python), *base.sglang_argv[1:]],
         "units": units,
     })
     monkeypatch.setenv(PLAN_ENV, plan.model_dump_json())
@@ -104,6 +119,19 @@ def container(tmp_path, monkeypatch, bench_python):
     monkeypatch.setattr(runtime, "_volume", vols)
     monkeypatch.setattr(runtime, "_SEEN", set())
     return plan, vols, tmp_path / "bench"
+
+
+@pytest.fixture
+def container(tmp_path, monkeypatch, bench_python):
+    return _container(tmp_path, monkeypatch, bench_python, BASE)
+
+
+@pytest.fixture
+def proxied_container(tmp_path, monkeypatch, bench_python):
+    """The same with Modal proxy auth: the token's two variables from the bench unit's secret."""
+    monkeypatch.setenv("MODAL_LLM_DEPLOY_PROXY_KEY", PROXY_KEY)
+    monkeypatch.setenv("MODAL_LLM_DEPLOY_PROXY_SECRET", PROXY_SECRET)
+    return _container(tmp_path, monkeypatch, bench_python, build_plan(load_profile("glm51_fp8", PROXY_SETS)))
 
 
 def test_cli_runs_the_real_benchmark_and_prints_the_table(container, standin, monkeypatch, tmp_path):
@@ -192,6 +220,83 @@ def test_a_wrong_key_fails_the_bench_call_at_once(container, standin, monkeypatc
     assert err.count("\n") == 1 and "answered /v1/models with 401: the API key was refused" in err
     assert plan.server.api_key_secret in err and "not-the-key" not in err
     assert vols.events == [] and not mount.exists()  # nothing run, nothing committed
+
+
+def test_proxy_auth_bench_runs_the_real_benchmark_through_the_proxy(proxied_container, proxied, monkeypatch,
+                                                                    capfd):
+    """serving.modal_proxy_auth=true: the real SGLang benchmark sends the token from the bench
+    unit's secret as Modal-Key/Modal-Secret (its ``--header`` option) on every benchmark request,
+    through the CLI; the values are masked in everything printed."""
+    from typer.testing import CliRunner
+
+    import modal
+
+    from modal_llm_deploy import cli
+    from modal_llm_deploy.cli import operate as cli_operate
+
+    plan, vols, mount = proxied_container
+    assert plan.unit("bench").secrets == ["glm51-api-key", "glm51-proxy-token"]
+
+    class DeployedServer:
+        def get_url(self):
+            return proxied.url
+
+        def _experimental_list_containers(self):
+            return ["one container up"]
+
+    class BenchFunction:
+        def remote(self, *args):
+            return runtime.bench(*args)
+
+    monkeypatch.setattr(cli_operate, "_deployed_server", lambda p: DeployedServer())
+    monkeypatch.setattr(modal.Function, "from_name", lambda app_name, name, **kw: BenchFunction())
+    monkeypatch.setenv("COLUMNS", "200")
+    before = proxied.counts()
+    saved = proxied_container[2].parent / "records.jsonl"
+    sets = [a for k, v in PROXY_SETS.items() for a in ("--set", f"{k}={str(v).lower() if v is True else v}")]
+    r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8", *sets, "--concurrency", "1,2", "--input-len",
+                                     str(INPUT_LEN), "--output-len", str(OUTPUT_LEN), "--save", str(saved)])
+    assert r.exit_code == 0, r.output
+    records = [json.loads(x) for x in saved.read_text().splitlines()]
+    assert [rec["max_concurrency"] for rec in records] == [1, 2]
+    for rec in records:  # every prompt answered: each benchmark request got past the proxy
+        assert rec["completed"] == max(10, 5 * rec["max_concurrency"])
+        assert rec["output_throughput"] > 0 and rec["median_ttft_ms"] > 0
+        # sglang/benchmark/serving.py reads /server_info with get_auth_headers() (no --header):
+        # the proxy refuses it, so SGLang records no accept length / server info
+        assert rec["accept_length"] is None and rec["server_info"] is None
+    after = proxied.counts()
+    # the only requests the proxy turned away: those two /server_info reads per run
+    assert after["proxy_refused"] - before["proxy_refused"] == 2 * len(records)
+    assert vols.events == [("commit", plan.app_name + "-bench")]
+    printed = r.output + "".join(capfd.readouterr())
+    assert "Modal-Key=***" in printed and "Modal-Secret=***" in printed  # our argv line and SGLang's args, masked
+    (jsonl,) = (mount / plan.app_name).glob("*.jsonl")
+    for value in (PROXY_KEY, PROXY_SECRET, KEY):
+        assert value not in printed and value not in jsonl.read_text()
+
+
+@pytest.mark.parametrize("which", ["proxy_secret", "api_key"])
+def test_a_wrong_proxy_token_or_key_behind_the_proxy_fails_at_once(proxied_container, proxied, monkeypatch,
+                                                                  capsys, which):
+    """A wrong proxy token is named as such (not a dead server, not a wrong API key); a wrong
+    API key behind a right token is the key's fault. Either way nothing runs."""
+    plan, vols, mount = proxied_container
+    wrong = "ws-or-key-that-is-wrong"
+    monkeypatch.setenv("MODAL_LLM_DEPLOY_PROXY_SECRET" if which == "proxy_secret" else plan.server.api_key_env, wrong)
+    with pytest.raises(SystemExit) as exc:
+        runtime.bench(proxied.url, [1], INPUT_LEN, OUTPUT_LEN)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    if which == "api_key":
+        assert "answered /v1/models with 401: the API key was refused" in err and plan.server.api_key_secret in err
+    else:
+        assert "Modal's proxy answered /health with 401: the proxy token was refused" in err
+        assert "'glm51-proxy-token'" in err
+    for value in (wrong, PROXY_KEY, PROXY_SECRET, KEY):
+        assert value not in err
+    assert vols.events == [] and not mount.exists()
 
 
 _DATASET_PROBE = r'''

@@ -144,10 +144,10 @@ def test_a_disagreeing_field_is_reported(box, deployed):
 
 
 def test_variant_with_every_optional_serving_field(box, tmp_path):
-    """Non-default values for what the bundled profiles leave at defaults (buffer, proxy auth,
-    compute region, a public server without an API key) reach Modal too."""
-    sets = ("serving.buffer_containers=1", "serving.modal_proxy_auth=true", "serving.compute_region=us-east",
-            "serving.min_containers=1", "serving.max_containers=4")
+    """Non-default values for what the bundled profiles leave at defaults (buffer, proxy auth and
+    its token's secret on the bench unit, compute region) reach Modal too."""
+    sets = ("serving.buffer_containers=1", "serving.modal_proxy_auth=true", "serving.proxy_auth_secret=glm51-proxy-token",
+            "serving.compute_region=us-east", "serving.min_containers=1", "serving.max_containers=4")
     script = tmp_path / "variant_deploy.py"
     overrides = {s.split("=")[0]: json.loads(s.split("=")[1]) if s.split("=")[1] in ("true", "false") or
                  s.split("=")[1].isdigit() else s.split("=")[1] for s in sets}
@@ -160,7 +160,12 @@ def test_variant_with_every_optional_serving_field(box, tmp_path):
     assert res.returncode == 0, res.stdout + res.stderr
     plan = plan_json("glm51_fp8", *sets)
     assert plan["server"]["buffer_containers"] == 1 and plan["server"]["modal_proxy_auth"] is True
-    problems = compare_plan(plan, sent_app(box.cp, res.calls))
+    bench = next(u for u in plan["units"] if u["role"] == "bench")
+    assert bench["secrets"] == ["glm51-api-key", "glm51-proxy-token"]  # the server's stay as they were
+    assert all("glm51-proxy-token" not in u["secrets"] for u in plan["units"] if u["role"] != "bench")
+    sent = sent_app(box.cp, res.calls)
+    assert sorted(sent.units["bench"].secret_names) == ["glm51-api-key", "glm51-proxy-token"]
+    problems = compare_plan(plan, sent)
     assert problems == [], "\n".join(problems)
 
 

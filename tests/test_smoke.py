@@ -155,3 +155,76 @@ def test_causes_name_this_deployments_logs_command(tmp_path):
     check = wait_healthy(t, poll_s=0.05)
     assert check.ok is False
     assert check.cause.endswith(": modal-llm-deploy logs glm51_fp8 --set app_name=glm-tiny --triage"), check.cause
+
+
+# --- Modal proxy auth (serving.modal_proxy_auth) ---------------------------------------------------
+# The stand-in plays Modal's proxy too: without the right Modal-Key/Modal-Secret every request
+# gets 401 "modal-http: missing credentials for proxy authorization" before reaching "SGLang".
+
+PROXY_KEY, PROXY_SECRET = "wk-smoke-test-id", "ws-smoke-test-secret"
+PROXY_ON = ("--set", "serving.modal_proxy_auth=true")
+
+
+@pytest.fixture(scope="module")
+def proxied(standin_python):
+    s = _standin(standin_python, "--proxy-key", PROXY_KEY, "--proxy-secret", PROXY_SECRET)
+    yield s
+    s.stop()
+
+
+def _proxy_env(key=PROXY_KEY, secret=PROXY_SECRET) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MODAL_LLM_DEPLOY_PROXY_")}
+    env["API_KEY"] = KEY
+    if key is not None:
+        env["MODAL_LLM_DEPLOY_PROXY_KEY"] = key
+    if secret is not None:
+        env["MODAL_LLM_DEPLOY_PROXY_SECRET"] = secret
+    return env
+
+
+def _smoke(*args, env):
+    return subprocess.run([CLI, "smoke", "glm51_fp8", *args], capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_proxy_auth_smoke_passes_with_the_token_and_never_prints_it(proxied):
+    before = proxied.counts()
+    r = _smoke("--url", proxied.url, *PROXY_ON, "--json", env=_proxy_env())
+    assert r.returncode == 0, r.stdout + r.stderr
+    d = json.loads(r.stdout)
+    assert d["ok"] and all(c["ok"] for c in d["checks"]), d
+    after = proxied.counts()
+    # every request carried the token, the key-less auth probe too: its 401 came from SGLang, not the proxy
+    assert after["requests"] > before["requests"] and after["proxy_refused"] == before["proxy_refused"]
+    r = _smoke("--url", proxied.url, *PROXY_ON, env=_proxy_env())
+    assert r.returncode == 0 and "TTFT" in r.stdout
+    for value in (PROXY_KEY, PROXY_SECRET, KEY):
+        assert value not in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("unset", ["both", "secret"])
+def test_proxy_auth_without_the_variables_is_one_line_before_any_request(proxied, unset):
+    before = proxied.counts()
+    env = _proxy_env(key=None, secret=None) if unset == "both" else _proxy_env(secret=None)
+    r = _smoke("--url", proxied.url, *PROXY_ON, env=env)
+    assert r.returncode == 2 and r.stdout == "" and r.stderr.count("\n") == 1, r.stderr
+    assert "MODAL_LLM_DEPLOY_PROXY_KEY" in r.stderr and "MODAL_LLM_DEPLOY_PROXY_SECRET" in r.stderr
+    assert "https://modal.com/settings/proxy-auth-tokens" in r.stderr
+    assert PROXY_KEY not in r.stderr
+    assert proxied.counts() == before  # nothing was sent
+
+
+def test_a_wrong_proxy_token_is_one_clear_line_not_a_dead_server(proxied):
+    wrong = "ws-not-the-secret"
+    r = _smoke("--url", proxied.url, *PROXY_ON, env=_proxy_env(secret=wrong))
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1, r.stderr  # no countdown: a 401 is an answer, not a cold start
+    assert r.stderr.startswith("FAILED health: /health answered 401: modal-http:"), r.stderr
+    assert "Modal's proxy refused the proxy token" in r.stderr and "startup budget" not in r.stderr
+    for value in (wrong, PROXY_KEY, KEY):
+        assert value not in r.stdout + r.stderr
+
+
+def test_a_proxy_auth_server_smoked_as_if_open_says_it_needs_proxy_auth(proxied):
+    r = _smoke("--url", proxied.url, env=_proxy_env())  # profile without modal_proxy_auth: no headers sent
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert "requires Modal proxy auth" in r.stderr and "--set serving.modal_proxy_auth=true" in r.stderr

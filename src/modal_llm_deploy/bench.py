@@ -43,10 +43,23 @@ def parse_concurrency(text: str) -> list[int]:
 
 
 def bench_argv(plan: "DeploymentPlan", base_url: str, concurrency: int, input_len: int, output_len: int,
-               output_file: str, python: Optional[str] = None) -> list[str]:
+               output_file: str, python: Optional[str] = None, headers: Optional[dict[str, str]] = None) -> list[str]:
     """One benchmark run. ``--tokenizer`` is the weights directory on the volume (never the hub:
     the container has HF_HUB_OFFLINE=1); the key travels as OPENAI_API_KEY in the environment
-    (serving.py reads it and sends it as Bearer), never in argv."""
+    (serving.py reads it and sends it as Bearer), never in argv.
+
+    ``headers``: Modal's proxy-auth headers (Modal-Key/Modal-Secret). sglang/benchmark/serving.py
+    0.5.23 takes extra headers only as ``--header Key=Value ...`` (nargs="+"; parsed by
+    benchmark/utils.py parse_custom_headers) — no environment variable — and adds them, in
+    get_request_headers(), to the benchmark's requests only: its readiness poll
+    (wait_for_endpoint) and its /server_info read use get_auth_headers(), the Bearer key alone.
+    Through the proxy that poll would get 401 for its 60 s and exit "not ready", so it is
+    skipped (``--ready-check-timeout-sec 0``: "Set to 0 to skip"; runtime.bench checks the server
+    and both credentials first), and /server_info's 401 leaves accept_length None. The values
+    are in this argv: runtime.bench never prints them (it masks them in the benchmark's output,
+    which prints its parsed args)."""
+    extra = (["--ready-check-timeout-sec", "0", "--header", *(f"{k}={v}" for k, v in headers.items())]
+             if headers else [])
     return [
         python or plan.sglang_argv[0], "-m", BENCH_MODULE,
         "--backend", BACKEND,
@@ -66,32 +79,50 @@ def bench_argv(plan: "DeploymentPlan", base_url: str, concurrency: int, input_le
         "--max-concurrency", str(concurrency),
         "--output-file", output_file,
         "--disable-tqdm",
+        *extra,  # last: --header takes every value up to the next option
     ]  # fmt: skip
 
 
-def key_refused(base_url: str, key: Optional[str], timeout: float = 30) -> Optional[str]:
-    """One GET of /v1/models with the key, before the benchmark starts. The benchmark's own
-    readiness check polls that URL and, on a 401, keeps polling until its
-    ``--ready-check-timeout-sec`` (60 s) runs out and then says only "Server at … is not ready"
-    (sglang/benchmark/serving.py: wait_for_endpoint, cli_main) — a wrong key would look like a
-    down server. Only a 401/403 is reported; anything else is left to the benchmark."""
+def _status(url: str, headers: dict[str, str], timeout: float) -> Optional[int]:
+    """The HTTP status of one GET, None when nothing answered."""
     # urllib, not smoke._get: plan.py imports this module in every image, and smoke.py imports
     # openai (tests/test_container_imports.py checks every image imports what its roles reach).
     import urllib.error
     import urllib.request
 
-    req = urllib.request.Request(base_url.rstrip("/") + "/v1/models",
-                                 headers={"Authorization": f"Bearer {key}"} if key else {})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            code = r.status
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as r:
+            return r.status
     except urllib.error.HTTPError as e:
-        code = e.code
         e.close()
+        return e.code
     except OSError:
         return None
+
+
+def key_refused(base_url: str, key: Optional[str], timeout: float = 30,
+                proxy: Optional[dict[str, str]] = None) -> Optional[str]:
+    """One GET of /v1/models with the key, before the benchmark starts. The benchmark's own
+    readiness check polls that URL and, on a 401, keeps polling until its
+    ``--ready-check-timeout-sec`` (60 s) runs out and then says only "Server at … is not ready"
+    (sglang/benchmark/serving.py: wait_for_endpoint, cli_main) — a wrong key would look like a
+    down server. Only a 401/403 is reported; anything else is left to the benchmark. ``proxy``:
+    the Modal-Key/Modal-Secret headers, to get past Modal's proxy (proxy_refused checked them)."""
+    headers = {**(proxy or {}), **({"Authorization": f"Bearer {key}"} if key else {})}
+    code = _status(base_url.rstrip("/") + "/v1/models", headers, timeout)
     if code in (401, 403):
         return f"the server answered /v1/models with {code}: the API key was refused"
+    return None
+
+
+def proxy_refused(base_url: str, proxy: dict[str, str], timeout: float = 30) -> Optional[str]:
+    """One GET of /health with only the proxy headers, before the benchmark starts. SGLang keeps
+    /health open, so a 401/403 is Modal's proxy refusing the token (without the pre-check the
+    benchmark's requests would all fail on it). Anything else is left to the key check and the
+    benchmark."""
+    code = _status(base_url.rstrip("/") + "/health", proxy, timeout)
+    if code in (401, 403):
+        return f"Modal's proxy answered /health with {code}: the proxy token was refused"
     return None
 
 
@@ -218,7 +249,8 @@ for name, argv in json.loads(sys.argv[1]).items():
     except ParseError as e:
         problems.append(str(e)); values = {}
     out[name] = {"ok": not problems, "problems": problems, "values": {k: v for k, v in values.items()
-                  if isinstance(v, (str, int, float, bool, type(None)))}}
+                  if isinstance(v, (str, int, float, bool, type(None)))
+                  or (isinstance(v, list) and all(isinstance(x, str) for x in v))}}
 print(json.dumps({"structure": "ok", "results": out}))
 '''
 

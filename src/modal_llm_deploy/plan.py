@@ -113,6 +113,8 @@ class ServerPlan(_Data):
     api_key_secret: str | None
     api_key_env: str
     modal_proxy_auth: bool
+    # the Modal secret with a proxy token for the bench unit (on its `secrets`); None: bench refuses
+    proxy_auth_secret: str | None = None
     min_containers: int
     max_containers: int
     buffer_containers: int
@@ -425,13 +427,15 @@ def _operate_units(p: Profile, weights_ro: VolumeMount, api_secret: list[str], o
             name="bench",
             role="bench",
             # SGLang's own benchmark runs on the SGLang image; CPU only, in the server's region,
-            # tokenizer from the weights volume, the server's API-key secret, results to a volume.
+            # tokenizer from the weights volume, the server's API-key secret (and, with Modal proxy
+            # auth, the proxy-token secret: runtime.bench sends it as Modal-Key/Modal-Secret),
+            # results to a volume.
             image="sglang",
             gpu=None,
             cpu=4.0,
             volumes=[weights_ro,
                      VolumeMount(volume=p.app_name + BENCH_VOLUME_SUFFIX, path=BENCH_MOUNT, read_only=False)],
-            secrets=list(api_secret),
+            secrets=list(api_secret) + ([s.proxy_auth_secret] if s.proxy_auth_secret else []),
             env=dict(offline),
             timeout_s=3600,
             region=s.compute_region,
@@ -569,6 +573,7 @@ def build_plan(
         api_key_secret=s.api_key_secret,
         api_key_env=s.api_key_env,
         modal_proxy_auth=s.modal_proxy_auth,
+        proxy_auth_secret=s.proxy_auth_secret,
         min_containers=s.min_containers,
         max_containers=s.max_containers,
         buffer_containers=s.buffer_containers,

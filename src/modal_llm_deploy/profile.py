@@ -87,6 +87,9 @@ def _words(regex: str, allowed: str) -> AfterValidator:
 
 
 _VOLUME = _words(r"[\w.-]{1,64}", "a Modal volume name: 1 to 64 letters, digits, '_', '.' or '-'")
+# modal 1.6 _utils/name_utils.py is_valid_object_name (secret.py checks every name it creates with it):
+# ASCII letters, digits, '-', '_', '.', at most 64 characters.
+_SECRET = _words(r"[a-zA-Z0-9_.-]{1,64}", "a Modal secret name: 1 to 64 letters, digits, '_', '.' or '-'")
 
 
 class _Frozen(BaseModel):
@@ -314,6 +317,10 @@ class ServingSpec(_Frozen):
     """Explicit opt-out: serve with no API key. Never the silent default."""
     modal_proxy_auth: bool = False
     """Also require Modal proxy auth (``Modal-Key``/``Modal-Secret`` headers)."""
+    proxy_auth_secret: Annotated[str, _SECRET] | None = None
+    """Modal secret holding a Proxy Auth Token as MODAL_LLM_DEPLOY_PROXY_KEY / _SECRET, attached
+    to the ``bench`` function so SGLang's benchmark can pass Modal's proxy (with
+    ``modal_proxy_auth``; ``bench`` asks for it, the server does not need it)."""
     min_containers: Annotated[int, Field(ge=0)] = 0
     max_containers: Annotated[int, Field(ge=1)] = 1
     buffer_containers: Annotated[int, Field(ge=0)] = 0
@@ -347,6 +354,11 @@ class ServingSpec(_Frozen):
     def _auth_and_scaling(self) -> "ServingSpec":
         if self.public and self.api_key_secret:
             raise ValueError("public=true and api_key_secret are exclusive: choose one")
+        if self.proxy_auth_secret and not self.modal_proxy_auth:
+            raise ValueError(
+                f"proxy_auth_secret={self.proxy_auth_secret!r} is set but modal_proxy_auth is false: nothing would use "
+                "it; set modal_proxy_auth=true, or proxy_auth_secret=none"
+            )
         if not self.public and not self.api_key_secret:
             raise ValueError(
                 "no API key: set api_key_secret to a Modal secret holding "

@@ -425,17 +425,55 @@ def keep_warm() -> None:
 # --- 6. in-region benchmark (CPU, SGLang image, issue 9) --------------------------------------
 
 
+def _masked(text: str, hidden: list[str]) -> str:
+    for h in hidden:
+        text = text.replace(h, "***")
+    return text
+
+
+def _run_masked(argv: list[str], env: dict[str, str], hidden: list[str]) -> int:
+    """Run ``argv``; its output goes to ours with each of ``hidden`` replaced by ***, because
+    sglang/benchmark/serving.py prints its parsed args, --header values included (run_benchmark:
+    ``print(f"benchmark_args={args}")`` and ``print(f"{args}\\n")``)."""
+    import subprocess
+
+    if not hidden:
+        return subprocess.run(argv, env=env).returncode
+    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          errors="replace") as proc:
+        for line in proc.stdout:
+            sys.stdout.write(_masked(line, hidden))
+            sys.stdout.flush()
+        return proc.wait()
+
+
 def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int) -> list[dict]:
     """Run SGLang's serving benchmark against the server once per concurrency; append each
     JSONL record to the bench volume and return them (bench.py builds the argv)."""
     import json
-    import subprocess
 
-    from .bench import bench_argv, key_refused
+    from .bench import bench_argv, key_refused, proxy_refused
+    from .envvars import PROXY_HEADERS, PROXY_KEY_ENV, PROXY_SECRET_ENV, PROXY_TOKEN_HELP, proxy_auth_headers
 
     plan = current_plan()
     s = plan.server
     env = dict(os.environ)
+    proxy = None
+    if s.modal_proxy_auth:  # Modal's proxy wants Modal-Key/Modal-Secret: from the proxy-token secret
+        proxy = proxy_auth_headers(os.environ)
+        if proxy is None:
+            missing = "/".join(v for v in PROXY_HEADERS if not os.environ.get(v))
+            fix = (f"modal secret create {s.proxy_auth_secret} {PROXY_KEY_ENV}=wk-... {PROXY_SECRET_ENV}=ws-... "
+                   f"({PROXY_TOKEN_HELP})" if s.proxy_auth_secret else
+                   "the app was deployed without serving.proxy_auth_secret: set it and redeploy")
+            where = f"Modal secret {s.proxy_auth_secret!r}" if s.proxy_auth_secret else "the bench container"
+            print(f"ERROR: {where} has no {missing}: {fix}", file=sys.stderr, flush=True)
+            raise SystemExit(2)
+        refused = proxy_refused(base_url, proxy)
+        if refused:
+            print(f"ERROR: {refused}: {PROXY_KEY_ENV}/{PROXY_SECRET_ENV} in Modal secret {s.proxy_auth_secret!r} must "
+                  f"be the ID and secret of a Proxy Auth Token of the server's workspace", file=sys.stderr, flush=True)
+            raise SystemExit(2)
     if s.auth == "api_key":
         key = os.environ.get(s.api_key_env)
         if not key:
@@ -443,7 +481,7 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
                   f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>", file=sys.stderr, flush=True)
             raise SystemExit(2)
         env["OPENAI_API_KEY"] = key  # sglang/benchmark/serving.py sends it as Bearer
-        refused = key_refused(base_url, key)
+        refused = key_refused(base_url, key, proxy=proxy)
         if refused:
             print(f"ERROR: {refused}: {s.api_key_env} in Modal secret {s.api_key_secret!r} must be the key the "
                   f"server was deployed with", file=sys.stderr, flush=True)
@@ -455,11 +493,12 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
     out = Path(mount.path) / plan.app_name / f"{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     records = []
+    hidden = list(proxy.values()) if proxy else []  # in argv (bench_argv's --header): never in a log line
     for c in concurrency:
-        argv = bench_argv(plan, base_url, c, input_len, output_len, str(out))
-        print(f"bench: concurrency {c}: {' '.join(argv)}", flush=True)
+        argv = bench_argv(plan, base_url, c, input_len, output_len, str(out), headers=proxy)
+        print(f"bench: concurrency {c}: {_masked(' '.join(argv), hidden)}", flush=True)
         before = out.read_text().count("\n") if out.exists() else 0
-        rc = subprocess.run(argv, env=env).returncode
+        rc = _run_masked(argv, env, hidden)
         lines = out.read_text().splitlines() if out.exists() else []
         if rc != 0 or len(lines) <= before:
             print(f"ERROR: bench_serving failed at concurrency {c} (exit {rc})", file=sys.stderr, flush=True)

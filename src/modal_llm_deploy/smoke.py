@@ -17,7 +17,9 @@ SGLang 0.5.23 puts separated reasoning in ``message.reasoning_content`` / ``delt
 (``sglang/srt/entrypoints/openai/protocol.py``: ChatMessage, DeltaMessage); the openai client
 keeps such extra fields on the object (pydantic ``extra="allow"``).
 
-The key is never printed: it goes into the client and nowhere else.
+The key is never printed: it goes into the client and nowhere else. With Modal proxy auth
+(``serving.modal_proxy_auth``) every request also carries the proxy token as ``Modal-Key`` /
+``Modal-Secret`` (the openai client's ``default_headers``; envvars.py), equally unprinted.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional
+
+from .envvars import PROXY_KEY_ENV, PROXY_SECRET_ENV, PROXY_TOKEN_HELP
 
 if TYPE_CHECKING:
     from .plan import DeploymentPlan
@@ -107,20 +111,36 @@ def _get(url: str, headers: dict | None = None, timeout: float = 30) -> tuple[in
         return e.code, body
 
 
+def _refused_at_health(code: int, body: str, proxy: dict | None) -> tuple[str, str]:
+    """(detail, cause) for a /health answer that is neither ready nor starting. SGLang keeps
+    /health open, so a 401/403 there with the proxy token sent is Modal's proxy refusing the
+    token; without one, Modal's proxy answers 401 "modal-http: missing credentials for proxy
+    authorization" (modal docs, guide/webhook-proxy-auth)."""
+    modal_says = body.strip() if body.lstrip().startswith("modal-http:") else ""
+    detail = f"/health answered {code}" + (f": {' '.join(modal_says.split())[:120]}" if modal_says else "")
+    if proxy and code in (401, 403):
+        return detail, (f"Modal's proxy refused the proxy token: {PROXY_KEY_ENV}/{PROXY_SECRET_ENV} must be the ID "
+                        f"and secret of a Proxy Auth Token of the server's workspace; {PROXY_TOKEN_HELP}")
+    if modal_says:
+        return detail, (f"the deployment requires Modal proxy auth: run with --set serving.modal_proxy_auth=true and "
+                        f"{PROXY_KEY_ENV}/{PROXY_SECRET_ENV} set")
+    return detail, "not an SGLang server at this URL, or a proxy in front of it refuses: check --url"
+
+
 def wait_healthy(t: SmokeTarget, on_wait: Callable[[float, str], None] | None = None,
-                 poll_s: float = 5.0, clock=time.monotonic, sleep=time.sleep) -> Check:
-    """GET /health until 200; 503 and connection errors mean "still starting" until the budget."""
+                 poll_s: float = 5.0, clock=time.monotonic, sleep=time.sleep, *, proxy: dict | None = None) -> Check:
+    """GET /health until 200; 503 and connection errors mean "still starting" until the budget.
+    ``proxy``: the Modal-Key/Modal-Secret headers, sent with every request when given."""
     t0 = clock()
     last = "no answer"
     while True:
         try:
-            code, _ = _get(t.base_url + "/health", timeout=min(30.0, t.startup_budget_s))
+            code, body = _get(t.base_url + "/health", proxy, timeout=min(30.0, t.startup_budget_s))
             last = f"HTTP {code}"
             if code == 200:
                 return Check("health", True, f"200 after {clock() - t0:.0f} s", seconds=clock() - t0)
             if code not in (502, 503, 504):
-                return Check("health", False, f"/health answered {code}",
-                             "not an SGLang server at this URL, or a proxy in front of it refuses: check --url", clock() - t0)
+                return Check("health", False, *_refused_at_health(code, body, proxy), clock() - t0)
         except OSError as e:
             last = type(e).__name__
         left = t.startup_budget_s - (clock() - t0)
@@ -134,15 +154,19 @@ def wait_healthy(t: SmokeTarget, on_wait: Callable[[float, str], None] | None = 
 
 
 def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_timeout_s: float = 300.0,
-              max_tokens: int = 256) -> SmokeReport:
+              max_tokens: int = 256, proxy: dict | None = None) -> SmokeReport:
+    """``proxy``: Modal-Key/Modal-Secret headers (envvars.proxy_auth_headers) for a deployment with
+    Modal proxy auth; sent with every request, the key-less auth probe included, so that what
+    answers it is SGLang and not Modal's proxy."""
     import openai
 
     rep = SmokeReport(t.base_url)
-    rep.checks.append(wait_healthy(t, on_wait))
+    rep.checks.append(wait_healthy(t, on_wait, proxy=proxy))
     if not rep.checks[0].ok:
         return rep
+    # openai's OpenAI(default_headers=...): sent on every request (openai/_base_client.py default_headers)
     client = openai.OpenAI(base_url=t.base_url + "/v1", api_key=api_key or "none", timeout=request_timeout_s,
-                           max_retries=0)
+                           max_retries=0, default_headers=proxy)
     model = t.served_name
     msgs = [{"role": "user", "content": "Say hello in one short sentence."}]
 
@@ -168,7 +192,7 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
     attempt("models", models, "the server is not SGLang's OpenAI API, or the URL is wrong")
 
     def auth() -> Check:
-        code, _ = _get(t.base_url + "/v1/models")
+        code, _ = _get(t.base_url + "/v1/models", proxy)  # without the key, past Modal's proxy
         if t.public:
             return Check("auth", code == 200, f"no key → {code} (public profile)",
                          "" if code == 200 else "a public profile's server still demands a key")
@@ -260,7 +284,7 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
 
     t0 = time.monotonic()
     try:
-        code, body = _get(t.base_url + "/metrics")
+        code, body = _get(t.base_url + "/metrics", proxy)
         series = sorted({ln.split("{")[0].split(" ")[0] for ln in body.splitlines() if ln.startswith("sglang:")})
         ok = code == 200 and bool(series)
         rep.checks.append(Check("metrics", ok, f"{len(series)} sglang: series" if ok else f"HTTP {code}, no sglang: series",

@@ -56,7 +56,7 @@ class StandIn:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"stand-in exited: {self.proc.stdout.read()[-3000:]}")
             try:
-                urllib.request.urlopen(self.url + "/v1/models", timeout=1).close()
+                urllib.request.urlopen(self.url + "/standin/counts", timeout=1).close()  # not counted
                 return
             except urllib.error.HTTPError:  # any HTTP answer (401, 503) means it listens
                 return
@@ -64,6 +64,13 @@ class StandIn:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("stand-in did not listen within 120 s")
+
+    def counts(self) -> dict:
+        """Requests the stand-in has seen, and how many its Modal-proxy check turned away."""
+        import json
+
+        with urllib.request.urlopen(self.url + "/standin/counts", timeout=5) as r:
+            return json.loads(r.read())
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -27,10 +27,11 @@ BIN = Path(sys.executable).parent
 # NAMES travel, the values live in Modal Secrets (tests grep every recorded request for them).
 SENTINEL = "sentinel-secret-value-7f3a9c"
 SENTINEL_ENV = {"HF_TOKEN": SENTINEL, "HUGGING_FACE_HUB_TOKEN": SENTINEL, "API_KEY": SENTINEL,
-                "OPENAI_API_KEY": SENTINEL}
+                "OPENAI_API_KEY": SENTINEL, "MODAL_LLM_DEPLOY_PROXY_KEY": SENTINEL,
+                "MODAL_LLM_DEPLOY_PROXY_SECRET": SENTINEL}
 
 # The secrets the bundled and test profiles name; they "exist" in the box's workspace.
-KNOWN_SECRETS = {"huggingface-secret", "glm51-api-key", "acme-tiny-api-key"}
+KNOWN_SECRETS = {"huggingface-secret", "glm51-api-key", "acme-tiny-api-key", "glm51-proxy-token"}
 
 
 @dataclasses.dataclass

@@ -247,6 +247,7 @@ NOT_SENT: dict[str, str] = {
     "image.provided_by_base": "what the base image already has: nothing to install",
     "server.served_name": "SGLang's --served-model-name (in sglang_argv)",
     "server.api_key_env": "the variable inside the API-key secret, read in the container",
+    "server.proxy_auth_secret": "attached to the bench unit, not the server (checked in that unit's `secrets`)",
     "server.startup_estimate_s": "our estimate for cost and docs",
     "server.health_path": "SGLang's path, for probes and docs",
     "server.metrics_path": "SGLang's path, for Prometheus and docs",

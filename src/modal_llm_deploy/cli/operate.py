@@ -13,6 +13,7 @@ from typing import Optional
 
 import typer
 
+from ..envvars import PROXY_KEY_ENV, PROXY_SECRET_ENV, PROXY_TOKEN_HELP, proxy_auth_headers, proxy_auth_missing
 from ..plan import build_plan
 from . import FileOpt, SetOpt, UsageError, _guard, _load, app, out
 from .modal_cmds import _deployed_server, _modal_call
@@ -160,16 +161,6 @@ def cost(
     _guard(run)
 
 
-def _proxy_auth_refusal(command: str) -> str:
-    # modal 1.6 _partial_function.py: requires_proxy_auth — "Require Modal-Key and Modal-Secret HTTP
-    # Headers on requests"; the openai client (smoke) and sglang.benchmark.serving (bench) send
-    # neither, so every request would be refused by Modal's proxy and read as a broken server.
-    return (f"serving.modal_proxy_auth=true: Modal's proxy refuses requests without Modal-Key/Modal-Secret "
-            f"headers, which {command} does not send; run {command} against a deployment with "
-            "--set serving.modal_proxy_auth=false" + (", or pass --url to a server without proxy auth"
-                                                     if command == "smoke" else ""))
-
-
 def smoke(
     profile: str = typer.Argument(..., help="Profile whose server to test."),
     url: Optional[str] = typer.Option(None, "--url", help="Server base URL (default: the deployed server's, from Modal)."),
@@ -195,8 +186,11 @@ def smoke(
 
         plan = build_plan(_load(profile, sets, file))
         s = plan.server
-        if s.modal_proxy_auth and url is None:
-            raise UsageError(_proxy_auth_refusal("smoke"))
+        proxy = None
+        if s.modal_proxy_auth:  # Modal's proxy refuses requests without Modal-Key/Modal-Secret: refuse before sending any
+            proxy = proxy_auth_headers(os.environ)
+            if proxy is None:
+                raise UsageError(proxy_auth_missing(os.environ))
         env_name = api_key_env or s.api_key_env
         key = os.environ.get(env_name) or None
         if s.auth == "api_key" and not key:
@@ -213,7 +207,7 @@ def smoke(
             sys.stderr.write(("\r" + msg + "   ") if tty else msg + "\n")
             sys.stderr.flush()
 
-        rep = run_smoke(target, key, on_wait=on_wait)
+        rep = run_smoke(target, key, on_wait=on_wait, proxy=proxy)
         if tty:
             sys.stderr.write("\n")
         if as_json:
@@ -259,8 +253,14 @@ def bench(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         plan = build_plan(_load(profile, sets, file))
-        if plan.server.modal_proxy_auth:
-            raise UsageError(_proxy_auth_refusal("bench"))
+        s = plan.server
+        if s.modal_proxy_auth and not s.proxy_auth_secret:
+            # the benchmark runs in the bench container: the proxy token must reach it as a Modal secret
+            raise UsageError(
+                f"serving.proxy_auth_secret is not set: with serving.modal_proxy_auth=true the bench function needs a "
+                f"Modal secret with a Proxy Auth Token ({PROXY_TOKEN_HELP}): modal secret create NAME "
+                f"{PROXY_KEY_ENV}=wk-... {PROXY_SECRET_ENV}=ws-..., set serving.proxy_auth_secret=NAME (profile or --set) "
+                "and redeploy")
         try:
             _, cold = cold_start_cost(plan)
         except CostError as exc:

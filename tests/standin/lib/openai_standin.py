@@ -11,6 +11,13 @@ the few pure-Python packages its OpenAI layer imports (tests/_support/standin_op
   ``--tool-call-parser`` detector (glm47 → ``Glm47MoeDetector``). Started without those flags
   it behaves like SGLang without them: reasoning stays in ``content``, tool calls come back
   as text. That is how smoke's negative tests break it — the same way a profile would.
+* ``--proxy-key``/``--proxy-secret``: Modal's proxy in front (``serving.modal_proxy_auth``):
+  every request, ``/health`` and ``/metrics`` included and before anything else (a cold start
+  too), needs ``Modal-Key``/``Modal-Secret`` equal to them, else HTTP 401 with the body Modal's
+  docs show for a request without them, ``modal-http: missing credentials for proxy
+  authorization`` (guide/webhook-proxy-auth; header names: modal 1.6 _partial_function.py
+  requires_proxy_auth). Modal's body for a *wrong* token is not documented: the stand-in sends
+  the same one, so nothing may depend on more than the 401 and the ``modal-http:`` prefix;
 * ``--api-key``: Bearer on everything but ``/health*``, ``/metrics*`` (SGLang's rule);
   ``/health`` answers 503 for ``--ready-after`` seconds (a cold start), then 200;
   ``/metrics`` has ``sglang:`` series unless ``--no-metrics`` (SGLang without --enable-metrics).
@@ -64,6 +71,8 @@ def main() -> None:
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--served-model-name", default="default")
     ap.add_argument("--api-key")
+    ap.add_argument("--proxy-key")
+    ap.add_argument("--proxy-secret")
     ap.add_argument("--reasoning-parser")
     ap.add_argument("--tool-call-parser")
     ap.add_argument("--ready-after", type=float, default=0.0)
@@ -72,6 +81,8 @@ def main() -> None:
     args = ap.parse_args()
     t_start = time.monotonic()
     name = args.served_model_name
+    counts = {"requests": 0, "proxy_refused": 0}
+    lock = threading.Lock()
 
     def reasoning(text: str) -> tuple[str | None, str]:
         if not args.reasoning_parser:
@@ -104,6 +115,22 @@ def main() -> None:
             self.end_headers()
             self.wfile.write(body)
 
+        def _count(self) -> None:
+            with lock:
+                counts["requests"] += 1
+
+        def _proxy_refuses(self) -> bool:
+            """Modal's proxy: 401 before the request reaches the server (True when it answered)."""
+            if not args.proxy_key:
+                return False
+            if (self.headers.get("Modal-Key") == args.proxy_key
+                    and self.headers.get("Modal-Secret") == args.proxy_secret):
+                return False
+            with lock:
+                counts["proxy_refused"] += 1
+            self._send(401, b"modal-http: missing credentials for proxy authorization", "text/plain; charset=utf-8")
+            return True
+
         def _authorized(self) -> bool:
             p = self.path.split("?", 1)[0]
             if not args.api_key or p.startswith("/health") or p.startswith("/metrics"):
@@ -115,6 +142,12 @@ def main() -> None:
 
         def do_GET(self):
             p = self.path.split("?", 1)[0]
+            if p == "/standin/counts":  # for tests, not counted: requests seen, and turned away by the "proxy"
+                with lock:
+                    return self._send(200, json.dumps(counts).encode())
+            self._count()
+            if self._proxy_refuses():
+                return
             if not self._authorized():
                 return self._send(401, b'{"error": "Unauthorized"}')
             if p == "/health":
@@ -131,6 +164,9 @@ def main() -> None:
         def do_POST(self):
             n = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(n) or b"{}")
+            self._count()
+            if self._proxy_refuses():
+                return
             if not self._authorized():
                 return self._send(401, b'{"error": "Unauthorized"}')
             if self.path.split("?", 1)[0] != "/v1/chat/completions":

@@ -16,7 +16,10 @@ for opt in ("--backend", "--base-url", "--model", "--tokenizer", "--dataset-name
             "--random-output-len", "--random-range-ratio", "--num-prompts", "--max-concurrency", "--output-file"):
     ap.add_argument(opt, required=True)
 ap.add_argument("--disable-tqdm", action="store_true")
+ap.add_argument("--ready-check-timeout-sec", type=int, default=60)
+ap.add_argument("--header", nargs="+")  # Modal's proxy-auth headers, Key=Value (as serving.py takes them)
 a = ap.parse_args()
+print(f"{a}\n")  # as serving.py's run_benchmark does: --header values included
 if os.environ.get("STANDIN_BENCH_FAIL") == "1":
     print("standin bench: failing on purpose", file=sys.stderr)
     sys.exit(1)
@@ -27,6 +30,8 @@ record = {
     "median_itl_ms": 7.0, "p99_itl_ms": 20.0,
     # the key travels in the environment (serving.py reads OPENAI_API_KEY), never in argv
     "saw_api_key": os.environ.get("OPENAI_API_KEY") is not None,
+    "ready_check_timeout_sec": a.ready_check_timeout_sec,
+    "header_names": [h.partition("=")[0] for h in a.header or []],  # names only: values stay out of records
 }
 with open(a.output_file, "a") as f:
     f.write(json.dumps(record) + "\n")
