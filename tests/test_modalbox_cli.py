@@ -12,7 +12,7 @@ import pytest
 from modalbox.box import box  # noqa: F401  (fixture)
 from modalbox.compare import compare_plan, sent_app
 from test_modalbox_deploy import plan_json
-from test_modalbox_run import SCRIPT, calls_of, real_compile_failure
+from test_modalbox_run import SCRIPT, calls_of, compile_fails
 
 PROFILE = "glm51_fp8"
 
@@ -72,13 +72,8 @@ def test_cli_setup_passes_its_options(box):
 
 
 def test_cli_setup_compile_failure_stops_before_verify_with_one_line(box, tmp_path):
-    outcome = real_compile_failure(tmp_path)
-    box.cp.outcomes.clear()
-    box.cp.outcomes["compile_deepgemm"] = outcome
-    try:
+    with compile_fails(box, tmp_path) as outcome:
         res = box.mld("setup", PROFILE)
-    finally:
-        box.cp.outcomes.clear()
     names = [n for n, _, _ in calls_of(box, res)]
     assert names == ["download_model", "compile_deepgemm"], names  # verify never started
     assert res.returncode == 1, res.stdout + res.stderr

@@ -50,6 +50,19 @@ def real_compile_failure(tmp_path: Path) -> Outcome:
     return Outcome(exception=exc.value, stderr=line)
 
 
+@contextlib.contextmanager
+def compile_fails(box, tmp_path: Path):
+    """While inside, the control plane answers compile_deepgemm with real_compile_failure
+    (yielded, for the line it printed)."""
+    outcome = real_compile_failure(tmp_path)
+    box.cp.outcomes.clear()
+    box.cp.outcomes["compile_deepgemm"] = outcome
+    try:
+        yield outcome
+    finally:
+        box.cp.outcomes.clear()
+
+
 def test_setup_runs_download_compile_verify_in_order(box):
     box.cp.outcomes.clear()
     res = box.modal("run", SCRIPT)
@@ -70,13 +83,8 @@ def test_setup_runs_download_compile_verify_in_order(box):
 
 
 def test_compile_failure_stops_before_verify_with_one_line(box, tmp_path):
-    outcome = real_compile_failure(tmp_path)
-    box.cp.outcomes.clear()
-    box.cp.outcomes["compile_deepgemm"] = outcome
-    try:
+    with compile_fails(box, tmp_path) as outcome:
         res = box.modal("run", SCRIPT)
-    finally:
-        box.cp.outcomes.clear()
     names = [n for n, _, _ in calls_of(box, res)]
     assert names == ["download_model", "compile_deepgemm"], names  # verify never started
     assert res.returncode != 0

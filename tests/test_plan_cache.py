@@ -36,16 +36,20 @@ setup_functions(app)
 print(json.dumps({"validated": "pydantic" in sys.modules, "plan": _BUILT[app.name].plan_json}))
 """
 
-PLUGIN = '''\
-from modal_llm_deploy import Profile, hookimpl
+
+def plugin_source(name: str, max_containers: str, header: str = "", before_register: str = "") -> str:
+    """A plugin module registering one small H100 profile named ``name``; ``max_containers`` is
+    the Python expression for serving.max_containers (a literal, or a name ``header`` imports)."""
+    return f'''\
+{header}from modal_llm_deploy import Profile, hookimpl
 
 PROFILE = Profile(
-    name="cachetest_h100",
-    description="cache test",
-    app_name="cachetest-h100",
+    name="{name}",
+    description="plan cache test",
+    app_name="{name.replace("_", "-")}",
     model=dict(repo_id="acme-ai/Tiny-Chat-1B", served_name="tiny-chat", expected_size_gb=2.5),
-    storage=dict(weights_volume="cachetest-weights", cache_volume="cachetest-kernels"),
-    serving=dict(api_key_secret="cachetest-api-key", max_containers=MAX),
+    storage=dict(weights_volume="{name}-weights", cache_volume="{name}-kernels"),
+    serving=dict(api_key_secret="{name}-api-key", max_containers={max_containers}),
     secrets=dict(hf_token_secret=None),
     hardware=dict(gpu="H100", count=1),
     engine=dict(sglang_version="0.5.23", image="lmsysorg/sglang:v0.5.23-cu130", tensor_parallel_size=1),
@@ -55,8 +59,21 @@ PROFILE = Profile(
 
 @hookimpl
 def register_profiles(register):
-    register(PROFILE)
+{before_register}    register(PROFILE)
 '''
+
+
+def install(site: Path, package: str, entry_point: str, source: str) -> None:
+    """``package`` (its __init__ is ``source``) and its distribution metadata, found by
+    importlib.metadata on PYTHONPATH=site like any installed plugin."""
+    (site / package).mkdir(parents=True)
+    (site / package / "__init__.py").write_text(source)
+    dist = package.replace("_", "-")
+    info = site / f"{package}-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text(f"[modal_llm_deploy]\n{entry_point} = {package}\n")
+
 
 PAST = time.time() - 3600  # inputs older than plan_cache.TOO_NEW_S, so a build is stored
 
@@ -70,14 +87,8 @@ def _age(*paths: Path, when: float = PAST) -> None:
 def site(tmp_path) -> Path:
     """A site directory holding the plugin package and its distribution metadata."""
     root = tmp_path / "site"
-    pkg = root / "mld_cachetest"
-    pkg.mkdir(parents=True)
-    (pkg / "__init__.py").write_text(PLUGIN.replace("MAX", "3"))
-    info = root / "mld_cachetest-0.1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: mld-cachetest\nVersion: 0.1.0\n")
-    (info / "entry_points.txt").write_text("[modal_llm_deploy]\ncachetest = mld_cachetest\n")
-    _age(pkg / "__init__.py", info / "METADATA", info / "entry_points.txt", info, pkg, root)
+    install(root, "mld_cachetest", "cachetest", plugin_source("cachetest_h100", "3"))
+    _age(*root.rglob("*"), root)
     return root
 
 
@@ -148,7 +159,7 @@ def test_editing_the_plugin_builds_again(site, cache):
     assert build("cachetest_h100", site, cache)["plan"]["server"]["max_containers"] == 3
     assert not build("cachetest_h100", site, cache)["validated"]
     f = site / "mld_cachetest" / "__init__.py"
-    f.write_text(PLUGIN.replace("MAX", "4"))
+    f.write_text(plugin_source("cachetest_h100", "4"))
     _age(f, when=PAST + 60)
     after = build("cachetest_h100", site, cache)
     assert after["validated"] and after["plan"]["server"]["max_containers"] == 4
@@ -162,35 +173,13 @@ def test_a_file_added_to_the_plugin_package_builds_again(site, cache):
     assert build("cachetest_h100", site, cache)["validated"]
 
 
-HELPED = '''\
-import os, time
-from pathlib import Path
-
-from acme_defaults import MAX
-from modal_llm_deploy import Profile, hookimpl
-
-PROFILE = Profile(
-    name="helped_h100",
-    description="a plugin whose values come from another package",
-    app_name="helped-h100",
-    model=dict(repo_id="acme-ai/Tiny-Chat-1B", served_name="tiny-chat", expected_size_gb=2.5),
-    storage=dict(weights_volume="helped-weights", cache_volume="helped-kernels"),
-    serving=dict(api_key_secret="helped-api-key", max_containers=MAX),
-    secrets=dict(hf_token_secret=None),
-    hardware=dict(gpu="H100", count=1),
-    engine=dict(sglang_version="0.5.23", image="lmsysorg/sglang:v0.5.23-cu130", tensor_parallel_size=1),
-    kernel_cache=dict(deepgemm=False),
-)
-
-
-@hookimpl
-def register_profiles(register):
+# Someone saves a file while the build runs, and the build takes a while after.
+EDIT_DURING_BUILD = f"""\
     edit = os.environ.get("MLD_EDIT_DURING_BUILD")
-    if edit:  # someone saves a file while the build runs, and the build takes a while after
+    if edit:
         os.utime(edit, None)
-        time.sleep(TOO_NEW + 0.5)
-    register(PROFILE)
-'''
+        time.sleep({plan_cache.TOO_NEW_S} + 0.5)
+"""
 
 
 @pytest.fixture
@@ -198,12 +187,8 @@ def helped(site) -> Path:
     """A second plugin in the same site whose profile takes a value from a helper package."""
     (site / "acme_defaults").mkdir()
     (site / "acme_defaults" / "__init__.py").write_text("MAX = 3\n")
-    (site / "mld_helped").mkdir()
-    (site / "mld_helped" / "__init__.py").write_text(HELPED.replace("TOO_NEW", str(plan_cache.TOO_NEW_S)))
-    info = site / "mld_helped-0.1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: mld-helped\nVersion: 0.1.0\n")
-    (info / "entry_points.txt").write_text("[modal_llm_deploy]\nhelped = mld_helped\n")
+    header = "import os, time\nfrom acme_defaults import MAX\n"
+    install(site, "mld_helped", "helped", plugin_source("helped_h100", "MAX", header, EDIT_DURING_BUILD))
     _age(*site.rglob("*"), site)
     return site
 

@@ -9,7 +9,9 @@ plan (plan_cache.py) without importing pydantic: one renderer for both paths.
 
 from __future__ import annotations
 
+import functools
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import modal
@@ -153,22 +155,19 @@ def render_json(plan_json: str) -> modal.App:
     return app
 
 
+@dataclass
 class _Built:
     """An app built here: its function handles, and its plan, validated only when asked for
     (``modal run``'s setup and the CLI need it; building the app does not)."""
 
-    def __init__(self, plan_json: str, handles: dict):
-        self.plan_json = plan_json
-        self.handles = handles
-        self._plan: DeploymentPlan | None = None
+    plan_json: str
+    handles: dict
 
-    @property
+    @functools.cached_property
     def plan(self) -> "DeploymentPlan":
-        if self._plan is None:
-            from .plan import DeploymentPlan
+        from .plan import DeploymentPlan
 
-            self._plan = DeploymentPlan.model_validate_json(self.plan_json)
-        return self._plan
+        return DeploymentPlan.model_validate_json(self.plan_json)
 
 
 # App name → (plan, function handles) for apps built in this process. Modal only accepts a

@@ -160,8 +160,9 @@ def _module_files(names: Iterable[str]) -> Iterable[str]:
 def _path_dirs() -> list[str]:
     """Every ``sys.path`` entry: a directory's mtime moves when an entry is added to or removed
     from it — pip installing, upgrading or removing a distribution in site-packages, a module
-    placed next to the deploy script that would now shadow a recorded one. Entries that do not
-    exist are recorded as missing."""
+    placed next to the deploy script that would now shadow a recorded one (modal 1.6
+    cli/import_refs.py puts the working directory, ``""``, and the script's directory first on
+    sys.path before importing it). Entries that do not exist are recorded as missing."""
     return [os.path.abspath(p or ".") for p in sys.path]
 
 
@@ -183,8 +184,8 @@ def store(name: str, overrides: Mapping[str, Any] | None, file: str | os.PathLik
     """Record ``plan_json`` for these inputs. False (and nothing written) when the cache is off,
     an input changed since ``started - TOO_NEW_S`` (the build may have read it half-written or
     before a change within the same mtime tick), or the cache directory is not writable."""
-    key = _key(name, overrides, file, version)
-    if not enabled() or key is None:
+    key = _key(name, overrides, file, version) if enabled() else None
+    if key is None:
         return False
     override_files = [f for f in (os.environ.get(FILE_ENV, "").strip(), file) if f]
     started = time.time() if started is None else started
