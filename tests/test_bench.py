@@ -18,11 +18,17 @@ from pathlib import Path
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.bench import (
-    BACKEND, BENCH_MODULE, bench_argv, check_bench_argv, cold_start_cost, parse_concurrency, rows_from_records,
+from modal_llm_deploy.operate.bench import (
+    BACKEND,
+    BENCH_MODULE,
+    bench_argv,
+    check_bench_argv,
+    cold_start_cost,
+    parse_concurrency,
+    rows_from_records,
 )
-from modal_llm_deploy.cost import container_usd_per_hour
-from modal_llm_deploy.modal_app import built, render
+from modal_llm_deploy.plan.cost import container_usd_per_hour
+from modal_llm_deploy.modal_adapter.render import built, render
 
 from conftest import BUNDLED, REPO
 
@@ -125,7 +131,7 @@ def test_concurrency_parsing():
 def test_app_gets_a_cpu_bench_function():
     app = render(build_plan(load_profile("glm51_fp8")))
     assert "bench" in built(app)[1]
-    spec = importlib.util.find_spec("modal_llm_deploy.runtime")
+    spec = importlib.util.find_spec("modal_llm_deploy.modal_adapter.runtime")
     assert "def bench(" in Path(spec.origin).read_text()
 
 
@@ -179,9 +185,9 @@ def test_runtime_bench_writes_and_commits_the_plans_results_volume(tmp_path, mon
     (tests/standin/sglang/benchmark/serving.py); its argv is the one the real parser accepts above."""
     import json as _json
 
-    from modal_llm_deploy import bench as bench_mod
-    from modal_llm_deploy import runtime
-    from modal_llm_deploy.plan import PLAN_ENV
+    from modal_llm_deploy.operate import bench as bench_mod
+    from modal_llm_deploy.modal_adapter import runtime
+    from modal_llm_deploy.plan.models import PLAN_ENV
 
     standin = Path(__file__).parent / "standin"
     monkeypatch.setattr(bench_mod, "BENCH_MOUNT", str(tmp_path / "bench"))  # read by build_plan and runtime
@@ -278,9 +284,9 @@ def test_runtime_bench_sends_the_proxy_headers_and_never_prints_them(tmp_path, m
     ``--header`` options (readiness poll off), and the values are masked in everything printed:
     our argv line and the benchmark's own print of its parsed args. The benchmark is the
     stand-in (it prints its args as serving.py does); tests/test_bench_e2e.py runs the real one."""
-    from modal_llm_deploy import bench as bench_mod
-    from modal_llm_deploy import runtime
-    from modal_llm_deploy.plan import PLAN_ENV
+    from modal_llm_deploy.operate import bench as bench_mod
+    from modal_llm_deploy.modal_adapter import runtime
+    from modal_llm_deploy.plan.models import PLAN_ENV
 
     standin = Path(__file__).parent / "standin"
     monkeypatch.setattr(bench_mod, "BENCH_MOUNT", str(tmp_path / "bench"))

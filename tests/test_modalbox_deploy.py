@@ -48,7 +48,7 @@ def deployed(box):
 
 
 def test_plan_env_name_is_the_librarys():
-    from modal_llm_deploy.plan import PLAN_ENV as lib_env
+    from modal_llm_deploy.plan.models import PLAN_ENV as lib_env
 
     assert PLAN_ENV == lib_env
 
@@ -201,7 +201,7 @@ def test_plan_fields_no_profile_sets_yet_reach_modal(box, tmp_path):
     script.write_text(
         "from pathlib import Path\n"
         "from modal_llm_deploy import build_plan, load_profile\n"
-        "from modal_llm_deploy.modal_app import render\n"
+        "from modal_llm_deploy.modal_adapter.render import render\n"
         "plan = build_plan(load_profile('glm51_fp8'))\n"
         "units = [u.model_copy(update={'retries': 2}) if u.role == 'verify' else u\n"
         "         for u in plan.units]\n"

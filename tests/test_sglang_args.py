@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.sglang_check import check_argvs
+from modal_llm_deploy.engine.check import check_argvs
 
 from conftest import BUNDLED
 

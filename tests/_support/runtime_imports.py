@@ -1,6 +1,6 @@
 """Which imports does each container role perform? Read from the source, not hard-coded.
 
-``modal_llm_deploy.runtime`` imports its steps lazily, inside each entry point, so that an
+``modal_llm_deploy.modal_adapter.runtime`` imports its steps lazily, inside each entry point, so that an
 image only needs what its own roles use. This module walks runtime.py's AST from a role's
 entry point (following references to runtime's own module-level helpers such as
 ``kernel_expectation`` and ``_fail``), collects the imports found there, and then scans every

@@ -162,7 +162,7 @@ def _unit_checks(plan: dict, unit: dict, u: SentUnit) -> dict[str, Callable[[], 
             "serve": "SGLangServer.*", "bench": "bench", "keep_warm": "keep_warm"}
     return {
         "name": lambda: [("function name", unit["name"], fn.function_name)],
-        "role": lambda: [("implementation", ("modal_llm_deploy.runtime", impl[unit["role"]], serve),
+        "role": lambda: [("implementation", ("modal_llm_deploy.modal_adapter.runtime", impl[unit["role"]], serve),
                           (fn.module_name, fn.implementation_name, fn.is_server))],
         "image": lambda: [],  # checked field by field through IMAGE_FIELDS (compare_plan)
         "gpu": lambda: [("gpu", _gpu(unit["gpu"]), (res.gpu_config.gpu_type, res.gpu_config.count))],

@@ -8,11 +8,13 @@ from typing import Optional
 
 import typer
 
-from ..plan import DeploymentPlan, build_plan
-from ..plugins import broken_plugins, list_profiles
-from ..topology import describe as describe_topology
-from . import FileOpt, ProfileArg, SetOpt, _guard, _load, app, out
-from .tables import argv_lines, pairs, records
+from modal_llm_deploy.plan.models import DeploymentPlan
+from modal_llm_deploy.plan.build import build_plan
+from modal_llm_deploy.profile.plugins import broken_plugins, list_profiles
+from modal_llm_deploy.profile.topology import describe as describe_topology
+from modal_llm_deploy.cli.common import FileOpt, ProfileArg, SetOpt, _guard, _load, out
+from modal_llm_deploy.cli.common import app
+from modal_llm_deploy.cli.tables import argv_lines, pairs, records
 
 
 # --- profiles & plan ---------------------------------------------------------------------------
@@ -81,7 +83,7 @@ def print_plan(p: DeploymentPlan) -> None:
     out.print(f"[bold]{p.profile}[/] → Modal app [bold]{p.app_name}[/]  ({p.description})", soft_wrap=False)
     out.print(f"plugin {p.plugin} ({p.plugin_module}); SGLang {p.sglang_version}; GPU arch {p.gpu_arch}\n", soft_wrap=False)
 
-    from ..pinning import revision_display
+    from modal_llm_deploy.plan.pinning import revision_display
 
     rows = [
         ("model", f"{w.repo_id} @ {revision_display(p)}"),
@@ -136,7 +138,7 @@ def print_plan(p: DeploymentPlan) -> None:
         f"download once ≈ ${c.download_once_usd:.2f}. {c.note}",
         soft_wrap=False,
     )
-    from .operate import print_operate_plan
+    from modal_llm_deploy.cli.operate import print_operate_plan
 
     print_operate_plan(p)  # issue 9: keep-warm windows and cold-start budgets (cli/operate.py)
     # Both forms carry the overrides in effect (commands.py), so they act on this deployment.

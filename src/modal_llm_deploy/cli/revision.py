@@ -17,8 +17,9 @@ from typing import Optional
 
 import typer
 
-from ..commands import CLI, cli_set_args, env_prefix, overrides_in_effect, render_value
-from . import FileOpt, ProfileArg, SetOpt, _guard, _load, app, out
+from modal_llm_deploy.plan.commands import CLI, cli_set_args, env_prefix, overrides_in_effect, render_value
+from modal_llm_deploy.cli.common import FileOpt, ProfileArg, SetOpt, _guard, _load, out
+from modal_llm_deploy.cli.common import app
 
 
 @app.command()
@@ -37,7 +38,7 @@ def revision(
     (HF_TOKEN) and is never printed."""
 
     def run() -> None:
-        from ..steps.download import RetryPolicy, resolve_revision
+        from modal_llm_deploy.steps.download import RetryPolicy, resolve_revision
 
         prof = _load(profile, sets, file)
         repo_id, want = prof.model.repo_id, ref or prof.model.revision

@@ -37,8 +37,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from . import StepError, log
-from ..topology import RankArgs
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.steps import log
+from modal_llm_deploy.engine.ranks import RankArgs
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def compile_worker(argv: Sequence[str], *, env: dict[str, str], marker_path, tim
     """
     from pathlib import Path
 
-    from .serve import StreamedChild
+    from modal_llm_deploy.steps.serve import StreamedChild
 
     if Path(marker_path).exists() and not force:
         # rank 0 skips a compiled key too (deepgemm.compile_deepgemm); starting alone would wait

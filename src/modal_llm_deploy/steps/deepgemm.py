@@ -30,12 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from . import StepError, log
-from .gpu import GpuInfo, probe_gpu
-from . import caches
-from .layout import KernelMarker, kernel_dir
-from .serve import Redactor, StreamedChild, _cmdline, _flag_value, ensure_port_free
-from .verify import Fixes, KernelExpectation, check_kernels, verify_weights
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.steps import log
+from modal_llm_deploy.steps.gpu import GpuInfo, probe_gpu
+from modal_llm_deploy.steps import caches
+from modal_llm_deploy.base.layout import KernelMarker, kernel_dir
+from modal_llm_deploy.steps.serve import Redactor, StreamedChild, _cmdline, _flag_value, ensure_port_free
+from modal_llm_deploy.steps.verify import Fixes, check_kernels, verify_weights
+from modal_llm_deploy.base.layout import KernelExpectation
 
 SUCCESS_LINE = "DeepGEMM Kernels compilation finished successfully"
 DEFAULT_TIMEOUT_S = 3600  # compile_deep_gemm's own default for --timeout

@@ -33,10 +33,12 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from . import StepError, log
-from . import caches
-from .layout import kernel_dir
-from .verify import Fixes, KernelExpectation, verify_setup
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.steps import log
+from modal_llm_deploy.steps import caches
+from modal_llm_deploy.base.layout import kernel_dir
+from modal_llm_deploy.steps.verify import Fixes, verify_setup
+from modal_llm_deploy.base.layout import KernelExpectation
 
 KEEP_LINES = 50
 TAIL_IN_ERRORS = 5

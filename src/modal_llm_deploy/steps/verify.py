@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import log
-from .layout import (
+from modal_llm_deploy.steps import log
+from modal_llm_deploy.base.layout import (
+    KernelExpectation,
     CompletionMarker,
     KernelMarker,
     Manifest,
@@ -62,17 +63,6 @@ class Fixes:
     @property
     def repair_command(self) -> str:
         return self.repair or f"{self.download} --repair"
-
-
-@dataclass(frozen=True)
-class KernelExpectation:
-    """What the profile expects in the kernel cache."""
-
-    key: str  # kernel-cache key directory, e.g. sm100-sglang0.5.23-glm-5.1-fp8-rev…-tp8-ep1
-    arch: str  # "sm100"
-    sglang_version: str  # "0.5.23"
-    marker_name: str  # ".compiled-GLM-5.1-FP8"
-    argv_hash: str | None = None  # the key's kernel-shaping argument hash (plan.kernel_cache.argv_hash)
 
 
 @dataclass

@@ -75,8 +75,9 @@ from typing import Callable
 
 from huggingface_hub import HfApi, constants
 
-from .. import StepError, log
-from ..layout import (
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.steps import log
+from modal_llm_deploy.base.layout import (
     CompletionMarker,
     Manifest,
     complete_path,
@@ -87,11 +88,20 @@ from ..layout import (
     state_dir,
     write_json_atomic,
 )
-from .errors import _Errors
-from .fetch import PROGRESS_BYTES, RetryPolicy, _Checkpointer, _fetch_all, _Run
-from .lease import _Lease
-from .manifest import PARTIAL_DIR, _fast_path, _file_size, _hash_file, _load, _patterns_key, _Remote, _safe_relpath
-from .progress import _Progress
+from modal_llm_deploy.steps.download.errors import _Errors
+from modal_llm_deploy.steps.download.fetch import PROGRESS_BYTES, RetryPolicy, _Checkpointer, _fetch_all, _Run
+from modal_llm_deploy.steps.download.lease import _Lease
+from modal_llm_deploy.steps.download.manifest import (
+    PARTIAL_DIR,
+    _fast_path,
+    _file_size,
+    _hash_file,
+    _load,
+    _patterns_key,
+    _Remote,
+    _safe_relpath,
+)
+from modal_llm_deploy.steps.download.progress import _Progress
 
 __all__ = ["DownloadResult", "RetryPolicy", "download_weights", "resolve_revision", "PROGRESS_BYTES"]
 

@@ -23,12 +23,20 @@ except ImportError:  # pragma: no cover - private helper, may move
     def flag_as_download_call(fn):  # type: ignore[no-redef]
         return fn
 
-from .. import StepError, log
-from ..layout import state_dir
-from .errors import _Cancelled, _Errors, _FileFailed, _is_timeout, _Transient
-from .lease import _Lease
-from .manifest import PARTIAL_DIR, _file_size, _Hasher, _hash_file, _Remote, _safe_relpath
-from .progress import _Progress, _SilentBar
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.steps import log
+from modal_llm_deploy.base.layout import state_dir
+from modal_llm_deploy.steps.download.errors import _Cancelled, _Errors, _FileFailed, _is_timeout, _Transient
+from modal_llm_deploy.steps.download.lease import _Lease
+from modal_llm_deploy.steps.download.manifest import (
+    PARTIAL_DIR,
+    _file_size,
+    _Hasher,
+    _hash_file,
+    _Remote,
+    _safe_relpath,
+)
+from modal_llm_deploy.steps.download.progress import _Progress, _SilentBar
 
 # An attempt that wrote at least this much before failing made progress: it does not use up one of
 # the file's attempts (a 5 GB shard over a link that resets every few GB must still finish).
@@ -266,7 +274,7 @@ class _Run:
             part = self.partial_path(rf, xet=True)
             part.parent.mkdir(parents=True, exist_ok=True)
             part.unlink(missing_ok=True)  # Xet rewrites the whole file; its chunk cache makes that cheap
-            bar = _SilentBar(self, rf.path)
+            bar = _SilentBar(self.progress, rf.path)
             xet_get(incomplete_path=part, xet_file_data=meta.xet_file_data, headers=self.hub_headers(),
                     expected_size=rf.size, displayed_filename=rf.path, _tqdm_bar=bar)
             moved[0] += bar.n

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import modal
 
-from . import runtime
-from .envvars import PLAN_ENV
+from modal_llm_deploy.modal_adapter import runtime
+from modal_llm_deploy.base.envvars import PLAN_ENV
 
 if TYPE_CHECKING:
-    from .plan import DeploymentPlan, ImagePlan
-    from .profile import Profile
+    from modal_llm_deploy.plan.models import DeploymentPlan, ImagePlan
+    from modal_llm_deploy.profile.model import Profile
 
 # Modal option names for each unit role → the module-level object that runs there.
 _FUNCTIONS = {
@@ -165,7 +165,7 @@ class _Built:
 
     @functools.cached_property
     def plan(self) -> "DeploymentPlan":
-        from .plan import DeploymentPlan
+        from modal_llm_deploy.plan.models import DeploymentPlan
 
         return DeploymentPlan.model_validate_json(self.plan_json)
 
@@ -240,12 +240,12 @@ def build_app(profile: "Profile | str", overrides=None, file=None) -> modal.App:
     a name goes through the plan cache (plan_cache.py), so an unchanged deploy script renders
     its stored plan without validating it again."""
     if isinstance(profile, str):
-        from .plan_cache import cached_plan_json
+        from modal_llm_deploy.modal_adapter.plan_cache import cached_plan_json
 
         return render_json(cached_plan_json(profile, overrides, file))
     if overrides or file is not None:
         raise TypeError("build_app(profile, ...): overrides and file go with a profile name; "
                         "apply them to a Profile with load_profile")
-    from .plan import build_plan
+    from modal_llm_deploy.plan.build import build_plan
 
     return render(build_plan(profile))

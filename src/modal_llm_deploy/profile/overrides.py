@@ -20,8 +20,8 @@ from typing import Any, Mapping
 
 from pydantic import ValidationError
 
-from .envvars import FILE_ENV, SET_ENV  # noqa: F401  (the names live in envvars; re-exported)
-from .profile import Profile
+from modal_llm_deploy.base.envvars import FILE_ENV, SET_ENV  # noqa: F401  (the names live in envvars; re-exported)
+from modal_llm_deploy.profile.model import Profile
 
 # Dict-valued fields whose keys are free-form (any SGLang flag, any env var).
 FREEFORM = {("engine", "flags"), ("engine", "env")}

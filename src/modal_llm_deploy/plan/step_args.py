@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .plan import DeploymentPlan
+from modal_llm_deploy.plan.models import DeploymentPlan
 
 if TYPE_CHECKING:
-    from .steps.verify import KernelExpectation
+    from modal_llm_deploy.base.layout import KernelExpectation
 
 
 def kernel_expectation(plan: DeploymentPlan) -> "KernelExpectation | None":
     """What the profile expects in the kernel cache (key, arch, SGLang version, marker, argv
     hash); None when the profile compiles no kernels."""
-    from .steps.verify import KernelExpectation
+    from modal_llm_deploy.base.layout import KernelExpectation
 
     kc = plan.kernel_cache
     if not kc.enabled:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import pluggy
 
-from . import hookspecs
-from .profile import Profile
+from modal_llm_deploy.profile import hookspecs
+from modal_llm_deploy.profile.model import Profile
 
 
 class UnknownProfileError(LookupError):
@@ -94,7 +94,7 @@ def get_plugin_manager() -> pluggy.PluginManager:
 def _one_line(exc: BaseException) -> str:
     from pydantic import ValidationError
 
-    from .overrides import format_validation_error
+    from modal_llm_deploy.profile.overrides import format_validation_error
 
     if isinstance(exc, ValidationError):
         return format_validation_error(exc)

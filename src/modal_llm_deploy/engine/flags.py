@@ -5,7 +5,7 @@ on a laptop that has no SGLang (2.3 GB, CUDA wheels). A typo, an abbreviation (`
 argparse's unique prefix of ``--tp-size``: it would silently override the plan's TP), a
 deprecated flag or a bad choice must be refused there, in milliseconds. So each supported
 SGLang version ships a data file, ``modal_llm_deploy/data/sglang/v<version>.py`` (``v0_5_23.py``),
-generated from that version's real parser by ``python -m modal_llm_deploy.gen_flags
+generated from that version's real parser by ``python -m modal_llm_deploy.engine.gen_flags
 generate``; a test regenerates it with the real parser and fails if the shipped file differs.
 
 Why a ``.py`` holding JSON text and not a ``.json`` file: profiles are validated in the Modal
@@ -156,7 +156,7 @@ def generate(python: Path | str) -> dict[str, Any]:
     """Run the real parser in ``python`` and return the flag data (not yet written)."""
     # sglang_check (subprocess, venv) is only needed to generate the data, never to check a
     # profile: imported here so building an app does not pay for it (issue 7, import cost).
-    from .sglang_check import COMPILE_ARGS_SNIPPET, run_in_parser
+    from modal_llm_deploy.engine.check import COMPILE_ARGS_SNIPPET, run_in_parser
 
     raw = run_in_parser(python, COMPILE_ARGS_SNIPPET + _GENERATOR_BODY, {})
     if "fatal" in raw:
@@ -164,7 +164,7 @@ def generate(python: Path | str) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "sglang_version": raw["sglang_version"],
-        "generated_by": "python -m modal_llm_deploy.gen_flags generate",
+        "generated_by": "python -m modal_llm_deploy.engine.gen_flags generate",
         "sources": SOURCES,
         "options": dict(sorted(raw["options"].items())),
     }
@@ -172,7 +172,7 @@ def generate(python: Path | str) -> dict[str, Any]:
 
 _HEADER = (
     '"""SGLang {version} launch-server and compile_deep_gemm flags, generated from its real parser by\n'
-    "``python -m modal_llm_deploy.gen_flags generate --version {version}``. Do not edit: the test\n"
+    "``python -m modal_llm_deploy.engine.gen_flags generate --version {version}``. Do not edit: the test\n"
     "test_shipped_flag_data_equals_the_real_parser regenerates it and fails on any difference.\n"
     "A Python module holding JSON text (see modal_llm_deploy/sglang_flags.py for why).\n"
     '"""\n\nVERSION = "{version}"\n\n'
@@ -267,7 +267,7 @@ def table(version: str) -> FlagTable:
         have = ", ".join(supported_versions()) or "none"
         raise UnsupportedVersion(
             f"engine.sglang_version={version}: this library has no flag data for SGLang {version} "
-            f"(it has: {have}); generate it with `python -m modal_llm_deploy.gen_flags generate "
+            f"(it has: {have}); generate it with `python -m modal_llm_deploy.engine.gen_flags generate "
             f"--version {version}` (writes modal_llm_deploy/data/sglang/{module_name(version)}.py), "
             "or pin a supported version"
         )
@@ -415,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(
-        prog="python -m modal_llm_deploy.gen_flags",
+        prog="python -m modal_llm_deploy.engine.gen_flags",
         description="Generate or verify the shipped SGLang flag data from the real parser.",
     )
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -427,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--parsers", default=".cache/sglang-parsers", help="where private parser venvs live")
         p.add_argument("--out", help="output directory (default: the package's data directory)")
     a = ap.parse_args(argv)
-    from .sglang_check import parser_env_python
+    from modal_llm_deploy.engine.check import parser_env_python
 
     py = a.python or parser_env_python(a.version, Path(a.parsers))
     data = generate(py)

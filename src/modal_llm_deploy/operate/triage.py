@@ -24,10 +24,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
-from .steps.phases import PHASE_NAMES, phase_change
+from modal_llm_deploy.engine.phases import PHASE_NAMES, phase_change
 
 if TYPE_CHECKING:
-    from .plan import DeploymentPlan
+    from modal_llm_deploy.plan.models import DeploymentPlan
 
 CATALOGUE = "triage_signatures.json"
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Optional
 
 
 if TYPE_CHECKING:
-    from .plan import DeploymentPlan
+    from modal_llm_deploy.plan.models import DeploymentPlan
 
 BENCH_MODULE = "sglang.benchmark.serving"
 BACKEND = "sglang-oai-chat"  # sglang/benchmark/serving.py: ASYNC_REQUEST_FUNCS, path /v1/chat/completions
@@ -146,7 +146,7 @@ class BenchRow:
 def rows_from_records(plan: "DeploymentPlan", records: list[dict]) -> list[BenchRow]:
     """bench_serving's JSONL records (keys as written by sglang/benchmark/serving.py 0.5.23)
     → table rows with $/Mtok from the plan's price of one replica (cost.replica_usd_per_hour)."""
-    from .cost import replica_usd_per_hour, usd_per_mtok  # not at import: plan.py needs only the constants
+    from modal_llm_deploy.plan.cost import replica_usd_per_hour, usd_per_mtok  # not at import: plan.py needs only the constants
 
     rate = replica_usd_per_hour(plan)
     out = []
@@ -166,7 +166,7 @@ def rows_from_records(plan: "DeploymentPlan", records: list[dict]) -> list[Bench
 
 def cold_start_cost(plan: "DeploymentPlan") -> tuple[float, str]:
     """What waking a scaled-to-zero server for a benchmark costs: the load, then the idle tail."""
-    from .cost import replica_usd_per_hour  # not at import: plan.py needs only the constants
+    from modal_llm_deploy.plan.cost import replica_usd_per_hour  # not at import: plan.py needs only the constants
 
     rate = replica_usd_per_hour(plan)
     s = plan.server

@@ -10,7 +10,8 @@ Everything derived lives in the plan (:class:`TopologyPlan`); the per-rank argum
 only known inside a container (its rank, rank 0's address) are data (:class:`RankArgs`), filled
 by ``steps/cluster.py`` from ``modal.Cluster.from_context()``.
 
-No Modal import here: profile → plan stays pure.
+No Modal import here. It lives with the profile because the profile's validation uses it
+(memory fit, cluster multiples); the plan carries the derived :class:`TopologyPlan`.
 """
 
 from __future__ import annotations
@@ -19,22 +20,10 @@ from typing import TYPE_CHECKING, Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
+from modal_llm_deploy.engine.ranks import ADDRESS_FAMILY, DIST_INIT_PORT, RankArgs
+
 if TYPE_CHECKING:
-    from .profile import Profile
-
-# The port rank 0 opens for torch.distributed's rendezvous (``--dist-init-addr host:port``). Our
-# choice, not SGLang's: away from the serving port (8000), the compile run's private server
-# (30000, plan.COMPILE_PORT) and the ports SGLang derives from the serving port. SGLang derives
-# at most six more above it (port_base = dist_init_port + 1 .. + 6, sglang 0.5.23
-# srt/server_args.py PortArgs.init_new, DP-attention branch), all well below 8000.
-DIST_INIT_PORT = 5000
-
-# Modal hands a clustered container its peers' IPv6 addresses by default
-# (modal 1.6.4 _cluster.py Cluster.container_ips(family="ipv6"); a clustered server gets i6pn,
-# app.py App.server: ``i6pn_enabled=i6pn or (cluster_size is not None)``). SGLang parses
-# ``--dist-init-addr`` with NetworkAddress.parse, which wants IPv6 in brackets ("[::1]:8000";
-# sglang 0.5.23 srt/utils/network.py).
-ADDRESS_FAMILY: Literal["ipv6", "ipv4"] = "ipv6"
+    from modal_llm_deploy.profile.sections import EngineSpec, HardwareSpec, ModelSpec, ServingSpec
 
 # SGLang sizes its static pool (weights + KV cache) as mem_fraction_static × GPU memory. When a
 # profile does not set it SGLang picks one by GPU size at run time; we then check with 0.9, the
@@ -50,25 +39,6 @@ MIN_KV_HEADROOM_FRACTION = 0.10
 
 class _Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use (import cost)
-
-
-class RankArgs(_Data):
-    """The SGLang arguments only a cluster container knows, as a template.
-
-    ``{rank}``: ``Cluster.container_rank()``; ``{rank0_addr}``: rank 0's address from
-    ``Cluster.container_ips()`` (bracketed if IPv6) followed by ``:dist_init_port``."""
-
-    template: list[str]
-    dist_init_port: int
-    address_family: Literal["ipv6", "ipv4"]
-
-    def render(self, rank: int, ips: Sequence[str]) -> list[str]:
-        if not 0 <= rank < len(ips):
-            raise ValueError(f"rank {rank} is outside the cluster's {len(ips)} container IPs")
-        host = ips[0]
-        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
-        addr = f"{host}:{self.dist_init_port}"
-        return [a.replace("{rank}", str(rank)).replace("{rank0_addr}", addr) for a in self.template]
 
 
 class TopologyPlan(_Data):
@@ -90,22 +60,15 @@ class TopologyPlan(_Data):
     rank_args: RankArgs | None  # None for one node
 
 
-def _int_flag(profile: "Profile", name: str, default: int) -> int:
-    v = profile.engine.flag(name, default)
-    if isinstance(v, bool) or not isinstance(v, (int, str)) or not str(v).isdigit():
-        raise ValueError(f"engine.flags.{name}={v!r}: expected a whole number")
-    return int(v)
-
-
-def derive(profile: "Profile") -> TopologyPlan:
-    hw, e = profile.hardware, profile.engine
+def derive(model: "ModelSpec", hw: "HardwareSpec", e: "EngineSpec") -> TopologyPlan:
+    """The topology of a profile's sections (``Profile.topology`` calls this)."""
     g = hw.gpu_type
-    pp, dp = _int_flag(profile, "pp-size", 1), _int_flag(profile, "dp-size", 1)
+    pp, dp = e.int_flag("pp-size", 1), e.int_flag("dp-size", 1)
     mf_raw = e.flag("mem-fraction-static")
     mf = float(mf_raw) if isinstance(mf_raw, (int, float)) and not isinstance(mf_raw, bool) else DEFAULT_MEM_FRACTION
     # Weights are sharded over the TP × PP group (plain DP replicates the group; DP attention
     # splits attention only, the MoE weights stay sharded over TP).
-    share = profile.model.expected_size_gb / (e.tensor_parallel_size * pp)
+    share = model.expected_size_gb / (e.tensor_parallel_size * pp)
     clustered = hw.nodes > 1
     return TopologyPlan(
         nodes=hw.nodes,
@@ -117,7 +80,7 @@ def derive(profile: "Profile") -> TopologyPlan:
         ep=e.expert_parallel_size,
         cluster_size=hw.nodes if clustered else None,
         rdma=clustered,  # tensor-parallel all-reduces cross nodes on every layer: RDMA, not TCP
-        weights_gb=profile.model.expected_size_gb,
+        weights_gb=model.expected_size_gb,
         weight_share_gb_per_gpu=round(share, 2),
         gpu_memory_gb=g.memory_gb,
         mem_fraction_static=mf,
@@ -131,9 +94,8 @@ def derive(profile: "Profile") -> TopologyPlan:
     )
 
 
-def check(profile: "Profile") -> None:
+def check(hw: "HardwareSpec", s: "ServingSpec", t: TopologyPlan) -> None:
     """Plan-time refusals, one line each, naming the field to change."""
-    hw, s = profile.hardware, profile.serving
     g = hw.gpu_type
     if hw.nodes > 1:
         # modal 1.6.4 _partial_function.py _clustered: "Each container must request all GPUs on
@@ -161,7 +123,6 @@ def check(profile: "Profile") -> None:
                     f"hardware.nodes={hw.nodes}: Modal counts containers, and one replica of this server is "
                     f"{hw.nodes} containers"
                 )
-    t = derive(profile)
     if t.kv_headroom_gb_per_gpu < MIN_KV_HEADROOM_FRACTION * t.gpu_memory_gb:
         fits = "does not fit" if t.kv_headroom_gb_per_gpu < 0 else "leaves too little KV cache"
         raise ValueError(

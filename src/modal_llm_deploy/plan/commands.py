@@ -24,8 +24,8 @@ import shlex
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .overrides import FREEFORM, SET_ENV, parse_value
-from .profile import Profile
+from modal_llm_deploy.profile.overrides import FREEFORM, SET_ENV, parse_value
+from modal_llm_deploy.profile.model import Profile
 
 CLI = "modal-llm-deploy"
 
@@ -66,7 +66,7 @@ def overrides_in_effect(profile: Profile, exclude: Iterable[str] = ()) -> dict[s
     """The overrides that turn the registered profile of this name into ``profile``; empty for
     a profile no installed plugin registers (nothing to diff against: printed commands then
     name the profile as is)."""
-    from .plugins import registry
+    from modal_llm_deploy.profile.plugins import registry
 
     reg = registry().get(profile.name)
     if reg is None:

@@ -226,3 +226,14 @@ class KernelMarker:
     @classmethod
     def load(cls, path: Path) -> "KernelMarker":
         return cls(**read_json(path))
+
+
+@dataclass(frozen=True)
+class KernelExpectation:
+    """What the profile expects in the kernel cache."""
+
+    key: str  # kernel-cache key directory, e.g. sm100-sglang0.5.23-glm-5.1-fp8-rev…-tp8-ep1
+    arch: str  # "sm100"
+    sglang_version: str  # "0.5.23"
+    marker_name: str  # ".compiled-GLM-5.1-FP8"
+    argv_hash: str | None = None  # the key's kernel-shaping argument hash (plan.kernel_cache.argv_hash)

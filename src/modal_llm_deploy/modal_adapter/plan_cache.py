@@ -43,7 +43,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .envvars import CACHE_DIR_ENV, FILE_ENV, PLAN_CACHE_ENV, SET_ENV
+from modal_llm_deploy.base.envvars import CACHE_DIR_ENV, FILE_ENV, PLAN_CACHE_ENV, SET_ENV
 
 FORMAT = 1
 # A file modified this recently may change again within the same mtime tick and go unnoticed
@@ -83,7 +83,7 @@ def _key(name: str, overrides: Mapping[str, Any] | None, file: str | os.PathLike
 
 
 def _version() -> str:
-    from . import __version__
+    from modal_llm_deploy.base.version import __version__
 
     return __version__
 
@@ -230,8 +230,8 @@ def cached_plan_json(name: str, overrides: Mapping[str, Any] | None = None,
     hit = lookup(name, overrides, file, _version())
     if hit is not None:
         return hit
-    from . import load_profile
-    from .plan import build_plan
+    from modal_llm_deploy.profile.loader import load_profile
+    from modal_llm_deploy.plan.build import build_plan
 
     started, before = time.time(), set(sys.modules)
     plan = build_plan(load_profile(name, overrides, file))

@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING
 
 import modal
 
-from .envvars import PLAN_ENV
+from modal_llm_deploy.base.envvars import PLAN_ENV
 
 # The plan's models (pydantic) are imported where a container uses them, not here: building an
 # app imports this module for its function objects only (plan_cache.py, bench_import.py).
 if TYPE_CHECKING:
-    from .plan import DeploymentPlan
-    from .steps.serve import SGLangSupervisor
-    from .steps.verify import Fixes, KernelExpectation
+    from modal_llm_deploy.plan.models import DeploymentPlan
+    from modal_llm_deploy.steps.serve import SGLangSupervisor
+    from modal_llm_deploy.steps.verify import Fixes
+    from modal_llm_deploy.base.layout import KernelExpectation
 
 
 def current_plan() -> DeploymentPlan:
@@ -37,14 +38,14 @@ def current_plan() -> DeploymentPlan:
         raise RuntimeError(
             f"{PLAN_ENV} is not set: this function must be registered by modal_llm_deploy.build_app"
         )
-    from .plan import DeploymentPlan
+    from modal_llm_deploy.plan.models import DeploymentPlan
 
     return DeploymentPlan.model_validate_json(raw)
 
 
 def kernel_expectation(plan: DeploymentPlan) -> "KernelExpectation":
     """plan_steps.kernel_expectation (shared with the local CLI steps), imported when used."""
-    from .plan_steps import kernel_expectation as expectation
+    from modal_llm_deploy.plan.step_args import kernel_expectation as expectation
 
     return expectation(plan)
 
@@ -77,14 +78,14 @@ def _refresh(fn: str, *names: str) -> None:
 
 
 def fixes_for(plan: DeploymentPlan) -> "Fixes":
-    from .steps.verify import Fixes
+    from modal_llm_deploy.steps.verify import Fixes
 
     return Fixes(download=plan.commands["download"], compile=plan.commands["compile"])
 
 
 def pinned_plan(plan: DeploymentPlan, weights_dir: Path, *, required: bool = False) -> DeploymentPlan:
     """The plan pinned to the commit the download recorded in the volume (pinning.py)."""
-    from .pinning import resolve_pinned_plan
+    from modal_llm_deploy.plan.pinning import resolve_pinned_plan
 
     return resolve_pinned_plan(plan, weights_dir, fix=fixes_for(plan).download, required=required)
 
@@ -96,7 +97,7 @@ def volume_paths(plan: DeploymentPlan) -> tuple[Path, Path]:
 
 def _fail(err: Exception) -> None:
     """Turn a StepError into one clear line in the Modal log and a failed call."""
-    from .steps import StepError
+    from modal_llm_deploy.base.errors import StepError
 
     if isinstance(err, StepError):
         print(f"ERROR: {err}", file=sys.stderr, flush=True)
@@ -111,8 +112,8 @@ def download_model(update: bool = False, repair: bool = False) -> None:
     """Pull the profile's revision into the weights volume and record its commit; idempotent and
     resumable. ``--update``: the ref moved upstream and you want the new commit (swapped in once
     complete). ``--repair``: re-hash every file and re-fetch what differs (verify --deep's fix)."""
-    from .steps import StepError
-    from .steps.download import RetryPolicy, download_weights
+    from modal_llm_deploy.base.errors import StepError
+    from modal_llm_deploy.steps.download import RetryPolicy, download_weights
 
     plan = current_plan()
     w = plan.weights
@@ -150,8 +151,8 @@ def download_model(update: bool = False, repair: bool = False) -> None:
 
 def compile_deepgemm(force: bool = False) -> None:
     """Pre-compile DeepGEMM kernels into the cache volume under this profile's kernel key."""
-    from .steps import StepError
-    from .steps.deepgemm import compile_deepgemm as compile_step
+    from modal_llm_deploy.base.errors import StepError
+    from modal_llm_deploy.steps.deepgemm import compile_deepgemm as compile_step
 
     plan = current_plan()
     if not plan.kernel_cache.enabled or plan.compile_argv is None:
@@ -167,14 +168,14 @@ def compile_deepgemm(force: bool = False) -> None:
     argv = plan.compile_argv
     info = cluster_info(plan)
     if info is not None:  # multi-node: every rank runs the compile with its rank's arguments
-        from .steps.cluster import compile_worker, rank_argv
+        from modal_llm_deploy.steps.cluster import compile_worker, rank_argv
 
         argv = rank_argv(argv, plan.topology.rank_args, info, nodes=plan.topology.nodes,
                          port=_compile_port(argv))
         if info.rank > 0:
             try:
-                from .steps import caches
-                from .steps.serve import hold_work_dir, release_work_dir
+                from modal_llm_deploy.steps import caches
+                from modal_llm_deploy.steps.serve import hold_work_dir, release_work_dir
 
                 work = Path(plan.kernel_cache.work_dir)
                 hold_work_dir(work)  # released after: a warm container may run the next compile
@@ -220,7 +221,7 @@ def cluster_info(plan: DeploymentPlan):
     t = plan.topology
     if not t.cluster_size:
         return None
-    from .steps.cluster import ClusterInfo
+    from modal_llm_deploy.steps.cluster import ClusterInfo
 
     c = modal.Cluster.from_context()
     return ClusterInfo(rank=c.container_rank(), ips=tuple(c.container_ips(family=t.rank_args.address_family)))
@@ -231,7 +232,7 @@ def cluster_info(plan: DeploymentPlan):
 
 def verify_setup(deep: bool = False) -> None:
     """Prove both volumes are complete before anyone pays for GPUs. ``--deep`` hashes every file."""
-    from .steps.verify import verify_setup as verify_step
+    from modal_llm_deploy.steps.verify import verify_setup as verify_step
 
     plan = current_plan()
     _refresh("verify_setup", plan.weights.volume, plan.kernel_cache.volume)
@@ -257,7 +258,7 @@ WARMUP_RESERVE_S = 180
 def _child_exited(code: int, last_lines: list[str]) -> None:
     # SGLang died: fail the whole container so Modal replaces it, instead of leaving a
     # container that answers every request with 502.
-    from .steps.serve import exit_status
+    from modal_llm_deploy.steps.serve import exit_status
 
     print(f"ERROR: SGLang exited with code {code}; last lines:", file=sys.stderr, flush=True)
     for line in last_lines[-20:]:  # already redacted by the supervisor
@@ -292,10 +293,10 @@ class SGLangServer:
 
     def boot(self) -> None:
         """Verify the volumes, start SGLang, wait for /health, warm up, then watch it."""
-        from .steps import StepError
-        from .steps.serve import SGLangSupervisor, prepare_serve
+        from modal_llm_deploy.base.errors import StepError
+        from modal_llm_deploy.steps.serve import SGLangSupervisor, prepare_serve
 
-        from .steps.phases import PhaseClock
+        from modal_llm_deploy.steps.phases import PhaseClock
 
         t0 = time.monotonic()
         plan = current_plan()
@@ -336,7 +337,7 @@ class SGLangServer:
             info = cluster_info(plan)
             argv, port, rank = plan.sglang_argv, s.port, 0
             if info is not None:
-                from .steps.cluster import rank_argv
+                from modal_llm_deploy.steps.cluster import rank_argv
 
                 rank, port = info.rank, info.port(info.rank, s.port)
                 argv = rank_argv(argv, plan.topology.rank_args, info, nodes=plan.topology.nodes, port=s.port)
@@ -360,7 +361,7 @@ class SGLangServer:
             phases.attach(self.supervisor.child)  # times SGLang's own boot lines (steps/phases.py)
             self.supervisor.wait_ready()  # a crash while loading raises with the last lines
             if info is not None:
-                from .steps.cluster import PeerWatch, peers_of
+                from modal_llm_deploy.steps.cluster import PeerWatch, peers_of
 
                 self.peers = PeerWatch(peers_of(info, s.port), on_lost=self._peer_lost)
                 left = max(30.0, budget - WARMUP_RESERVE_S - (time.monotonic() - t0))
@@ -413,7 +414,7 @@ def keep_warm() -> None:
     """Scheduled by ``modal.Cron``: set the server's min_containers to what the warm windows say
     now (``schedules.apply_schedule``). Each tick sets the whole truth, so a missed tick or a
     redeploy (which resets the autoscaler) is corrected by the next one."""
-    from .schedules import apply_schedule
+    from modal_llm_deploy.operate.keep_warm import apply_schedule
 
     plan = current_plan()
     # modal 1.6: Server.from_name(app, name).autoscaler.update(min_containers=...) (modal/_server.py)
@@ -452,8 +453,14 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
     JSONL record to the bench volume and return them (bench.py builds the argv)."""
     import json
 
-    from .bench import bench_argv, key_refused, proxy_refused
-    from .envvars import PROXY_HEADERS, PROXY_KEY_ENV, PROXY_SECRET_ENV, PROXY_TOKEN_HELP, proxy_auth_headers
+    from modal_llm_deploy.operate.bench import bench_argv, key_refused, proxy_refused
+    from modal_llm_deploy.base.envvars import (
+        PROXY_HEADERS,
+        PROXY_KEY_ENV,
+        PROXY_SECRET_ENV,
+        PROXY_TOKEN_HELP,
+        proxy_auth_headers,
+    )
 
     plan = current_plan()
     s = plan.server
