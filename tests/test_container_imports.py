@@ -6,7 +6,7 @@ plan, rebuild the image's Python environment from its declaration alone —
 ``pip`` + ``provided_by_base`` + the ``modal`` client Modal installs everywhere (each with its
 transitive runtime requirements), plus ``local_python_sources`` as Modal mounts them — and in a
 ``python -I -S`` subprocess that sees nothing else, import ``modal_llm_deploy.modal_adapter.runtime`` the way
-Modal does and perform every import the image's unit roles perform (read from runtime.py's
+Modal does and perform every import the image's unit roles perform (read from modal_adapter/runtime.py's
 lazy imports and the step modules they reach; see _support/runtime_imports.py), then call
 ``current_plan()``, ``kernel_expectation(plan)`` and ``fixes_for(plan)`` on the real plan JSON.
 
@@ -190,7 +190,7 @@ def test_image_declares_everything_its_roles_import(plans, image_run, profile, i
     roles = roles_of(plan, image)
     assert roles, f"no unit of {profile} uses image {image!r}"
 
-    # The scan of runtime.py found the step module of every role (and the hub client for download).
+    # The scan of modal_adapter/runtime.py found the step module of every role (and the hub client for download).
     for role in roles:
         assert ROLE_STEP[role] in role_imports(role).modules, (role, ROLE_STEP[role])
     if "download" in roles:

@@ -19,7 +19,7 @@ NOT_AT_BUILD = ["modal_llm_deploy.engine.check", "modal_llm_deploy.plan.cost", "
                 "difflib", "argparse", "venv"]
 
 
-# What a build from a stored plan (plan_cache.py) must not import either: validating the
+# What a build from a stored plan (modal_adapter/plan_cache.py) must not import either: validating the
 # profile is the cost the plan cache exists to save.
 NOT_ON_A_STORED_PLAN = ["pydantic", "pydantic_core", "pluggy", "modal_llm_deploy.profile", "modal_llm_deploy.plan",
                         "modal_llm_deploy.profile.plugins", "modal_llm_deploy.profile.overrides", "modal_llm_deploy.engine.flags",

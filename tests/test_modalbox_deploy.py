@@ -97,7 +97,7 @@ def test_redeploy_reuses_the_app_and_its_functions(box, deployed):
 
 def test_a_second_deploy_renders_the_stored_plan_and_sends_the_same_app(box, tmp_path):
     """`modal deploy` of an unchanged script builds its app from the stored plan
-    (plan_cache.py); what Modal receives is still exactly the plan, and the same as the first
+    (modal_adapter/plan_cache.py); what Modal receives is still exactly the plan, and the same as the first
     time. The entry is not rewritten: a build that validated again would have replaced it."""
     env = {"MODAL_LLM_DEPLOY_CACHE_DIR": str(tmp_path)}
     first = box.modal("deploy", EXAMPLES["glm51_fp8"], env=env)

@@ -1,4 +1,4 @@
-"""Issue 10: a profile spanning several 8-GPU containers (topology.py, steps/cluster.py).
+"""Issue 10: a profile spanning several 8-GPU containers (profile/topology.py, steps/cluster.py).
 
 * each rank's launch and compile argv, built from a stand-in cluster info, parses with the real
   SGLang 0.5.23 parser (MLD_SGLANG_PYTHON);

@@ -259,7 +259,7 @@ def test_installing_a_distribution_builds_again(site, cache):
 def test_the_library_own_files_are_inputs(cache):
     deps = {p for p, _, _ in plan_cache.dependencies(["modal_llm_deploy"], [])}
     src = REPO / "src" / "modal_llm_deploy"
-    assert {str(src / "plan.py"), str(src / "profile.py"), str(src / "data" / "prices.json"), str(src)} <= deps
+    assert {str(src / "plan/build.py"), str(src / "profile/model.py"), str(src / "data" / "prices.json"), str(src)} <= deps
     assert not any("__pycache__" in p for p in deps)
 
 

@@ -179,7 +179,7 @@ def test_no_key_is_never_the_silent_default(glm):
 
 
 def test_list_valued_flags_are_validation_errors_not_crashes(glm):
-    # arity comes from SGLang's parser data (sglang_flags.py): these take exactly one value
+    # arity comes from SGLang's parser data (engine/flags.py): these take exactly one value
     bad(glm, {"engine.flags.watchdog-timeout": ["1", "2"]}, "watchdog-timeout", "not a list")
     h200 = load_profile("glm51_fp8_h200")
     bad(h200, {"engine.flags.moe-runner-backend": ["a"]}, "moe-runner-backend", "not a list")

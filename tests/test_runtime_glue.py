@@ -1,4 +1,4 @@
-"""The container-side glue in runtime.py, run here for real against local directories.
+"""The container-side glue in modal_adapter/runtime.py, run here for real against local directories.
 
 Only the Modal Volume handle is replaced (there is no Modal account here) by a recorder that
 counts reload/commit, so we can check the glue reloads only where a reload can show something

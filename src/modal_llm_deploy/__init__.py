@@ -62,7 +62,7 @@ def build_app(
 
     ``profile`` is a ``Profile``, or a profile's name with optional ``overrides`` and ``file``
     applied as ``load_profile`` applies them (the environment's override variables included).
-    Given a name, the validated plan is stored (plan_cache.py) and reused while the library,
+    Given a name, the validated plan is stored (modal_adapter/plan_cache.py) and reused while the library,
     the plugin, the installed packages and the overrides stay unchanged, so Modal's import of
     an unchanged deploy script does not validate the profile again."""
     from modal_llm_deploy.modal_adapter.render import build_app as _build_app

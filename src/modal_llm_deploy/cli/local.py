@@ -94,7 +94,7 @@ def print_plan(p: DeploymentPlan) -> None:
     if k.enabled:
         # the marker's full path (90+ columns) would not fit a terminal line: name + where
         # A ref profile's key holds the {revision} placeholder until the download records the
-        # commit (plan.py pinned_to): say what fills it, so no one takes it for a literal path.
+        # commit (plan/build.py pinned_to): say what fills it, so no one takes it for a literal path.
         rev = "" if k.revision_pinned else "{revision}: 12 hex of the commit the download records; "
         rows += [("kernel key", f"{k.key} ({rev}last part: hash of the kernel-shaping arguments)"),
                  ("kernel marker", f"{Path(k.marker_path).name} in that key directory"),
@@ -141,7 +141,7 @@ def print_plan(p: DeploymentPlan) -> None:
     from modal_llm_deploy.cli.operate import print_operate_plan
 
     print_operate_plan(p)  # issue 9: keep-warm windows and cold-start budgets (cli/operate.py)
-    # Both forms carry the overrides in effect (commands.py), so they act on this deployment.
+    # Both forms carry the overrides in effect (plan/commands.py), so they act on this deployment.
     # One command per line, never wrapped by us (copyable).
     out.print("\n[bold]next[/]:")
     for x in ("setup_cli", "deploy_cli"):

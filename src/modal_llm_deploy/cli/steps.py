@@ -60,7 +60,7 @@ def _local_fixes(prof: Profile, weights_dir: Path, cache_dir: Path) -> "Fixes":
 
 def _one_node(p: DeploymentPlan, what: str) -> None:
     """A multi-node profile cannot compile or serve on this one machine: its SGLang would wait for
-    the other nodes forever (topology.py). Say so instead of hanging."""
+    the other nodes forever (profile/topology.py). Say so instead of hanging."""
     if p.topology.nodes > 1:
         raise UsageError(
             f"profile {p.profile!r} spans hardware.nodes={p.topology.nodes} machines: local {what} runs one node "

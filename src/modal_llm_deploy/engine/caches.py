@@ -116,7 +116,7 @@ NOT_KERNEL_SHAPING: dict[str, int] = {
     "--enable-metrics": 0,  # the Prometheus endpoint
     # text post-processing of generated output (tool calls, reasoning blocks)
     "--tool-call-parser": 1, "--reasoning-parser": 1,
-    # multi-node: which rank and where rank 0 is (set per container at run time, topology.py);
+    # multi-node: which rank and where rank 0 is (set per container at run time, profile/topology.py);
     # the whole cluster shares one key. --nnodes stays in: it changes the TP group per GPU.
     "--node-rank": 1, "--dist-init-addr": 1,
 }

@@ -47,7 +47,7 @@ PARSER_DEPS = [
 ]
 
 # How the compile module's CompileArgs is obtained without importing it (it needs CUDA-only
-# packages): shared by the argv checker and the flag-data generator (sglang_flags.py).
+# packages): shared by the argv checker and the flag-data generator (engine/flags.py).
 COMPILE_ARGS_SNIPPET = r'''
 import argparse, ast, json, importlib.util
 

@@ -45,9 +45,9 @@ GLM5_REPOS = ("zai-org/GLM-5*",)
 #   Hopper, trtllm on Blackwell") and `_dsa_split_backend_resolution` pick trtllm only for
 #   major >= 10; the TRT-LLM sparse MLA kernels are trtllm-gen (Blackwell) kernels.
 # - flashinfer_trtllm(_routed) MoE: SGLang selects it only on sm100
-#   (overrides.py `_deepseek_moe_quant_resolution`, model_overrides/*: "on sm100").
+#   (srt/arg_groups/overrides.py `_deepseek_moe_quant_resolution`, model_overrides/*: "on sm100").
 # Not here any more: --enable-flashinfer-allreduce-fusion (deprecated in 0.5.23, and SGLang
-# enables the fusion itself on sm90 *and* sm100: overrides.py
+# enables the fusion itself on sm90 *and* sm100: srt/arg_groups/overrides.py
 # `_flashinfer_allreduce_fusion_auto_enable`); trtllm_mha; flashinfer_cutedsl (its check in
 # moe_hook.py is about NVFP4 quantization, not the GPU).
 BLACKWELL_ONLY: dict[str, set[object]] = {
@@ -97,7 +97,7 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(
         id="glm5-fp8-kv-cache",
         effect="loses accuracy (about 19 points on AIME for GLM-5.1)",
-        # An unset/auto dtype is fp8_e4m3 on Blackwell (overrides.py `_dsa_kv_cache_dtype_default`).
+        # An unset/auto dtype is fp8_e4m3 on Blackwell (srt/arg_groups/overrides.py `_dsa_kv_cache_dtype_default`).
         match=lambda f, sm: (
             f"engine.flags.kv-cache-dtype={f.get('kv-cache-dtype', 'auto')!r} (an FP8 KV cache on sm{sm})"
             if dsa_kv_dtype(f, sm).startswith("fp8") else None
@@ -117,7 +117,7 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
         source=("sglang srt/layers/attention/dsa_backend.py (flashmla_kv decode: \"inefficiently "
                 "quantize the whole cache\" on every call unless the cache is fp8_e4m3)"),
         instead="dsa-decode-backend fa3 on sm90 or trtllm on sm100 (SGLang's own bf16 choice, "
-                "overrides.py _dsa_split_backend_resolution), or tilelang",
+                "srt/arg_groups/overrides.py _dsa_split_backend_resolution), or tilelang",
         families=DSA_ARCHS,
         repo_globs=DSA_REPOS,
     ),

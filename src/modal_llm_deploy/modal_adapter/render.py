@@ -4,7 +4,7 @@ Every decision was already made in the plan; this module translates it one field
 reading the plan's JSON form (the dicts of ``plan.json``), so a reader can hold
 ``modal-llm-deploy plan --json`` next to this file and see where each value lands. Reading the
 JSON rather than the pydantic objects is what lets a deploy script build its app from a stored
-plan (plan_cache.py) without importing pydantic: one renderer for both paths.
+plan (modal_adapter/plan_cache.py) without importing pydantic: one renderer for both paths.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ _FUNCTIONS = {
     "keep_warm": runtime.keep_warm,
 }
 
-Data = dict[str, Any]  # one object of the plan's JSON (plan.py's models, as dumped)
+Data = dict[str, Any]  # one object of the plan's JSON (plan/build.py's models, as dumped)
 
 
 def render_image(img: "Data | ImagePlan") -> modal.Image:
@@ -81,7 +81,7 @@ def _common(unit: Data, images: dict[str, modal.Image], plan_json: str) -> dict:
 
 def _clustered(unit: Data, obj):
     """``modal.clustered(size=, rdma=)`` under ``app.server``/``app.function`` for a multi-node
-    unit (topology.py); the object itself otherwise.
+    unit (profile/topology.py); the object itself otherwise.
 
     modal 1.6.4 ``_partial_function.py`` ``_clustered``: "Apply below `@app.function()`,
     `@app.cls()`, or `@app.server()`"; it wraps our module-level class/function in a
@@ -237,7 +237,7 @@ def setup_functions(app: modal.App) -> tuple:
 
 def build_app(profile: "Profile | str", overrides=None, file=None) -> modal.App:
     """The app of a Profile, or of a profile named with its overrides (as ``load_profile``);
-    a name goes through the plan cache (plan_cache.py), so an unchanged deploy script renders
+    a name goes through the plan cache (modal_adapter/plan_cache.py), so an unchanged deploy script renders
     its stored plan without validating it again."""
     if isinstance(profile, str):
         from modal_llm_deploy.modal_adapter.plan_cache import cached_plan_json

@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
 BENCH_MODULE = "sglang.benchmark.serving"
 BACKEND = "sglang-oai-chat"  # sglang/benchmark/serving.py: ASYNC_REQUEST_FUNCS, path /v1/chat/completions
-BENCH_VOLUME_SUFFIX = "-bench"
-BENCH_MOUNT = "/bench"
 PROMPTS_PER_CONCURRENCY = 5  # bench_serving's guidance: at least 5× the concurrency for stable percentiles
 
 
@@ -85,7 +83,7 @@ def bench_argv(plan: "DeploymentPlan", base_url: str, concurrency: int, input_le
 
 def _status(url: str, headers: dict[str, str], timeout: float) -> Optional[int]:
     """The HTTP status of one GET, None when nothing answered."""
-    # urllib, not smoke._get: plan.py imports this module in every image, and smoke.py imports
+    # urllib, not smoke._get: the bench unit imports this module in its container, and operate/smoke.py imports
     # openai (tests/test_container_imports.py checks every image imports what its roles reach).
     import urllib.error
     import urllib.request
@@ -146,7 +144,7 @@ class BenchRow:
 def rows_from_records(plan: "DeploymentPlan", records: list[dict]) -> list[BenchRow]:
     """bench_serving's JSONL records (keys as written by sglang/benchmark/serving.py 0.5.23)
     → table rows with $/Mtok from the plan's price of one replica (cost.replica_usd_per_hour)."""
-    from modal_llm_deploy.plan.cost import replica_usd_per_hour, usd_per_mtok  # not at import: plan.py needs only the constants
+    from modal_llm_deploy.plan.cost import replica_usd_per_hour, usd_per_mtok  # not at import: the bench container needs only the argv
 
     rate = replica_usd_per_hour(plan)
     out = []
@@ -166,7 +164,7 @@ def rows_from_records(plan: "DeploymentPlan", records: list[dict]) -> list[Bench
 
 def cold_start_cost(plan: "DeploymentPlan") -> tuple[float, str]:
     """What waking a scaled-to-zero server for a benchmark costs: the load, then the idle tail."""
-    from modal_llm_deploy.plan.cost import replica_usd_per_hour  # not at import: plan.py needs only the constants
+    from modal_llm_deploy.plan.cost import replica_usd_per_hour  # not at import: the bench container needs only the argv
 
     rate = replica_usd_per_hour(plan)
     s = plan.server

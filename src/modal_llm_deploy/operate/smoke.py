@@ -19,7 +19,7 @@ keeps such extra fields on the object (pydantic ``extra="allow"``).
 
 The key is never printed: it goes into the client and nowhere else. With Modal proxy auth
 (``serving.modal_proxy_auth``) every request also carries the proxy token as ``Modal-Key`` /
-``Modal-Secret`` (the openai client's ``default_headers``; envvars.py), equally unprinted.
+``Modal-Secret`` (the openai client's ``default_headers``; base/envvars.py), equally unprinted.
 """
 
 from __future__ import annotations
@@ -167,33 +167,54 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
     # openai's OpenAI(default_headers=...): sent on every request (openai/_base_client.py default_headers)
     client = openai.OpenAI(base_url=t.base_url + "/v1", api_key=api_key or "none", timeout=request_timeout_s,
                            max_retries=0, default_headers=proxy)
-    model = t.served_name
-    msgs = [{"role": "user", "content": "Say hello in one short sentence."}]
+    c = _Checks(t, rep, client, openai, proxy, max_tokens)
+    c.attempt("models", c.models, "the server is not SGLang's OpenAI API, or the URL is wrong")
+    c.attempt("auth", c.auth, "")
+    c.attempt("chat", c.chat, f"chat completions fail: {t.logs_cli} --triage")
+    c.attempt("stream", c.stream, f"streaming fails: {t.logs_cli} --triage")
+    if t.tool_call_parser:
+        c.attempt("tool_call", c.tools, f"tool calls fail: {t.logs_cli} --triage")
+    else:
+        rep.checks.append(Check("tool_call", None, "skipped: the profile sets no --tool-call-parser"))
+    if t.reasoning_parser:
+        c.attempt("reasoning", c.reasoning, f"reasoning request fails: {t.logs_cli} --triage")
+    else:
+        rep.checks.append(Check("reasoning", None, "skipped: the profile sets no --reasoning-parser"))
+    rep.checks.append(c.metrics())
+    return rep
 
-    def attempt(name: str, fn: Callable[[], Check], cause: str) -> None:
+
+class _Checks:
+    """One smoke run: the OpenAI client, the target, and one method per check."""
+
+    MSGS = [{"role": "user", "content": "Say hello in one short sentence."}]
+
+    def __init__(self, t: SmokeTarget, rep: SmokeReport, client, openai, proxy: dict | None, max_tokens: int):
+        self.t, self.rep, self.client, self.openai = t, rep, client, openai
+        self.proxy, self.max_tokens, self.model = proxy, max_tokens, t.served_name
+
+    def attempt(self, name: str, fn: Callable[[], Check], cause: str) -> None:
         t0 = time.monotonic()
         try:
             c = fn()
-        except openai.AuthenticationError:
+        except self.openai.AuthenticationError:
             c = Check(name, False, "401 with the key", "the key does not match the server's: check the Modal secret "
                                                         "and --api-key-env")
-        except openai.APIError as e:
+        except self.openai.APIError as e:
             c = Check(name, False, f"{type(e).__name__}: {' '.join(str(e).split())[:200]}", cause)
         c.seconds = time.monotonic() - t0
-        rep.checks.append(c)
+        self.rep.checks.append(c)
 
-    def models() -> Check:
-        ids = [m.id for m in client.models.list().data]
-        if model in ids:
-            return Check("models", True, f"lists {model!r}")
-        return Check("models", False, f"lists {ids}, not {model!r}",
+    def models(self) -> Check:
+        ids = [m.id for m in self.client.models.list().data]
+        if self.model in ids:
+            return Check("models", True, f"lists {self.model!r}")
+        return Check("models", False, f"lists {ids}, not {self.model!r}",
                      "--served-model-name differs from the profile's model.served_name")
 
-    attempt("models", models, "the server is not SGLang's OpenAI API, or the URL is wrong")
-
-    def auth() -> Check:
-        code, _ = _get(t.base_url + "/v1/models", proxy)  # without the key, past Modal's proxy
-        if t.public:
+    def auth(self) -> Check:
+        code, _ = _get(self.t.base_url + "/v1/models", self.proxy)  # without the key, past Modal's proxy
+        if self.t.public:
             return Check("auth", code == 200, f"no key → {code} (public profile)",
                          "" if code == 200 else "a public profile's server still demands a key")
         if code == 401:
@@ -201,10 +222,8 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
         return Check("auth", False, f"no key → {code}, expected 401",
                      "the server runs without --api-key: the API key secret was not applied (set serving.api_key_secret)")
 
-    attempt("auth", auth, "")
-
-    def chat() -> Check:
-        r = client.chat.completions.create(model=model, messages=msgs, max_tokens=max_tokens)
+    def chat(self) -> Check:
+        r = self.client.chat.completions.create(model=self.model, messages=self.MSGS, max_tokens=self.max_tokens)
         m = r.choices[0].message
         text = (m.content or "") + (getattr(m, "reasoning_content", None) or "")
         if not text.strip():
@@ -212,15 +231,13 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
         u = r.usage
         return Check("chat", True, f"{u.completion_tokens if u else '?'} tokens, finish {r.choices[0].finish_reason}")
 
-    attempt("chat", chat, f"chat completions fail: {t.logs_cli} --triage")
-
-    def stream() -> Check:
+    def stream(self) -> Check:
         t0 = time.monotonic()
         first = last = None
         n_chunks = 0
         tokens = None
-        for ch in client.chat.completions.create(model=model, messages=msgs, max_tokens=max_tokens, stream=True,
-                                                 stream_options={"include_usage": True}):
+        for ch in self.client.chat.completions.create(model=self.model, messages=self.MSGS, max_tokens=self.max_tokens,
+                                                      stream=True, stream_options={"include_usage": True}):
             if ch.usage is not None:
                 tokens = ch.usage.completion_tokens
             for c in ch.choices:
@@ -232,64 +249,53 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
                     n_chunks += 1
         if first is None:
             return Check("stream", False, "no content in the stream", "streaming is broken: check the server log")
+        rep = self.rep
         rep.ttft_ms = (first - t0) * 1000
         n = tokens or n_chunks
         rep.tpot_ms = (last - first) * 1000 / (n - 1) if n > 1 else None
         tpot = f", TPOT {rep.tpot_ms:.1f} ms" if rep.tpot_ms is not None else ""
         return Check("stream", True, f"TTFT {rep.ttft_ms:.0f} ms{tpot} ({n} tokens)")
 
-    attempt("stream", stream, f"streaming fails: {t.logs_cli} --triage")
+    def tools(self) -> Check:
+        # A reasoning model thinks before it calls: leave room so the call is not cut off.
+        r = self.client.chat.completions.create(
+            model=self.model, max_tokens=max(self.max_tokens, 1024), tools=[TOOL], tool_choice="auto",
+            messages=[{"role": "user", "content": "What is the weather in Paris? Use the get_weather tool."}])
+        m = r.choices[0].message
+        calls = m.tool_calls or []
+        cause = (f"the tool call came back as text, not tool_calls: the server's --tool-call-parser "
+                 f"({self.t.tool_call_parser}) does not match the model's format")
+        if not calls:
+            return Check("tool_call", False, f"no tool_calls; content {(m.content or '')[:80]!r}", cause)
+        fn = calls[0].function
+        try:
+            args = json.loads(fn.arguments or "")
+        except ValueError:
+            return Check("tool_call", False, f"arguments are not JSON: {fn.arguments!r:.80}", cause)
+        if fn.name != "get_weather" or not isinstance(args, dict):
+            return Check("tool_call", False, f"called {fn.name}({fn.arguments})", cause)
+        return Check("tool_call", True, f"{fn.name}({fn.arguments})")
 
-    if t.tool_call_parser:
-        def tools() -> Check:
-            # A reasoning model thinks before it calls: leave room so the call is not cut off.
-            r = client.chat.completions.create(
-                model=model, max_tokens=max(max_tokens, 1024), tools=[TOOL], tool_choice="auto",
-                messages=[{"role": "user", "content": "What is the weather in Paris? Use the get_weather tool."}])
-            m = r.choices[0].message
-            calls = m.tool_calls or []
-            cause = (f"the tool call came back as text, not tool_calls: the server's --tool-call-parser "
-                     f"({t.tool_call_parser}) does not match the model's format")
-            if not calls:
-                return Check("tool_call", False, f"no tool_calls; content {(m.content or '')[:80]!r}", cause)
-            fn = calls[0].function
-            try:
-                args = json.loads(fn.arguments or "")
-            except ValueError:
-                return Check("tool_call", False, f"arguments are not JSON: {fn.arguments!r:.80}", cause)
-            if fn.name != "get_weather" or not isinstance(args, dict):
-                return Check("tool_call", False, f"called {fn.name}({fn.arguments})", cause)
-            return Check("tool_call", True, f"{fn.name}({fn.arguments})")
+    def reasoning(self) -> Check:
+        r = self.client.chat.completions.create(model=self.model, messages=self.MSGS, max_tokens=self.max_tokens)
+        m = r.choices[0].message
+        rc = getattr(m, "reasoning_content", None)
+        cause = (f"reasoning is not separated from the answer: the server's --reasoning-parser "
+                 f"({self.t.reasoning_parser}) is missing or does not match the model")
+        if any(tag in (m.content or "") for tag in THINK_TAGS):
+            return Check("reasoning", False, "content contains <think> tags", cause)
+        if not rc:
+            return Check("reasoning", False, "no reasoning_content", cause)
+        return Check("reasoning", True, f"{len(rc)} chars of reasoning_content, content separate")
 
-        attempt("tool_call", tools, f"tool calls fail: {t.logs_cli} --triage")
-    else:
-        rep.checks.append(Check("tool_call", None, "skipped: the profile sets no --tool-call-parser"))
-
-    if t.reasoning_parser:
-        def reasoning() -> Check:
-            r = client.chat.completions.create(model=model, messages=msgs, max_tokens=max_tokens)
-            m = r.choices[0].message
-            rc = getattr(m, "reasoning_content", None)
-            cause = (f"reasoning is not separated from the answer: the server's --reasoning-parser "
-                     f"({t.reasoning_parser}) is missing or does not match the model")
-            if any(tag in (m.content or "") for tag in THINK_TAGS):
-                return Check("reasoning", False, "content contains <think> tags", cause)
-            if not rc:
-                return Check("reasoning", False, "no reasoning_content", cause)
-            return Check("reasoning", True, f"{len(rc)} chars of reasoning_content, content separate")
-
-        attempt("reasoning", reasoning, f"reasoning request fails: {t.logs_cli} --triage")
-    else:
-        rep.checks.append(Check("reasoning", None, "skipped: the profile sets no --reasoning-parser"))
-
-    t0 = time.monotonic()
-    try:
-        code, body = _get(t.base_url + "/metrics", proxy)
+    def metrics(self) -> Check:
+        t0 = time.monotonic()
+        try:
+            code, body = _get(self.t.base_url + "/metrics", self.proxy)
+        except OSError as e:
+            return Check("metrics", False, type(e).__name__, "/metrics unreachable", time.monotonic() - t0)
         series = sorted({ln.split("{")[0].split(" ")[0] for ln in body.splitlines() if ln.startswith("sglang:")})
         ok = code == 200 and bool(series)
-        rep.checks.append(Check("metrics", ok, f"{len(series)} sglang: series" if ok else f"HTTP {code}, no sglang: series",
-                                "" if ok else "the server runs without --enable-metrics (engine.flags.enable-metrics=true)",
-                                time.monotonic() - t0))
-    except OSError as e:
-        rep.checks.append(Check("metrics", False, type(e).__name__, "/metrics unreachable", time.monotonic() - t0))
-    return rep
+        return Check("metrics", ok, f"{len(series)} sglang: series" if ok else f"HTTP {code}, no sglang: series",
+                     "" if ok else "the server runs without --enable-metrics (engine.flags.enable-metrics=true)",
+                     time.monotonic() - t0)

@@ -72,7 +72,7 @@ def build_plan(
         kernel_cache=kernel_cache_plan(p, cache_work_dir),
         topology=topo,
         cost=cost_plan(p, topo, ctx.load_s),
-        commands=plan_commands(p),  # printed commands carry the overrides in effect (commands.py)
+        commands=plan_commands(p),  # printed commands carry the overrides in effect (plan/commands.py)
         keep_warm=keep_warm,
         cold_start=ColdStartPlan.for_profile(p.weight_load_estimate_s, p.startup_estimate_s - p.weight_load_estimate_s),
     )

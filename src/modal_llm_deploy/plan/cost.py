@@ -83,7 +83,7 @@ def container_usd_per_hour(plan: "DeploymentPlan") -> float:
 
 
 def replica_usd_per_hour(plan: "DeploymentPlan") -> float:
-    """One replica of the server: ``hardware.nodes`` containers (topology.py), each billed — what
+    """One replica of the server: ``hardware.nodes`` containers (profile/topology.py), each billed — what
     a request, a cold start or a bench run occupies."""
     return container_usd_per_hour(plan) * plan.topology.nodes
 
@@ -149,7 +149,7 @@ def estimate(plan: "DeploymentPlan", t: Traffic, bench_rows: list[dict] | None =
     rate = container_usd_per_hour(plan)
     s = plan.server
     days = t.days_per_month
-    # A multi-node server (topology.py) is one replica of `nodes` containers, each billed: a
+    # A multi-node server (profile/topology.py) is one replica of `nodes` containers, each billed: a
     # request, a cold start, a scale-down tail and a bench run all occupy the whole replica.
     # min_containers and the warm windows already count containers (Modal's unit).
     nodes = plan.topology.nodes

@@ -26,7 +26,7 @@ DISTRIBUTION = "modal-llm-deploy"
 # The env var that carries the profile's plan (as JSON) into every container: the container-side
 # code imports the library, not the user's deploy script, so the configuration must travel as
 # data. The plan, not the raw profile: the container runs exactly what `plan` showed.
-# (PLAN_ENV is defined in envvars.py, imported above.)
+# (PLAN_ENV is defined in base/envvars.py, imported above.)
 
 # The kernel key's revision part when the profile names a ref (e.g. ``main``) instead of a
 # commit: the sha is only known once the download step resolved it; ``pinned_to`` fills it in.
@@ -97,7 +97,7 @@ class UnitPlan(_Data):
     max_containers: int | None = None  # 1 for setup steps: never two writers on one volume
     schedule: SchedulePlan | None = None  # a scheduled function (keep-warm)
     region: str | None = None  # Modal `region=` of a function (the server's is ServerPlan.compute_region)
-    # Multi-node (topology.py): modal.clustered(size=cluster_size, rdma=rdma) on this unit; None
+    # Multi-node (profile/topology.py): modal.clustered(size=cluster_size, rdma=rdma) on this unit; None
     # = one container. The compile unit is clustered too: compile_deep_gemm starts the same
     # multi-node server (sglang 0.5.23 compile_deep_gemm.py, node_rank branches).
     cluster_size: int | None = None
@@ -207,7 +207,7 @@ class DeploymentPlan(_Data):
     compile_argv: list[str] | None
     weights: WeightsPlan
     kernel_cache: KernelCachePlan
-    topology: TopologyPlan  # nodes × GPUs, parallelism, memory fit, per-rank args (topology.py)
+    topology: TopologyPlan  # nodes × GPUs, parallelism, memory fit, per-rank args (profile/topology.py)
     cost: CostPlan
     commands: dict[str, str]
     plan_env: str = PLAN_ENV

@@ -1,7 +1,7 @@
 """From the profile's revision to the commit everything after the download uses.
 
 A profile may name a branch or tag (default ``main``); the download step resolves it and records
-the commit it downloaded in the weights volume's ``COMPLETE.json`` (steps/layout.py). Compile,
+the commit it downloaded in the weights volume's ``COMPLETE.json`` (base/layout.py). Compile,
 verify and serve must then use *that* commit — it decides the kernel-cache key and what the
 weights are — not whatever the ref points at today. ``resolve_pinned_plan`` is the one call each
 of them makes right after the volumes are visible.

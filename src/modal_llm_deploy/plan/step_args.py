@@ -1,6 +1,6 @@
 """What the container steps need from a plan, without Modal.
 
-``runtime.py`` (the Modal glue, which imports Modal) and the local CLI steps (which must not:
+``modal_adapter/runtime.py`` (the Modal glue, which imports Modal) and the local CLI steps (which must not:
 tests/test_cli_ux.py) both turn a plan into the arguments of the plain step functions; the
 shared part lives here so the two cannot drift.
 """

@@ -111,7 +111,7 @@ class Profile(_Frozen):
                 "set kernel_cache.deepgemm=false or use H100/H200/B200"
             )
         self._check_known_bad()
-        # GPUs per node, autoscaling multiples of the cluster size, memory fit (topology.py);
+        # GPUs per node, autoscaling multiples of the cluster size, memory fit (profile/topology.py);
         # after the architecture checks, so a GPU that can never run this profile says so first.
         _topology.check(self.hardware, self.serving, self.topology)
         self._check_concurrency()
@@ -151,7 +151,7 @@ class Profile(_Frozen):
                 f"{eng.tensor_parallel_size} (attention DP splits the TP group)"
             )
         gpus_used = eng.tensor_parallel_size * pp * dp  # plain DP replicates the whole tp×pp group
-        # Multi-node: TP × PP (× DP) spans every GPU of every node (topology.py).
+        # Multi-node: TP × PP (× DP) spans every GPU of every node (profile/topology.py).
         if gpus_used != hw.count * hw.nodes:
             where = f"hardware.count={hw.count}" + (
                 f" × hardware.nodes={hw.nodes} = {hw.count * hw.nodes}" if hw.nodes > 1 else "")
@@ -168,7 +168,7 @@ class Profile(_Frozen):
     def _check_known_bad(self) -> None:
         eng, g = self.engine, self.hardware.gpu_type
         # Known-bad (version, GPU, model family, flags) combinations, Blackwell-only kernels
-        # on Hopper among them: refused here, before any GPU time is paid (known_bad.py).
+        # on Hopper among them: refused here, before any GPU time is paid (engine/known_bad.py).
         _known_bad.check(sglang_version=eng.sglang_version, sm=g.sm, gpu=g.name,
                          architecture=eng.architecture, repo_id=self.model.repo_id, flags=eng.flags)
 

@@ -48,7 +48,7 @@ OWNED_FLAGS: dict[str, str] = {
     "ep-size": "engine.expert_parallel_size",
     "revision": "model.revision",
     "timeout": "kernel_cache.compile_timeout_s",  # sglang.compile_deep_gemm's --timeout
-    # Multi-node (topology.py): --nnodes comes from hardware.nodes; rank and rank-0 address are
+    # Multi-node (profile/topology.py): --nnodes comes from hardware.nodes; rank and rank-0 address are
     # only known in the cluster container (modal.Cluster.from_context(), steps/cluster.py).
     "nnodes": "hardware.nodes",
     "node-rank": "the cluster container's rank (set at run time)",
@@ -56,7 +56,7 @@ OWNED_FLAGS: dict[str, str] = {
 }
 
 # (flag, value) pairs whose kernels exist only on Blackwell (sm100+); the table and its sources
-# live with the other known-bad combinations (known_bad.py), which profile validation applies.
+# live with the other known-bad combinations (engine/known_bad.py), which profile validation applies.
 BLACKWELL_ONLY = _known_bad.BLACKWELL_ONLY
 
 # Sustained read rate of a Modal Volume into GPU memory, used to estimate weight load time
@@ -169,7 +169,7 @@ class HardwareSpec(_Frozen):
     """GPUs per container (= per node)."""
     nodes: Annotated[int, Field(ge=1, le=64)] = 1
     """Containers (nodes) one server spans. > 1: a Modal cluster of that many containers and SGLang
-    multi-node (``--nnodes``); see topology.py. Each container then needs all GPUs of its host."""
+    multi-node (``--nnodes``); see profile/topology.py. Each container then needs all GPUs of its host."""
     cpu: Annotated[float, Field(gt=0)] | None = None
     """CPU cores for GPU containers (Modal's default request is small; SGLang runs one worker
     per GPU plus tokenizer/detokenizer processes)."""
@@ -221,7 +221,7 @@ class EngineSpec(_Frozen):
     architecture: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] | None = None
     """The model's HF architecture (``config.json`` ``architectures[0]``, the class SGLang
     dispatches on, e.g. ``GlmMoeDsaForCausalLM``). Optional: used to match known-bad
-    combinations (known_bad.py); when unset they match on ``model.repo_id`` globs instead."""
+    combinations (engine/known_bad.py); when unset they match on ``model.repo_id`` globs instead."""
 
     @field_validator("flags")
     @classmethod
@@ -237,7 +237,7 @@ class EngineSpec(_Frozen):
     @model_validator(mode="after")
     def _flags_known_to_sglang(self) -> "EngineSpec":
         # Checked against the shipped data of the pinned version's real parser
-        # (sglang_flags.py, data/sglang/v<version>.py): instant, needs no SGLang install.
+        # (engine/flags.py, data/sglang/v<version>.py): instant, needs no SGLang install.
         # Unknown names, abbreviations, arity, choices, types, deprecations, owned flags.
         sglang_flags.check_flags(self.sglang_version, self.flags, OWNED_FLAGS)
         return self
@@ -348,7 +348,7 @@ class ServingSpec(_Frozen):
     """Pin containers to a region (costs 1.5–1.75× on Modal)."""
     warm_windows: tuple[WarmWindow, ...] = ()
     """Keep-warm windows (issue 9): a scheduled CPU function raises ``min_containers`` to the
-    window's value while one is open and back to ``min_containers`` outside (schedules.py)."""
+    window's value while one is open and back to ``min_containers`` outside (plan/schedules.py)."""
 
     @model_validator(mode="after")
     def _warm_windows_fit(self) -> "ServingSpec":

@@ -1,6 +1,6 @@
 """One rank of a multi-node SGLang server: its argv, its readiness, the heartbeat between ranks.
 
-A multi-node profile (``hardware.nodes`` > 1, topology.py) runs as a Modal cluster: every
+A multi-node profile (``hardware.nodes`` > 1, profile/topology.py) runs as a Modal cluster: every
 container runs the same server class, and ``modal.Cluster.from_context()`` tells it its rank and
 the cluster's IPs (modal 1.6.4 ``_cluster.py``). Modal routes HTTP only to rank 0
 (``_partial_function.py`` ``_clustered``: "Server requests are routed only to rank 0").

@@ -50,7 +50,7 @@ QUICK_RETRY_S = 1.0
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Same defaults as ``DownloadSpec`` (profile.py), which validates a profile's values."""
+    """Same defaults as ``DownloadSpec`` (profile/model.py), which validates a profile's values."""
 
     attempts: int = 5  # per file: tries without progress before the step fails
     delays_s: tuple[float, ...] = (5, 15, 30, 60)  # wait before try 2, 3, ... (last value repeats)
