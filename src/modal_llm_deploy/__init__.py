@@ -25,7 +25,11 @@ if TYPE_CHECKING:
     from modal_llm_deploy.profile.loader import load_profile
     from modal_llm_deploy.profile.model import Profile
     from modal_llm_deploy.profile.overrides import OverrideError, apply_overrides
-    from modal_llm_deploy.profile.plugins import PluginError, UnknownProfileError, list_profiles
+    from modal_llm_deploy.profile.plugins import (
+        PluginError,
+        UnknownProfileError,
+        list_profiles,
+    )
 
 # The public API, imported on first use (PEP 562 module __getattr__): a deploy script whose plan
 # is stored (modal_adapter/plan_cache.py) builds its app from `build_app` and `setup_functions`
@@ -96,7 +100,9 @@ def _is_validation_error(exc: BaseException) -> bool:
 def setup_functions(app: "modal.App") -> tuple:
     """``(setup, download_model, compile_deepgemm, verify_setup)`` for module-level names in a
     deploy script, so ``modal run deploy.py::download_model`` finds them."""
-    from modal_llm_deploy.modal_adapter.render import setup_functions as _setup_functions
+    from modal_llm_deploy.modal_adapter.render import (
+        setup_functions as _setup_functions,
+    )
 
     return _setup_functions(app)
 

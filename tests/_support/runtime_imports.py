@@ -29,7 +29,7 @@ def _parse(source: str) -> ast.Module:
         return ast.parse(source)
 
 LIBRARY = "modal_llm_deploy"
-RUNTIME = f"{LIBRARY}.runtime"
+RUNTIME = f"{LIBRARY}.modal_adapter.runtime"
 
 # Unit role (plan.units[*].role) → the runtime object Modal imports and runs for it.
 ROLE_ENTRY = {

@@ -13,11 +13,15 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from modal_llm_deploy.profile.loader import load_profile
-from modal_llm_deploy.profile.overrides import OverrideError, format_validation_error, parse_set_options
-from modal_llm_deploy.profile.plugins import PluginError, UnknownProfileError
-from modal_llm_deploy.profile.model import Profile
 from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.profile.loader import load_profile
+from modal_llm_deploy.profile.model import Profile
+from modal_llm_deploy.profile.overrides import (
+    OverrideError,
+    format_validation_error,
+    parse_set_options,
+)
+from modal_llm_deploy.profile.plugins import PluginError, UnknownProfileError
 
 app = typer.Typer(
     add_completion=False,

@@ -8,14 +8,20 @@ from typing import Optional
 
 import typer
 
-from modal_llm_deploy.plan.models import DeploymentPlan
+from modal_llm_deploy.cli.common import (
+    FileOpt,
+    ProfileArg,
+    SetOpt,
+    _guard,
+    _load,
+    app,
+    out,
+)
+from modal_llm_deploy.cli.tables import argv_lines, pairs, records
 from modal_llm_deploy.plan.build import build_plan
+from modal_llm_deploy.plan.models import DeploymentPlan
 from modal_llm_deploy.profile.plugins import broken_plugins, list_profiles
 from modal_llm_deploy.profile.topology import describe as describe_topology
-from modal_llm_deploy.cli.common import FileOpt, ProfileArg, SetOpt, _guard, _load, out
-from modal_llm_deploy.cli.common import app
-from modal_llm_deploy.cli.tables import argv_lines, pairs, records
-
 
 # --- profiles & plan ---------------------------------------------------------------------------
 

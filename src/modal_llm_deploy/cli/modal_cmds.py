@@ -7,12 +7,19 @@ from typing import Any, Callable, Optional
 
 import typer
 
-from modal_llm_deploy.plan.models import DeploymentPlan
-from modal_llm_deploy.plan.build import build_plan
 from modal_llm_deploy.base.errors import StepError
-from modal_llm_deploy.cli.common import FileOpt, ProfileArg, SetOpt, UsageError, _guard, _load, out
-from modal_llm_deploy.cli.common import app
-
+from modal_llm_deploy.cli.common import (
+    FileOpt,
+    ProfileArg,
+    SetOpt,
+    UsageError,
+    _guard,
+    _load,
+    app,
+    out,
+)
+from modal_llm_deploy.plan.build import build_plan
+from modal_llm_deploy.plan.models import DeploymentPlan
 
 # --- operate a deployed app (needs a Modal token) --------------------------------------------
 

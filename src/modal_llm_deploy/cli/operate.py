@@ -20,11 +20,18 @@ from modal_llm_deploy.base.envvars import (
     proxy_auth_headers,
     proxy_auth_missing,
 )
-from modal_llm_deploy.plan.build import build_plan
-from modal_llm_deploy.cli.common import FileOpt, SetOpt, UsageError, _guard, _load, out
-from modal_llm_deploy.cli.common import app
+from modal_llm_deploy.cli.common import (
+    FileOpt,
+    SetOpt,
+    UsageError,
+    _guard,
+    _load,
+    app,
+    out,
+)
 from modal_llm_deploy.cli.modal_cmds import _deployed_server, _modal_call
 from modal_llm_deploy.cli.tables import table as _table
+from modal_llm_deploy.plan.build import build_plan
 
 SET_NOTE = ("a `--set` fix: check it with `modal-llm-deploy plan PROFILE --set ...`, put the same key/value in the "
             "deploy script's load_profile(...) overrides, then redeploy")
@@ -135,7 +142,12 @@ def cost(
     compile; $ per million output tokens."""
 
     def run() -> None:
-        from modal_llm_deploy.plan.cost import CostError, Traffic, estimate, read_bench_jsonl
+        from modal_llm_deploy.plan.cost import (
+            CostError,
+            Traffic,
+            estimate,
+            read_bench_jsonl,
+        )
 
         try:
             plan = build_plan(_load(profile, sets, file))
@@ -252,7 +264,10 @@ def bench(
     def run() -> None:
         import modal
 
-        from modal_llm_deploy.operate.bench import cold_start_cost, parse_concurrency, rows_from_records
+        from modal_llm_deploy.operate.bench import (
+            cold_start_cost,
+            parse_concurrency,
+        )
         from modal_llm_deploy.plan.cost import CostError
 
         try:

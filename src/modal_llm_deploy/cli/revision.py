@@ -17,9 +17,22 @@ from typing import Optional
 
 import typer
 
-from modal_llm_deploy.plan.commands import CLI, cli_set_args, env_prefix, overrides_in_effect, render_value
-from modal_llm_deploy.cli.common import FileOpt, ProfileArg, SetOpt, _guard, _load, out
-from modal_llm_deploy.cli.common import app
+from modal_llm_deploy.cli.common import (
+    FileOpt,
+    ProfileArg,
+    SetOpt,
+    _guard,
+    _load,
+    app,
+    out,
+)
+from modal_llm_deploy.plan.commands import (
+    CLI,
+    cli_set_args,
+    env_prefix,
+    overrides_in_effect,
+    render_value,
+)
 
 
 @app.command()

@@ -8,16 +8,23 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from modal_llm_deploy.plan.commands import local_command
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.cli.common import (
+    FileOpt,
+    ProfileArg,
+    SetOpt,
+    UsageError,
+    _guard,
+    _load,
+    app,
+)
 from modal_llm_deploy.engine.local import version_mismatch
+from modal_llm_deploy.plan.build import build_plan
+from modal_llm_deploy.plan.commands import local_command
+from modal_llm_deploy.plan.models import DeploymentPlan
 from modal_llm_deploy.plan.pinning import resolve_pinned_plan
 from modal_llm_deploy.plan.step_args import kernel_expectation as _kernel_expectation
-from modal_llm_deploy.plan.models import DeploymentPlan
-from modal_llm_deploy.plan.build import build_plan
 from modal_llm_deploy.profile.model import Profile
-from modal_llm_deploy.base.errors import StepError
-from modal_llm_deploy.cli.common import FileOpt, ProfileArg, SetOpt, UsageError, _guard, _load
-from modal_llm_deploy.cli.common import app
 
 if TYPE_CHECKING:
     from modal_llm_deploy.steps.verify import Fixes

@@ -38,7 +38,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
-
 DATA_PACKAGE = "modal_llm_deploy.data.sglang"
 FORMAT = 1
 

@@ -43,7 +43,12 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from modal_llm_deploy.base.envvars import CACHE_DIR_ENV, FILE_ENV, PLAN_CACHE_ENV, SET_ENV
+from modal_llm_deploy.base.envvars import (
+    CACHE_DIR_ENV,
+    FILE_ENV,
+    PLAN_CACHE_ENV,
+    SET_ENV,
+)
 
 FORMAT = 1
 # A file modified this recently may change again within the same mtime tick and go unnoticed
@@ -230,8 +235,8 @@ def cached_plan_json(name: str, overrides: Mapping[str, Any] | None = None,
     hit = lookup(name, overrides, file, _version())
     if hit is not None:
         return hit
-    from modal_llm_deploy.profile.loader import load_profile
     from modal_llm_deploy.plan.build import build_plan
+    from modal_llm_deploy.profile.loader import load_profile
 
     started, before = time.time(), set(sys.modules)
     plan = build_plan(load_profile(name, overrides, file))

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import modal
 
-from modal_llm_deploy.modal_adapter import runtime
 from modal_llm_deploy.base.envvars import PLAN_ENV
+from modal_llm_deploy.modal_adapter import runtime
 
 if TYPE_CHECKING:
     from modal_llm_deploy.plan.models import DeploymentPlan, ImagePlan

@@ -24,12 +24,12 @@ import modal
 from modal_llm_deploy.base.envvars import PLAN_ENV
 
 # The plan's models (pydantic) are imported where a container uses them, not here: building an
-# app imports this module for its function objects only (plan_cache.py, bench_import.py).
+# app imports this module for its function objects only (modal_adapter/plan_cache.py, bench_import.py).
 if TYPE_CHECKING:
+    from modal_llm_deploy.base.layout import KernelExpectation
     from modal_llm_deploy.plan.models import DeploymentPlan
     from modal_llm_deploy.steps.serve import SGLangSupervisor
     from modal_llm_deploy.steps.verify import Fixes
-    from modal_llm_deploy.base.layout import KernelExpectation
 
 
 def current_plan() -> DeploymentPlan:
@@ -84,7 +84,7 @@ def fixes_for(plan: DeploymentPlan) -> "Fixes":
 
 
 def pinned_plan(plan: DeploymentPlan, weights_dir: Path, *, required: bool = False) -> DeploymentPlan:
-    """The plan pinned to the commit the download recorded in the volume (pinning.py)."""
+    """The plan pinned to the commit the download recorded in the volume (plan/pinning.py)."""
     from modal_llm_deploy.plan.pinning import resolve_pinned_plan
 
     return resolve_pinned_plan(plan, weights_dir, fix=fixes_for(plan).download, required=required)
@@ -174,7 +174,7 @@ def compile_deepgemm(force: bool = False) -> None:
                          port=_compile_port(argv))
         if info.rank > 0:
             try:
-                from modal_llm_deploy.steps import caches
+                from modal_llm_deploy.engine import caches
                 from modal_llm_deploy.steps.serve import hold_work_dir, release_work_dir
 
                 work = Path(plan.kernel_cache.work_dir)
@@ -274,6 +274,76 @@ def _worker_exited(code: int, last_lines: list[str]) -> None:
     _child_exited(code, last_lines)
 
 
+def _server_api_key(s) -> str | None:
+    """The server's API key from its Modal secret (None without auth); a missing one is a StepError."""
+    from modal_llm_deploy.base.errors import StepError
+
+    api_key = None
+    if s.auth == "api_key":
+        api_key = os.environ.get(s.api_key_env)
+        if not api_key:
+            raise StepError(
+                f"Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
+                f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>"
+            )
+    return api_key
+
+
+def _serve_env(plan: DeploymentPlan, weights_dir: Path, cache_root: Path) -> dict[str, str]:
+    """prepare_serve with the plan's arguments: the environment SGLang is started with."""
+    from modal_llm_deploy.steps.serve import prepare_serve
+
+    # Verifies the weights, refuses a missing kernel marker unless cold JIT is allowed,
+    # and restores the key's tree from the read-only mount to the fixed work directory
+    # the compile run built it at.
+    return prepare_serve(
+        weights_dir,
+        cache_root,
+        revision=plan.weights.revision,
+        kernel=kernel_expectation(plan),
+        fixes=fixes_for(plan),
+        deepgemm=plan.kernel_cache.enabled,
+        allow_cold_jit=plan.kernel_cache.allow_cold_jit,
+        work_dir=Path(plan.kernel_cache.work_dir),
+    )
+
+
+def _rank_argv(plan: DeploymentPlan, info) -> tuple[list[str], int, int]:
+    """(argv, port, rank) of this container: the plan's own for one node, this rank's in a cluster."""
+    s = plan.server
+    argv, port, rank = plan.sglang_argv, s.port, 0
+    if info is not None:
+        from modal_llm_deploy.steps.cluster import rank_argv
+
+        rank, port = info.rank, info.port(info.rank, s.port)
+        argv = rank_argv(argv, plan.topology.rank_args, info, nodes=plan.topology.nodes, port=s.port)
+    return argv, port, rank
+
+
+def _new_supervisor(plan: DeploymentPlan, argv: list[str], env: dict[str, str], port: int, rank: int,
+                    api_key: str | None, t0: float, budget: float) -> "SGLangSupervisor":
+    """The (not yet started) supervisor for this rank's SGLang; ``budget`` seconds from ``t0`` to be warm."""
+    from modal_llm_deploy.steps.serve import SGLangSupervisor
+
+    s = plan.server
+    return SGLangSupervisor(
+        argv,
+        env=env,
+        port=port,
+        # One budget for restore + load + warmup, inside Modal's startup_timeout, so our
+        # error (with SGLang's last lines) is reported before Modal's own timeout.
+        ready_timeout_s=max(60, budget - WARMUP_RESERVE_S - (time.monotonic() - t0)),
+        warmup_timeout_s=WARMUP_RESERVE_S,
+        # Modal hard-kills at exit_grace_period; keep a few seconds for our SIGKILL
+        # of leftover SGLang workers (which would otherwise hold GPU memory).
+        grace_s=max(5, s.exit_grace_period_s - 5),
+        # ranks ≥ 1 serve only SGLang's dummy /health: no key to check there
+        api_key=api_key if rank == 0 else None,
+        served_model_name=s.served_name,
+        on_child_exit=_child_exited if rank == 0 else _worker_exited,
+    )
+
+
 class SGLangServer:
     """SGLang's OpenAI-compatible server on the profile's port, supervised.
 
@@ -294,8 +364,6 @@ class SGLangServer:
     def boot(self) -> None:
         """Verify the volumes, start SGLang, wait for /health, warm up, then watch it."""
         from modal_llm_deploy.base.errors import StepError
-        from modal_llm_deploy.steps.serve import SGLangSupervisor, prepare_serve
-
         from modal_llm_deploy.steps.phases import PhaseClock
 
         t0 = time.monotonic()
@@ -305,69 +373,24 @@ class SGLangServer:
         phases = PhaseClock()  # issue 9: one structured line of cold-start phase timings
         try:
             # A missing key is a configuration error: say so before touching the volumes.
-            api_key = None
-            if s.auth == "api_key":
-                api_key = os.environ.get(s.api_key_env)
-                if not api_key:
-                    raise StepError(
-                        f"Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
-                        f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>"
-                    )
+            api_key = _server_api_key(s)
             # No volume reload: @modal.enter runs once, right after the container mounted both
             # volumes, so the mounts already show the latest commits (see _refresh).
             weights_dir, cache_root = volume_paths(plan)
             plan = pinned_plan(plan, weights_dir, required=True)  # serve the recorded commit's kernels
             phases.mark("volume_check")
-            # Verifies the weights, refuses a missing kernel marker unless cold JIT is allowed,
-            # and restores the key's tree from the read-only mount to the fixed work directory
-            # the compile run built it at.
-            env = prepare_serve(
-                weights_dir,
-                cache_root,
-                revision=plan.weights.revision,
-                kernel=kernel_expectation(plan),
-                fixes=fixes_for(plan),
-                deepgemm=plan.kernel_cache.enabled,
-                allow_cold_jit=plan.kernel_cache.allow_cold_jit,
-                work_dir=Path(plan.kernel_cache.work_dir),
-            )
+            env = _serve_env(plan, weights_dir, cache_root)
             phases.mark("kernel_cache_restore")
-            # Multi-node (topology.py, steps/cluster.py): this container's rank from Modal; rank 0
+            # Multi-node (profile/topology.py, steps/cluster.py): this container's rank from Modal; rank 0
             # serves HTTP (Modal routes only to it), the others run SGLang's worker side.
             info = cluster_info(plan)
-            argv, port, rank = plan.sglang_argv, s.port, 0
-            if info is not None:
-                from modal_llm_deploy.steps.cluster import rank_argv
-
-                rank, port = info.rank, info.port(info.rank, s.port)
-                argv = rank_argv(argv, plan.topology.rank_args, info, nodes=plan.topology.nodes, port=s.port)
-            self.supervisor = SGLangSupervisor(
-                argv,
-                env=env,
-                port=port,
-                # One budget for restore + load + warmup, inside Modal's startup_timeout, so our
-                # error (with SGLang's last lines) is reported before Modal's own timeout.
-                ready_timeout_s=max(60, budget - WARMUP_RESERVE_S - (time.monotonic() - t0)),
-                warmup_timeout_s=WARMUP_RESERVE_S,
-                # Modal hard-kills at exit_grace_period; keep a few seconds for our SIGKILL
-                # of leftover SGLang workers (which would otherwise hold GPU memory).
-                grace_s=max(5, s.exit_grace_period_s - 5),
-                # ranks ≥ 1 serve only SGLang's dummy /health: no key to check there
-                api_key=api_key if rank == 0 else None,
-                served_model_name=s.served_name,
-                on_child_exit=_child_exited if rank == 0 else _worker_exited,
-            )
+            argv, port, rank = _rank_argv(plan, info)
+            self.supervisor = _new_supervisor(plan, argv, env, port, rank, api_key, t0, budget)
             self.supervisor.start()
             phases.attach(self.supervisor.child)  # times SGLang's own boot lines (steps/phases.py)
             self.supervisor.wait_ready()  # a crash while loading raises with the last lines
             if info is not None:
-                from modal_llm_deploy.steps.cluster import PeerWatch, peers_of
-
-                self.peers = PeerWatch(peers_of(info, s.port), on_lost=self._peer_lost)
-                left = max(30.0, budget - WARMUP_RESERVE_S - (time.monotonic() - t0))
-                # rank 0: ready only when every rank is. rank ≥ 1: up once rank 0's HTTP port
-                # answers at all, so that from then on the heartbeat can tell rank 0 died.
-                self.peers.wait_up(left, self.supervisor.cancel, any_answer=rank > 0)
+                self._wait_peers(info, s.port, rank, t0, budget)
             self.supervisor.monitor()  # from now on a crash ends the container
             if rank == 0:
                 self.supervisor.warmup()
@@ -382,6 +405,16 @@ class SGLangServer:
             if sup is not None:
                 sup.stop()  # e.g. after a ready timeout the child still holds the GPUs
             _fail(err)
+
+    def _wait_peers(self, info, port: int, rank: int, t0: float, budget: float) -> None:
+        """Multi-node: set up the heartbeat to the other ranks (``port``: the server's) and wait for them."""
+        from modal_llm_deploy.steps.cluster import PeerWatch, peers_of
+
+        self.peers = PeerWatch(peers_of(info, port), on_lost=self._peer_lost)
+        left = max(30.0, budget - WARMUP_RESERVE_S - (time.monotonic() - t0))
+        # rank 0: ready only when every rank is. rank ≥ 1: up once rank 0's HTTP port
+        # answers at all, so that from then on the heartbeat can tell rank 0 died.
+        self.peers.wait_up(left, self.supervisor.cancel, any_answer=rank > 0)
 
     def _peer_lost(self, rank: int, reason: str) -> None:
         # Another rank of this cluster is gone: SGLang here would hang in a collective (NCCL)
@@ -450,10 +483,9 @@ def _run_masked(argv: list[str], env: dict[str, str], hidden: list[str]) -> int:
 
 def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int) -> list[dict]:
     """Run SGLang's serving benchmark against the server once per concurrency; append each
-    JSONL record to the bench volume and return them (bench.py builds the argv)."""
+    JSONL record to the bench volume and return them (operate/bench.py builds the argv)."""
     import json
 
-    from modal_llm_deploy.operate.bench import bench_argv, key_refused, proxy_refused
     from modal_llm_deploy.base.envvars import (
         PROXY_HEADERS,
         PROXY_KEY_ENV,
@@ -461,6 +493,7 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
         PROXY_TOKEN_HELP,
         proxy_auth_headers,
     )
+    from modal_llm_deploy.operate.bench import bench_argv, key_refused, proxy_refused
 
     plan = current_plan()
     s = plan.server

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Optional
 
-
 if TYPE_CHECKING:
     from modal_llm_deploy.plan.models import DeploymentPlan
 
@@ -144,7 +143,10 @@ class BenchRow:
 def rows_from_records(plan: "DeploymentPlan", records: list[dict]) -> list[BenchRow]:
     """bench_serving's JSONL records (keys as written by sglang/benchmark/serving.py 0.5.23)
     → table rows with $/Mtok from the plan's price of one replica (cost.replica_usd_per_hour)."""
-    from modal_llm_deploy.plan.cost import replica_usd_per_hour, usd_per_mtok  # not at import: the bench container needs only the argv
+    from modal_llm_deploy.plan.cost import (  # not at import: the bench container needs only the argv
+        replica_usd_per_hour,
+        usd_per_mtok,
+    )
 
     rate = replica_usd_per_hour(plan)
     out = []
@@ -164,7 +166,9 @@ def rows_from_records(plan: "DeploymentPlan", records: list[dict]) -> list[Bench
 
 def cold_start_cost(plan: "DeploymentPlan") -> tuple[float, str]:
     """What waking a scaled-to-zero server for a benchmark costs: the load, then the idle tail."""
-    from modal_llm_deploy.plan.cost import replica_usd_per_hour  # not at import: the bench container needs only the argv
+    from modal_llm_deploy.plan.cost import (
+        replica_usd_per_hour,  # not at import: the bench container needs only the argv
+    )
 
     rate = replica_usd_per_hour(plan)
     s = plan.server

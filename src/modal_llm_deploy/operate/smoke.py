@@ -31,7 +31,11 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional
 
-from modal_llm_deploy.base.envvars import PROXY_KEY_ENV, PROXY_SECRET_ENV, PROXY_TOKEN_HELP
+from modal_llm_deploy.base.envvars import (
+    PROXY_KEY_ENV,
+    PROXY_SECRET_ENV,
+    PROXY_TOKEN_HELP,
+)
 
 if TYPE_CHECKING:
     from modal_llm_deploy.plan.models import DeploymentPlan

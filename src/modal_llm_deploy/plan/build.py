@@ -2,17 +2,28 @@
 
 Each part has its own room: the units (``plan/units.py``), the images (``plan/images.py``),
 the SGLang argv and kernel key (``plan/argv.py``), topology (``profile/topology.py``), cost
-(``plan/cost.py``), keep-warm windows (``plan/schedules.py``), the printed commands
+(``plan/pricing.py``), keep-warm windows (``plan/schedules.py``), the printed commands
 (``plan/commands.py``). This module only puts them together.
 """
 
 from __future__ import annotations
 
-from modal_llm_deploy.engine.caches import SGLANG_CACHES, WORK_DIR, cache_env, cache_path, kernel_args
+from modal_llm_deploy.engine.caches import (
+    SGLANG_CACHES,
+    WORK_DIR,
+    cache_env,
+    cache_path,
+    kernel_args,
+)
 from modal_llm_deploy.engine.phases import ColdStartPlan
-from modal_llm_deploy.plan.argv import compile_argv, kernel_argv_hash, kernel_key, sglang_argv, weights_dir
+from modal_llm_deploy.plan.argv import (
+    compile_argv,
+    kernel_argv_hash,
+    kernel_key,
+    sglang_argv,
+    weights_dir,
+)
 from modal_llm_deploy.plan.commands import plan_commands
-from modal_llm_deploy.plan.cost import cost_plan, per_container_usd
 from modal_llm_deploy.plan.images import build_images
 from modal_llm_deploy.plan.models import (
     REVISION_PLACEHOLDER,
@@ -23,6 +34,7 @@ from modal_llm_deploy.plan.models import (
     WeightsPlan,
     kernel_cache_fields,
 )
+from modal_llm_deploy.plan.pricing import cost_plan, per_container_usd
 from modal_llm_deploy.plan.schedules import keep_warm_plan
 from modal_llm_deploy.plan.units import (
     UnitContext,

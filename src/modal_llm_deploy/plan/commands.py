@@ -24,8 +24,8 @@ import shlex
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from modal_llm_deploy.profile.overrides import FREEFORM, SET_ENV, parse_value
 from modal_llm_deploy.profile.model import Profile
+from modal_llm_deploy.profile.overrides import FREEFORM, SET_ENV, parse_value
 
 CLI = "modal-llm-deploy"
 

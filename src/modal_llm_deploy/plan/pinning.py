@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modal_llm_deploy.plan.models import DeploymentPlan
 from modal_llm_deploy.base.errors import StepError
 from modal_llm_deploy.base.layout import pending_update, recorded_revision
-
-from modal_llm_deploy.plan.models import REVISION_PLACEHOLDER  # noqa: E402  (one spelling of the placeholder)
+from modal_llm_deploy.plan.models import (
+    REVISION_PLACEHOLDER,  # noqa: E402  (one spelling of the placeholder)
+    DeploymentPlan,
+)
 
 
 def revision_display(plan: DeploymentPlan) -> str:

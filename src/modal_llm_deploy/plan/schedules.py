@@ -13,11 +13,10 @@ Pure (zoneinfo + pydantic): the plan, ``plan``'s table and the tests use it with
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING, Annotated, Any, Iterable
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict
 
 from modal_llm_deploy.profile.windows import WarmWindow, hhmm_minutes, min_containers_at
 

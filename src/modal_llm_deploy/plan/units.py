@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modal_llm_deploy.plan.models import BENCH_MOUNT, BENCH_VOLUME_SUFFIX, SchedulePlan, UnitPlan, VolumeMount
+from modal_llm_deploy.plan.models import (
+    BENCH_MOUNT,
+    BENCH_VOLUME_SUFFIX,
+    SchedulePlan,
+    UnitPlan,
+    VolumeMount,
+)
 from modal_llm_deploy.plan.schedules import KeepWarmPlan
 from modal_llm_deploy.profile.model import Profile
 from modal_llm_deploy.profile.topology import TopologyPlan

@@ -19,13 +19,24 @@ from __future__ import annotations
 import re
 from typing import Annotated, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from modal_llm_deploy.engine import known_bad as _known_bad
-from modal_llm_deploy.engine import flags as sglang_flags
 from modal_llm_deploy.base.hardware import GpuType, gpu_type
-from modal_llm_deploy.profile.windows import WarmWindow  # keep-warm windows (issue 9); pure, no Modal
-from modal_llm_deploy.base.layout import is_commit_sha  # one definition of "a full commit sha" (download, plan, profile)
+from modal_llm_deploy.base.layout import (
+    is_commit_sha,  # one definition of "a full commit sha" (download, plan, profile)
+)
+from modal_llm_deploy.engine import flags as sglang_flags
+from modal_llm_deploy.engine import known_bad as _known_bad
+from modal_llm_deploy.profile.windows import (
+    WarmWindow,  # keep-warm windows (issue 9); pure, no Modal
+)
 
 # A list is a multi-value flag (nargs '+'/'*'/N); its items are rendered with str().
 FlagValue = Union[bool, int, float, str, list[Union[int, float, str]]]

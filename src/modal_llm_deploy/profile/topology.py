@@ -16,14 +16,19 @@ No Modal import here. It lives with the profile because the profile's validation
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from modal_llm_deploy.engine.ranks import ADDRESS_FAMILY, DIST_INIT_PORT, RankArgs
 
 if TYPE_CHECKING:
-    from modal_llm_deploy.profile.sections import EngineSpec, HardwareSpec, ModelSpec, ServingSpec
+    from modal_llm_deploy.profile.sections import (
+        EngineSpec,
+        HardwareSpec,
+        ModelSpec,
+        ServingSpec,
+    )
 
 # SGLang sizes its static pool (weights + KV cache) as mem_fraction_static × GPU memory. When a
 # profile does not set it SGLang picks one by GPU size at run time; we then check with 0.9, the

@@ -8,7 +8,7 @@ Pure (zoneinfo + pydantic), no Modal.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from modal_llm_deploy.base.errors import StepError
-from modal_llm_deploy.steps import log
 from modal_llm_deploy.engine.ranks import RankArgs
+from modal_llm_deploy.steps.log import log
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,14 @@ import threading
 import time
 from typing import Callable
 
-from modal_llm_deploy.engine.phases import PHASE_ADVICE, PHASE_ORDER, PHASES_LINE, ColdStartPlan, phase_change
+from modal_llm_deploy.engine.phases import (
+    PHASE_ADVICE,
+    PHASE_ORDER,
+    PHASES_LINE,
+    ColdStartPlan,
+    phase_change,
+)
+
 
 class PhaseClock:
     """Timestamps of one container start: our own steps via ``mark``, SGLang's via ``feed``

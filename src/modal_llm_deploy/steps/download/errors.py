@@ -8,6 +8,7 @@ from huggingface_hub import errors as hf_errors
 
 from modal_llm_deploy.base.errors import StepError
 
+
 class _Transient(Exception):
     """A failure worth retrying; ``str()`` is a short description without URLs or secrets.
 

@@ -14,7 +14,13 @@ from urllib.parse import urlsplit
 
 from huggingface_hub import HfApi, constants
 from huggingface_hub.file_download import get_hf_file_metadata, hf_hub_url, xet_get
-from huggingface_hub.utils import build_hf_headers, filter_repo_objects, get_session, get_token, hf_raise_for_status
+from huggingface_hub.utils import (
+    build_hf_headers,
+    filter_repo_objects,
+    get_session,
+    get_token,
+    hf_raise_for_status,
+)
 from huggingface_hub.utils._runtime import is_xet_available
 
 try:  # marks our requests as downloads for the Hub's download counter, like hf_hub_download does
@@ -24,19 +30,25 @@ except ImportError:  # pragma: no cover - private helper, may move
         return fn
 
 from modal_llm_deploy.base.errors import StepError
-from modal_llm_deploy.steps import log
 from modal_llm_deploy.base.layout import state_dir
-from modal_llm_deploy.steps.download.errors import _Cancelled, _Errors, _FileFailed, _is_timeout, _Transient
+from modal_llm_deploy.steps.download.errors import (
+    _Cancelled,
+    _Errors,
+    _FileFailed,
+    _is_timeout,
+    _Transient,
+)
 from modal_llm_deploy.steps.download.lease import _Lease
 from modal_llm_deploy.steps.download.manifest import (
     PARTIAL_DIR,
     _file_size,
-    _Hasher,
     _hash_file,
+    _Hasher,
     _Remote,
     _safe_relpath,
 )
 from modal_llm_deploy.steps.download.progress import _Progress, _SilentBar
+from modal_llm_deploy.steps.log import log
 
 # An attempt that wrote at least this much before failing made progress: it does not use up one of
 # the file's attempts (a 5 GB shard over a link that resets every few GB must still finish).
