@@ -43,7 +43,7 @@ import huggingface_hub  # noqa: E402
 from huggingface_hub import snapshot_download  # noqa: E402
 from hubserver import Fault, RemoteHub, model_files  # noqa: E402
 
-from modal_llm_deploy.steps import StepError  # noqa: E402
+from modal_llm_deploy.base.errors import StepError  # noqa: E402
 from modal_llm_deploy.steps.download import RetryPolicy, download_weights  # noqa: E402
 
 REPO = "bench-org/GLM-bench-FP8"

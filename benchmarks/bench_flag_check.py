@@ -33,7 +33,7 @@ CLI = Path(sys.executable).with_name("modal-llm-deploy")
 COLD = r"""
 import time
 t0 = time.perf_counter()
-from modal_llm_deploy.sglang_flags import table
+from modal_llm_deploy.engine.flags import table
 t1 = time.perf_counter()
 table("0.5.23")
 t2 = time.perf_counter()
@@ -58,9 +58,9 @@ def main() -> None:
     print(f"1. flag data load + index, cold (median of {a.repeat}): {ms(statistics.median(colds))}")
 
     from modal_llm_deploy import load_profile
-    from modal_llm_deploy.overrides import apply_overrides
-    from modal_llm_deploy.profile import OWNED_FLAGS
-    from modal_llm_deploy.sglang_flags import check_flags
+    from modal_llm_deploy.profile.overrides import apply_overrides
+    from modal_llm_deploy.profile.model import OWNED_FLAGS
+    from modal_llm_deploy.engine.flags import check_flags
 
     glm = load_profile("glm51_fp8")
     n = 2000

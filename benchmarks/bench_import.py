@@ -9,7 +9,7 @@ Each run is a fresh interpreter that imports the script the way ``modal deploy``
 slower moment of a shared machine hits both sides alike; the figures are the medians, and the
 ratio of each pair. A third series, ``import modal`` alone, shows the floor both share.
 Goal (issue 7): example / hand-written ≤ 1.2. The example builds its app from a profile name, so
-after its first build the plan comes from the plan cache (plan_cache.py); a fourth series runs
+after its first build the plan comes from the plan cache (modal_adapter/plan_cache.py); a fourth series runs
 it with that cache off, which is what the first build of a deploy script (or any build after
 an input changed) costs.
 

@@ -28,7 +28,7 @@ def repo() -> Path:
 def sglang_parser():
     """Interpreter path for the real SGLang parser of a given version (installed on first use
     into .cache/sglang-parsers/, ~45 s per version). MLD_SGLANG_PYTHON reuses an existing one."""
-    from modal_llm_deploy.sglang_check import parser_env_python
+    from modal_llm_deploy.engine.check import parser_env_python
 
     cache: dict[str, Path] = {}
 

@@ -18,11 +18,17 @@ from pathlib import Path
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.bench import (
-    BACKEND, BENCH_MODULE, bench_argv, check_bench_argv, cold_start_cost, parse_concurrency, rows_from_records,
+from modal_llm_deploy.operate.bench import (
+    BACKEND,
+    BENCH_MODULE,
+    bench_argv,
+    check_bench_argv,
+    cold_start_cost,
+    parse_concurrency,
+    rows_from_records,
 )
-from modal_llm_deploy.cost import container_usd_per_hour
-from modal_llm_deploy.modal_app import built, render
+from modal_llm_deploy.plan.cost import container_usd_per_hour
+from modal_llm_deploy.modal_adapter.render import built, render
 
 from conftest import BUNDLED, REPO
 
@@ -125,7 +131,7 @@ def test_concurrency_parsing():
 def test_app_gets_a_cpu_bench_function():
     app = render(build_plan(load_profile("glm51_fp8")))
     assert "bench" in built(app)[1]
-    spec = importlib.util.find_spec("modal_llm_deploy.runtime")
+    spec = importlib.util.find_spec("modal_llm_deploy.modal_adapter.runtime")
     assert "def bench(" in Path(spec.origin).read_text()
 
 
@@ -166,7 +172,7 @@ def test_refuses_a_scaled_to_zero_server_and_says_what_the_cold_start_costs(monk
     r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8", "--set", "app_name=glm-tiny"])
     assert r.exit_code == 2
     assert "modal-llm-deploy scale glm51_fp8 --set app_name=glm-tiny --min 1" in " ".join(r.output.split()), r.output
-    # a 2-node replica is 2 containers: `scale --min 1` would be refused (topology.py), so it says --min 2
+    # a 2-node replica is 2 containers: `scale --min 1` would be refused (profile/topology.py), so it says --min 2
     r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8_h100x2"])
     assert r.exit_code == 2
     assert "modal-llm-deploy scale glm51_fp8_h100x2 --min 2" in " ".join(r.output.split()), r.output
@@ -174,17 +180,18 @@ def test_refuses_a_scaled_to_zero_server_and_says_what_the_cold_start_costs(monk
 
 def test_runtime_bench_writes_and_commits_the_plans_results_volume(tmp_path, monkeypatch):
     """runtime.bench against the plan's bench unit: results go to the volume that unit mounts
-    (plan._operate_units), the key from the unit's secret reaches the benchmark only through the
+    (plan/units.py bench_unit), the key from the unit's secret reaches the benchmark only through the
     environment, and a failed run ends the call with exit 1. The benchmark is the stand-in
     (tests/standin/sglang/benchmark/serving.py); its argv is the one the real parser accepts above."""
     import json as _json
 
-    from modal_llm_deploy import bench as bench_mod
-    from modal_llm_deploy import runtime
-    from modal_llm_deploy.plan import PLAN_ENV
+    from modal_llm_deploy.modal_adapter import runtime
+    from modal_llm_deploy.plan import units
+    from modal_llm_deploy.plan.models import PLAN_ENV
 
     standin = Path(__file__).parent / "standin"
-    monkeypatch.setattr(bench_mod, "BENCH_MOUNT", str(tmp_path / "bench"))  # read by build_plan and runtime
+
+    monkeypatch.setattr(units, "BENCH_MOUNT", str(tmp_path / "bench"))  # read by build_plan's bench unit
     plan = build_plan(load_profile("glm51_fp8", {"engine.python": sys.executable, "app_name": "glm-tiny"}))
     unit = plan.unit("bench")
     (results,) = [m.volume for m in unit.volumes if m.path == str(tmp_path / "bench")]
@@ -278,12 +285,13 @@ def test_runtime_bench_sends_the_proxy_headers_and_never_prints_them(tmp_path, m
     ``--header`` options (readiness poll off), and the values are masked in everything printed:
     our argv line and the benchmark's own print of its parsed args. The benchmark is the
     stand-in (it prints its args as serving.py does); tests/test_bench_e2e.py runs the real one."""
-    from modal_llm_deploy import bench as bench_mod
-    from modal_llm_deploy import runtime
-    from modal_llm_deploy.plan import PLAN_ENV
+    from modal_llm_deploy.modal_adapter import runtime
+    from modal_llm_deploy.plan import units
+    from modal_llm_deploy.plan.models import PLAN_ENV
 
     standin = Path(__file__).parent / "standin"
-    monkeypatch.setattr(bench_mod, "BENCH_MOUNT", str(tmp_path / "bench"))
+
+    monkeypatch.setattr(units, "BENCH_MOUNT", str(tmp_path / "bench"))
     plan = build_plan(load_profile("glm51_fp8", {"engine.python": sys.executable, "app_name": "glm-tiny",
                                                  "serving.modal_proxy_auth": True,
                                                  "serving.proxy_auth_secret": "glm51-proxy-token"}))

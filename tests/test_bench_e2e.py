@@ -28,10 +28,11 @@ import re
 
 import pytest
 
-from modal_llm_deploy import build_plan, load_profile, runtime
-from modal_llm_deploy.bench import rows_from_records
-from modal_llm_deploy.cost import container_usd_per_hour
-from modal_llm_deploy.plan import PLAN_ENV
+from modal_llm_deploy import build_plan, load_profile
+from modal_llm_deploy.modal_adapter import runtime
+from modal_llm_deploy.operate.bench import rows_from_records
+from modal_llm_deploy.plan.cost import container_usd_per_hour
+from modal_llm_deploy.plan.models import PLAN_ENV
 
 from _support.bench_env import bench_env_python, make_tokenizer
 from _support.standin_openai import StandIn, ensure_overlay

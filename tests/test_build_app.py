@@ -11,7 +11,7 @@ import modal
 import pytest
 
 from modal_llm_deploy import build_app, build_plan, load_profile, setup_functions
-from modal_llm_deploy.modal_app import render_image
+from modal_llm_deploy.modal_adapter.render import render_image
 
 from conftest import BUNDLED, REPO
 

@@ -13,7 +13,7 @@ import pytest
 
 from hubserver import FakeRepo, HubServer
 
-from modal_llm_deploy.overrides import parse_set_options
+from modal_llm_deploy.profile.overrides import parse_set_options
 
 pytestmark = pytest.mark.timeout(120)
 

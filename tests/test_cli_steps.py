@@ -206,7 +206,7 @@ def test_local_pipeline(setup, hub_server, hub_files):
 
 
 def plan_local_cache_env(setup) -> dict[str, str]:
-    from modal_llm_deploy.steps.caches import cache_env, local_work_dir
+    from modal_llm_deploy.engine.caches import cache_env, local_work_dir
 
     return cache_env(local_work_dir(setup["cache"]))
 

@@ -26,11 +26,11 @@ from standin_trees import (  # noqa: E402
     write_kernel_marker,
 )
 
-from modal_llm_deploy.steps import StepError  # noqa: E402
+from modal_llm_deploy.base.errors import StepError  # noqa: E402
 from modal_llm_deploy.steps import deepgemm  # noqa: E402
 from modal_llm_deploy.steps.gpu import compute_cap_to_arch, probe_gpu  # noqa: E402
-from modal_llm_deploy.steps.layout import KernelMarker, complete_path, kernel_dir  # noqa: E402
-from modal_llm_deploy.steps.caches import argv_hash  # noqa: E402
+from modal_llm_deploy.base.layout import KernelMarker, complete_path, kernel_dir  # noqa: E402
+from modal_llm_deploy.engine.caches import argv_hash  # noqa: E402
 from modal_llm_deploy.steps.verify import verify_setup  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)

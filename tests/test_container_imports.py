@@ -5,8 +5,8 @@ after the deploy. Prove it offline instead: for every bundled profile and every 
 plan, rebuild the image's Python environment from its declaration alone —
 ``pip`` + ``provided_by_base`` + the ``modal`` client Modal installs everywhere (each with its
 transitive runtime requirements), plus ``local_python_sources`` as Modal mounts them — and in a
-``python -I -S`` subprocess that sees nothing else, import ``modal_llm_deploy.runtime`` the way
-Modal does and perform every import the image's unit roles perform (read from runtime.py's
+``python -I -S`` subprocess that sees nothing else, import ``modal_llm_deploy.modal_adapter.runtime`` the way
+Modal does and perform every import the image's unit roles perform (read from modal_adapter/runtime.py's
 lazy imports and the step modules they reach; see _support/runtime_imports.py), then call
 ``current_plan()``, ``kernel_expectation(plan)`` and ``fixes_for(plan)`` on the real plan JSON.
 
@@ -41,7 +41,7 @@ from _support.image_site import (
 )
 from _support.runtime_imports import ROLE_ENTRY, module_imports, role_imports
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.plan import PLAN_ENV, DeploymentPlan, ImagePlan
+from modal_llm_deploy.plan.models import PLAN_ENV, DeploymentPlan, ImagePlan
 
 BUNDLED = ("glm51_fp8", "glm51_fp8_h200", "glm51_fp8_h100x2")
 CASES = [(p, i) for p in BUNDLED for i in ("download", "sglang")]
@@ -52,8 +52,8 @@ ROLE_STEP = {
     "compile": "modal_llm_deploy.steps.deepgemm",
     "verify": "modal_llm_deploy.steps.verify",
     "serve": "modal_llm_deploy.steps.serve",
-    "bench": "modal_llm_deploy.bench",
-    "keep_warm": "modal_llm_deploy.schedules",
+    "bench": "modal_llm_deploy.operate.bench",
+    "keep_warm": "modal_llm_deploy.operate.keep_warm",
 }
 
 # Runs inside the isolated interpreter. argv[1]: JSON spec. Prints one JSON line on success.
@@ -64,7 +64,7 @@ spec = json.loads(sys.argv[1])
 allowed = tuple(sys.path)
 
 # What Modal does first: import the module that defines the function/class by name.
-import modal_llm_deploy.runtime as runtime
+import modal_llm_deploy.modal_adapter.runtime as runtime
 
 for role in spec["roles"]:
     getattr(runtime, spec["entries"][role])
@@ -190,7 +190,7 @@ def test_image_declares_everything_its_roles_import(plans, image_run, profile, i
     roles = roles_of(plan, image)
     assert roles, f"no unit of {profile} uses image {image!r}"
 
-    # The scan of runtime.py found the step module of every role (and the hub client for download).
+    # The scan of modal_adapter/runtime.py found the step module of every role (and the hub client for download).
     for role in roles:
         assert ROLE_STEP[role] in role_imports(role).modules, (role, ROLE_STEP[role])
     if "download" in roles:
@@ -243,7 +243,7 @@ def test_third_party_modules_our_code_imports_are_declared_directly(plans, image
     proc, _, resolved = image_run(profile, image)
     assert proc.returncode == 0, proc.stderr[-2000:]
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])["library_modules"]
-    assert "modal_llm_deploy.runtime" in loaded
+    assert "modal_llm_deploy.modal_adapter.runtime" in loaded
     assert _undeclared_direct_imports(plans[profile], image, resolved, loaded) == {}
 
 

@@ -10,10 +10,16 @@ from pathlib import Path
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.cost import (
-    HOURS_PER_MONTH, CostError, Traffic, container_usd_per_hour, estimate, prices, read_bench_jsonl,
+from modal_llm_deploy.plan.cost import (
+    HOURS_PER_MONTH,
+    CostError,
+    Traffic,
+    container_usd_per_hour,
+    estimate,
+    prices,
+    read_bench_jsonl,
 )
-from modal_llm_deploy.hardware import GPU_TYPES, gpu_usd_per_hour
+from modal_llm_deploy.base.hardware import GPU_TYPES, gpu_usd_per_hour
 
 from conftest import BUNDLED, REPO
 

@@ -21,11 +21,11 @@ import pytest
 
 from conftest_hub import REPO_ID, SHARD_SIZE
 from hubserver import FakeRepo, Fault, HubServer
-from modal_llm_deploy.steps import StepError
+from modal_llm_deploy.base.errors import StepError
 from modal_llm_deploy.steps import download as dlmod
 from modal_llm_deploy.steps.download import fetch as fetchmod
 from modal_llm_deploy.steps.download import DownloadResult, RetryPolicy, download_weights
-from modal_llm_deploy.steps.layout import CompletionMarker, Manifest, complete_path, lock_path, manifest_path
+from modal_llm_deploy.base.layout import CompletionMarker, Manifest, complete_path, lock_path, manifest_path
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -519,7 +519,7 @@ def test_resolve_revision_answers_like_model_info(hub_server, hub_files):
 
 
 def test_ref_is_resolved_recorded_and_a_moved_ref_refuses_until_update(hub_server, hub_files, tmp_path):
-    from modal_llm_deploy.steps.layout import recorded_revision
+    from modal_llm_deploy.base.layout import recorded_revision
 
     repo = hub_server.repos[REPO_ID]
     c = commit_of(hub_server)
@@ -553,7 +553,7 @@ def test_ref_is_resolved_recorded_and_a_moved_ref_refuses_until_update(hub_serve
 
 
 def test_failed_update_leaves_the_old_commit_complete_and_servable(hub_server, hub_files, tmp_path):
-    from modal_llm_deploy.steps.layout import pending_update, recorded_revision
+    from modal_llm_deploy.base.layout import pending_update, recorded_revision
     from modal_llm_deploy.steps.verify import Fixes, verify_weights
 
     repo = hub_server.repos[REPO_ID]
@@ -581,7 +581,7 @@ def test_failed_update_leaves_the_old_commit_complete_and_servable(hub_server, h
 
 
 def test_an_interrupted_swap_is_never_presented_as_complete(hub_server, hub_files, tmp_path, monkeypatch):
-    from modal_llm_deploy.steps.layout import pending_update, recorded_revision
+    from modal_llm_deploy.base.layout import pending_update, recorded_revision
     from modal_llm_deploy.steps.verify import Fixes, verify_weights
 
     repo = hub_server.repos[REPO_ID]
@@ -636,7 +636,7 @@ def test_repair_rehashes_and_refetches_only_what_differs(hub_server, hub_files, 
 
 
 def test_repair_after_the_ref_moved_repairs_the_recorded_commit(hub_server, hub_files, tmp_path):
-    from modal_llm_deploy.steps.layout import recorded_revision
+    from modal_llm_deploy.base.layout import recorded_revision
 
     repo = hub_server.repos[REPO_ID]
     c = commit_of(hub_server)
@@ -652,7 +652,7 @@ def test_repair_after_the_ref_moved_repairs_the_recorded_commit(hub_server, hub_
 
 
 def test_default_attempts_survive_a_burst_of_three_503(hub_server, hub_files, tmp_path):
-    from modal_llm_deploy.profile import DownloadSpec
+    from modal_llm_deploy.profile.model import DownloadSpec
 
     spec, policy = DownloadSpec(), RetryPolicy()
     assert (policy.attempts, tuple(policy.delays_s)) == (spec.attempts, spec.backoff_s)  # one set of defaults

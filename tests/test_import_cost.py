@@ -14,15 +14,15 @@ ROOT = Path(__file__).resolve().parents[1]
 # Modules of ours (and stdlib ones modal does not load itself) that building the app must not
 # import: operator tools (triage, smoke, cost, the CLI), the flag-data generator's subprocess
 # plumbing (sglang_check: subprocess/venv), and error-path helpers (difflib, argparse).
-NOT_AT_BUILD = ["modal_llm_deploy.sglang_check", "modal_llm_deploy.cost", "modal_llm_deploy.triage",
-                "modal_llm_deploy.smoke", "modal_llm_deploy.cli", "modal_llm_deploy.gen_flags",
+NOT_AT_BUILD = ["modal_llm_deploy.engine.check", "modal_llm_deploy.plan.cost", "modal_llm_deploy.operate.triage",
+                "modal_llm_deploy.operate.smoke", "modal_llm_deploy.cli", "modal_llm_deploy.engine.gen_flags",
                 "difflib", "argparse", "venv"]
 
 
-# What a build from a stored plan (plan_cache.py) must not import either: validating the
+# What a build from a stored plan (modal_adapter/plan_cache.py) must not import either: validating the
 # profile is the cost the plan cache exists to save.
 NOT_ON_A_STORED_PLAN = ["pydantic", "pydantic_core", "pluggy", "modal_llm_deploy.profile", "modal_llm_deploy.plan",
-                        "modal_llm_deploy.plugins", "modal_llm_deploy.overrides", "modal_llm_deploy.sglang_flags",
+                        "modal_llm_deploy.profile.plugins", "modal_llm_deploy.profile.overrides", "modal_llm_deploy.engine.flags",
                         "mld_glm51"]
 
 
@@ -34,7 +34,7 @@ def _loaded(cache_dir: Path) -> set[str]:
                        capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
     assert r.returncode == 0, r.stderr
     loaded = set(json.loads(r.stdout.strip().splitlines()[-1]))
-    assert "modal_llm_deploy.modal_app" in loaded and "modal" in loaded  # it did build the app
+    assert "modal_llm_deploy.modal_adapter.render" in loaded and "modal" in loaded  # it did build the app
     return loaded
 
 

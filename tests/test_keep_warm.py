@@ -16,10 +16,13 @@ from pathlib import Path
 import modal
 import pytest
 
-from modal_llm_deploy import build_plan, load_profile, runtime, schedules
-from modal_llm_deploy.modal_app import built, render
-from modal_llm_deploy.plan import PLAN_ENV
-from modal_llm_deploy.schedules import WEEKS_PER_MONTH, WarmWindow, cron_for, min_containers_at
+from modal_llm_deploy import build_plan, load_profile
+from modal_llm_deploy.modal_adapter import runtime
+from modal_llm_deploy.operate import keep_warm
+from modal_llm_deploy.modal_adapter.render import built, render
+from modal_llm_deploy.plan.models import PLAN_ENV
+from modal_llm_deploy.plan.schedules import WEEKS_PER_MONTH, cron_for
+from modal_llm_deploy.profile.windows import WarmWindow, min_containers_at
 
 from conftest import REPO
 
@@ -119,7 +122,7 @@ def deployed(monkeypatch):
 def test_keep_warm_body_sets_what_the_schedule_says(deployed, monkeypatch, capsys):
     plan, rec, looked_up = deployed
     for instant, want in TABLE:
-        monkeypatch.setattr(schedules, "_now", lambda instant=instant: instant)
+        monkeypatch.setattr(keep_warm, "_now", lambda instant=instant: instant)
         runtime.keep_warm()
     assert [c for c in rec.calls] == [{"min_containers": want} for _, want in TABLE]
     assert set(looked_up) == {(plan.app_name, "server")}
@@ -131,7 +134,7 @@ def test_a_missed_tick_is_harmless(deployed, monkeypatch):
     a missed closing tick is corrected by the next one."""
     _, rec, _ = deployed
     for instant in (utc(2026, 1, 5, 6, 45), utc(2026, 1, 5, 7, 15), utc(2026, 1, 5, 18, 45)):
-        monkeypatch.setattr(schedules, "_now", lambda instant=instant: instant)
+        monkeypatch.setattr(keep_warm, "_now", lambda instant=instant: instant)
         runtime.keep_warm()
     assert rec.calls == [{"min_containers": 0}, {"min_containers": 1}, {"min_containers": 0}]
 

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.known_bad import BLACKWELL_ONLY, KNOWN_BAD, KnownBad, dsa_kv_dtype, find
-from modal_llm_deploy.overrides import apply_overrides, format_validation_error
+from modal_llm_deploy.engine.known_bad import BLACKWELL_ONLY, KNOWN_BAD, KnownBad, dsa_kv_dtype, find
+from modal_llm_deploy.profile.overrides import apply_overrides, format_validation_error
 
 from conftest import BUNDLED
 
@@ -101,7 +101,7 @@ def test_model_family_by_architecture_or_repo_glob(h200):
 
 
 def test_version_range_is_honoured(monkeypatch):
-    from modal_llm_deploy import known_bad
+    from modal_llm_deploy.engine import known_bad
 
     e = KnownBad(id="x", effect="e", match=lambda f, sm: "hit", source="s", instead="i", since="0.5.10", until="0.5.23")
     monkeypatch.setattr(known_bad, "KNOWN_BAD", (e,))

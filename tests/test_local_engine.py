@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from modal_llm_deploy import load_profile
-from modal_llm_deploy.local_engine import installed_sglang, version_mismatch
+from modal_llm_deploy.engine.local import installed_sglang, version_mismatch
 
 from conftest import BUNDLED, REPO
 

@@ -48,7 +48,7 @@ def deployed(box):
 
 
 def test_plan_env_name_is_the_librarys():
-    from modal_llm_deploy.plan import PLAN_ENV as lib_env
+    from modal_llm_deploy.plan.models import PLAN_ENV as lib_env
 
     assert PLAN_ENV == lib_env
 
@@ -97,7 +97,7 @@ def test_redeploy_reuses_the_app_and_its_functions(box, deployed):
 
 def test_a_second_deploy_renders_the_stored_plan_and_sends_the_same_app(box, tmp_path):
     """`modal deploy` of an unchanged script builds its app from the stored plan
-    (plan_cache.py); what Modal receives is still exactly the plan, and the same as the first
+    (modal_adapter/plan_cache.py); what Modal receives is still exactly the plan, and the same as the first
     time. The entry is not rewritten: a build that validated again would have replaced it."""
     env = {"MODAL_LLM_DEPLOY_CACHE_DIR": str(tmp_path)}
     first = box.modal("deploy", EXAMPLES["glm51_fp8"], env=env)
@@ -201,7 +201,7 @@ def test_plan_fields_no_profile_sets_yet_reach_modal(box, tmp_path):
     script.write_text(
         "from pathlib import Path\n"
         "from modal_llm_deploy import build_plan, load_profile\n"
-        "from modal_llm_deploy.modal_app import render\n"
+        "from modal_llm_deploy.modal_adapter.render import render\n"
         "plan = build_plan(load_profile('glm51_fp8'))\n"
         "units = [u.model_copy(update={'retries': 2}) if u.role == 'verify' else u\n"
         "         for u in plan.units]\n"

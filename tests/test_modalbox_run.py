@@ -32,8 +32,8 @@ def real_compile_failure(tmp_path: Path) -> Outcome:
     code: the step (steps/deepgemm.py) raises StepError, runtime._fail prints its one line to
     stderr and ends the call with SystemExit(exit code)."""
     from modal_llm_deploy import build_plan, load_profile
-    from modal_llm_deploy.runtime import _fail, fixes_for, kernel_expectation
-    from modal_llm_deploy.steps import StepError
+    from modal_llm_deploy.modal_adapter.runtime import _fail, fixes_for, kernel_expectation
+    from modal_llm_deploy.base.errors import StepError
     from modal_llm_deploy.steps.deepgemm import compile_deepgemm
 
     plan = build_plan(load_profile("glm51_fp8"))

@@ -1,4 +1,4 @@
-"""Issue 10: a profile spanning several 8-GPU containers (topology.py, steps/cluster.py).
+"""Issue 10: a profile spanning several 8-GPU containers (profile/topology.py, steps/cluster.py).
 
 * each rank's launch and compile argv, built from a stand-in cluster info, parses with the real
   SGLang 0.5.23 parser (MLD_SGLANG_PYTHON);
@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).parent / "standin" / "lib"))
 from standin_trees import BIN_DIR, REVISION, STANDIN_DIR, free_port, make_tree, write_kernel_marker  # noqa: E402
 
 from modal_llm_deploy import build_plan, load_profile  # noqa: E402
-from modal_llm_deploy.plan import PLAN_ENV  # noqa: E402
-from modal_llm_deploy.sglang_check import check_argvs  # noqa: E402
+from modal_llm_deploy.plan.models import PLAN_ENV  # noqa: E402
+from modal_llm_deploy.engine.check import check_argvs  # noqa: E402
 from modal_llm_deploy.steps.cluster import ClusterInfo, rank_argv  # noqa: E402
-from modal_llm_deploy.topology import MIN_KV_HEADROOM_FRACTION, derive  # noqa: E402
+from modal_llm_deploy.profile.topology import MIN_KV_HEADROOM_FRACTION  # noqa: E402
 
 from conftest import REPO  # noqa: E402
 
@@ -290,7 +290,7 @@ class _Vol:
 def _compile_cluster(profile, ips, tmp_path, monkeypatch):
     """The compile unit's runtime glue as each rank of a 2-container cluster: stand-in SGLang and
     GPU, volumes that count commits. Returns (the stand-in's run record, as_rank(rank) → plan)."""
-    from modal_llm_deploy import runtime
+    from modal_llm_deploy.modal_adapter import runtime
     from modal_llm_deploy.steps import serve
 
     record = tmp_path / "env.jsonl"
@@ -317,7 +317,7 @@ def test_compile_runs_on_every_rank_and_only_rank0_publishes(tmp_path, monkeypat
     """compile_deep_gemm needs the same multi-node topology (sglang 0.5.23 compile_deep_gemm.py),
     so each rank of the compile cluster runs it with its own --node-rank; only rank 0 publishes
     the tree and the marker under the cluster-wide key; a compiled key is skipped on every rank."""
-    from modal_llm_deploy import runtime
+    from modal_llm_deploy.modal_adapter import runtime
 
     profile = load_profile(PROFILE, {
         "model.revision": REVISION,
@@ -357,7 +357,7 @@ def test_forced_compile_runs_on_every_rank_of_a_ref_profile(tmp_path, monkeypatc
     kernel key to the commit the download recorded, and ``compile_deepgemm --force`` (one call,
     run by every container of the cluster) recompiles on rank 1 too — a rank 1 that skipped its
     compiled marker would leave rank 0's ``--nnodes 2`` compile waiting for it until --timeout."""
-    from modal_llm_deploy import runtime
+    from modal_llm_deploy.modal_adapter import runtime
 
     profile = load_profile(PROFILE, {
         "storage.weights_mount": str(tmp_path / "models"),
@@ -413,7 +413,7 @@ def test_rank0_death_ends_rank1(cluster, tmp_path):
 
 
 def test_rank_args_render_ipv4_ipv6_and_bad_rank():
-    t = derive(load_profile(PROFILE))
+    t = load_profile(PROFILE).topology
     ra = t.rank_args
     assert ra.render(1, ["10.0.0.1", "10.0.0.2"]) == ["--node-rank", "1", "--dist-init-addr", "10.0.0.1:5000"]
     assert ra.render(0, ["fd00::1", "fd00::2"])[-1] == "[fd00::1]:5000"

@@ -23,8 +23,15 @@ from pathlib import Path
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.commands import env_prefix, overrides_between, render_value, set_items
-from modal_llm_deploy.overrides import FILE_ENV, SET_ENV, OverrideError, env_overrides, parse_set_env, parse_value
+from modal_llm_deploy.plan.commands import env_prefix, overrides_between, render_value, set_items
+from modal_llm_deploy.profile.overrides import (
+    FILE_ENV,
+    SET_ENV,
+    OverrideError,
+    env_overrides,
+    parse_set_env,
+    parse_value,
+)
 
 from conftest import REPO
 
@@ -123,7 +130,7 @@ def test_override_diff_is_the_effective_change():
 SHIPPED = r"""
 import json, runpy, sys
 ns = runpy.run_path(sys.argv[1], run_name="__modal_script__")  # what `modal deploy` does first
-from modal_llm_deploy.modal_app import built
+from modal_llm_deploy.modal_adapter.render import built
 plan, handles = built(ns["app"])
 # modal_app._common passes exactly this JSON as MODAL_LLM_DEPLOY_PLAN to every function
 print(json.dumps({"plan": json.loads(plan.model_dump_json()), "units": sorted(handles)}))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.steps.phases import PHASE_ORDER, ColdStartPlan, PhaseClock
+from modal_llm_deploy.engine.phases import PHASE_ORDER, ColdStartPlan
+from modal_llm_deploy.steps.phases import PhaseClock
 
 
 class Clock:

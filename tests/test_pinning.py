@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).parent / "standin" / "lib"))
 from standin_trees import BIN_DIR, STANDIN_DIR  # noqa: E402
 
 from modal_llm_deploy import build_plan, load_profile  # noqa: E402
-from modal_llm_deploy.pinning import resolve_pinned_plan, revision_display  # noqa: E402
-from modal_llm_deploy.steps import StepError  # noqa: E402
-from modal_llm_deploy.steps.layout import recorded_revision  # noqa: E402
+from modal_llm_deploy.plan.pinning import resolve_pinned_plan, revision_display  # noqa: E402
+from modal_llm_deploy.base.errors import StepError  # noqa: E402
+from modal_llm_deploy.base.layout import recorded_revision  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -137,7 +137,7 @@ def test_steps_refuse_without_a_recorded_commit_and_on_a_pin_mismatch(tmp_path, 
     assert "no complete download" in msg and "'main'" in msg and msg.endswith("→ run: modal run deploy.py::download_model")
 
     # a profile pinned to one sha, a volume holding another: one line naming both and the fixes
-    from modal_llm_deploy.steps.layout import CompletionMarker, Manifest, ManifestEntry
+    from modal_llm_deploy.base.layout import CompletionMarker, Manifest, ManifestEntry
 
     held, pinned_sha = "a" * 40, "b" * 40
     Manifest("zai-org/GLM-5.1-FP8", held, (ManifestEntry("config.json", 2),)).save(wd)
@@ -156,8 +156,8 @@ def test_container_glue_pins_compile_and_verify_to_the_recorded_commit(tmp_path,
     handle is a recorder), for a profile that follows `main`."""
     from test_runtime_glue import RecordingVolume
 
-    from modal_llm_deploy import runtime
-    from modal_llm_deploy.plan import PLAN_ENV
+    from modal_llm_deploy.modal_adapter import runtime
+    from modal_llm_deploy.plan.models import PLAN_ENV
 
     plan = build_plan(load_profile("glm51_fp8", {
         "model.repo_id": hub_repo.repo_id, "model.allow_patterns": None,
@@ -196,7 +196,7 @@ def test_modal_fixes_take_update_and_repair(tmp_path):
     """The Modal-side fixes (`… ::download_model --repair`, `--update`) are real options of the
     registered function: Modal's own CLI parses them from runtime.download_model's signature and
     gets as far as "Token missing" (an unknown option stops earlier, with "No such option")."""
-    from modal_llm_deploy.runtime import fixes_for
+    from modal_llm_deploy.modal_adapter.runtime import fixes_for
 
     plan = build_plan(load_profile("glm51_fp8"))
     repair = fixes_for(plan).repair_command

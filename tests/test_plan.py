@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.plan import DeploymentPlan, kernel_key
-from modal_llm_deploy.steps.caches import argv_hash
+from modal_llm_deploy.plan.models import DeploymentPlan
+from modal_llm_deploy.plan.argv import kernel_key
+from modal_llm_deploy.engine.caches import argv_hash
 
 GLM_FLAGS = {
     "--mem-fraction-static": "0.88",
@@ -210,7 +211,7 @@ def test_pinned_to_fills_the_revision_placeholder():
 def test_cold_jit_must_fit_the_startup_budget():
     from pydantic import ValidationError
 
-    from modal_llm_deploy.profile import COLD_JIT_S
+    from modal_llm_deploy.profile.model import COLD_JIT_S
 
     base = build_plan(load_profile("glm51_fp8"))
     with pytest.raises(ValidationError) as ei:

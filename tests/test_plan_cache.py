@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from modal_llm_deploy import plan_cache
-from modal_llm_deploy.envvars import CACHE_DIR_ENV, FILE_ENV, PLAN_CACHE_ENV, SET_ENV
+from modal_llm_deploy.modal_adapter import plan_cache
+from modal_llm_deploy.base.envvars import CACHE_DIR_ENV, FILE_ENV, PLAN_CACHE_ENV, SET_ENV
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 BUILD = """
 import json, sys
 from modal_llm_deploy import build_app, setup_functions
-from modal_llm_deploy.modal_app import _BUILT
+from modal_llm_deploy.modal_adapter.render import _BUILT
 app = build_app(sys.argv[1])
 setup_functions(app)
 print(json.dumps({"validated": "pydantic" in sys.modules, "plan": _BUILT[app.name].plan_json}))
@@ -259,7 +259,7 @@ def test_installing_a_distribution_builds_again(site, cache):
 def test_the_library_own_files_are_inputs(cache):
     deps = {p for p, _, _ in plan_cache.dependencies(["modal_llm_deploy"], [])}
     src = REPO / "src" / "modal_llm_deploy"
-    assert {str(src / "plan.py"), str(src / "profile.py"), str(src / "data" / "prices.json"), str(src)} <= deps
+    assert {str(src / "plan/build.py"), str(src / "profile/model.py"), str(src / "data" / "prices.json"), str(src)} <= deps
     assert not any("__pycache__" in p for p in deps)
 
 
@@ -318,7 +318,7 @@ def test_a_bad_override_is_one_line_and_stores_nothing(cache, tmp_path):
     r = subprocess.run([sys.executable, "-c", BUILD, "glm51_fp8"], capture_output=True, text=True, env=full,
                        cwd=REPO, timeout=120)
     assert r.returncode == 1
-    assert r.stderr.strip().splitlines()[-1].startswith(f"modal_llm_deploy.overrides.OverrideError: {SET_ENV}: ")
+    assert r.stderr.strip().splitlines()[-1].startswith(f"modal_llm_deploy.profile.overrides.OverrideError: {SET_ENV}: ")
     assert entries(cache) == []
 
 
@@ -334,7 +334,7 @@ def test_a_bad_value_given_in_code_is_one_line_too(how, cache, tmp_path):
                        env={**os.environ, CACHE_DIR_ENV: str(cache)})
     assert r.returncode == 1
     last = r.stderr.strip().splitlines()[-1]
-    assert last.startswith("modal_llm_deploy.overrides.OverrideError: glm51_fp8: serving.max_containers: "), r.stderr
+    assert last.startswith("modal_llm_deploy.profile.overrides.OverrideError: glm51_fp8: serving.max_containers: "), r.stderr
     assert "pydantic" not in r.stderr, r.stderr
     assert entries(cache) == []
 

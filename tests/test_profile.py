@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from modal_llm_deploy import OverrideError, Profile, apply_overrides, load_profile
-from modal_llm_deploy.hardware import gpu_type
-from modal_llm_deploy.overrides import format_validation_error, parse_value
+from modal_llm_deploy.base.hardware import gpu_type
+from modal_llm_deploy.profile.overrides import format_validation_error, parse_value
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_watchdog_must_cover_a_cold_jit_batch_not_the_weight_load(glm):
                "allow_cold_jit=false")
     assert "loading" not in line
     bad(glm, {**cold, "engine.flags.watchdog-timeout": 300}, "watchdog-timeout=300")  # SGLang's default, too
-    from modal_llm_deploy.profile import COLD_JIT_S
+    from modal_llm_deploy.profile.model import COLD_JIT_S
 
     ok = apply_overrides(glm, {**cold, "engine.flags.watchdog-timeout": COLD_JIT_S})
     assert ok.cold_jit_estimate_s == COLD_JIT_S
@@ -157,8 +157,8 @@ def test_watchdog_must_cover_a_cold_jit_batch_not_the_weight_load(glm):
 def test_gpu_count_rule_uses_the_replacement_of_enable_dp_attention(glm):
     """--enable-dp-attention is refused as deprecated; the flag data names its replacement
     (--attn-dp-size), which splits attention inside the TP group: no extra GPUs, unlike --dp-size."""
-    from modal_llm_deploy import sglang_flags
-    from modal_llm_deploy.profile import _attn_dp_flag
+    from modal_llm_deploy.engine import flags as sglang_flags
+    from modal_llm_deploy.profile.model import _attn_dp_flag
 
     dep = sglang_flags.table("0.5.23").flags["enable-dp-attention"].deprecated
     assert dep["replacement"].startswith("--attn-dp-size") and _attn_dp_flag("0.5.23") == "attn-dp-size"
@@ -179,7 +179,7 @@ def test_no_key_is_never_the_silent_default(glm):
 
 
 def test_list_valued_flags_are_validation_errors_not_crashes(glm):
-    # arity comes from SGLang's parser data (sglang_flags.py): these take exactly one value
+    # arity comes from SGLang's parser data (engine/flags.py): these take exactly one value
     bad(glm, {"engine.flags.watchdog-timeout": ["1", "2"]}, "watchdog-timeout", "not a list")
     h200 = load_profile("glm51_fp8_h200")
     bad(h200, {"engine.flags.moe-runner-backend": ["a"]}, "moe-runner-backend", "not a list")

@@ -1,4 +1,4 @@
-"""The container-side glue in runtime.py, run here for real against local directories.
+"""The container-side glue in modal_adapter/runtime.py, run here for real against local directories.
 
 Only the Modal Volume handle is replaced (there is no Modal account here) by a recorder that
 counts reload/commit, so we can check the glue reloads only where a reload can show something
@@ -20,10 +20,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "standin" / "lib"))
 from standin_trees import BIN_DIR, STANDIN_DIR, free_port  # noqa: E402
 
-from modal_llm_deploy import build_plan, load_profile, runtime  # noqa: E402
-from modal_llm_deploy.plan import PLAN_ENV  # noqa: E402
+from modal_llm_deploy import build_plan, load_profile  # noqa: E402
+from modal_llm_deploy.modal_adapter import runtime  # noqa: E402
+from modal_llm_deploy.plan.models import PLAN_ENV  # noqa: E402
 from modal_llm_deploy.steps import serve  # noqa: E402
-from modal_llm_deploy.steps.layout import complete_path  # noqa: E402
+from modal_llm_deploy.base.layout import complete_path  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
 KEY = "sk-SENTINEL-glue-91c3"

@@ -28,10 +28,11 @@ from standin_trees import (  # noqa: E402
     write_kernel_marker,
 )
 
-from modal_llm_deploy.steps import StepError  # noqa: E402
+from modal_llm_deploy.base.errors import StepError  # noqa: E402
 from modal_llm_deploy.steps import serve  # noqa: E402
-from modal_llm_deploy.steps.caches import SGLANG_CACHES, WorkDirLock, cache_env  # noqa: E402
-from modal_llm_deploy.steps.layout import complete_path, kernel_dir  # noqa: E402
+from modal_llm_deploy.engine.caches import SGLANG_CACHES, cache_env
+from modal_llm_deploy.steps.caches import WorkDirLock  # noqa: E402
+from modal_llm_deploy.base.layout import complete_path, kernel_dir  # noqa: E402
 from modal_llm_deploy.steps.serve import Redactor, SGLangSupervisor, prepare_serve, serve_forever  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)

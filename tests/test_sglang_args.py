@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.sglang_check import check_argvs
+from modal_llm_deploy.engine.check import check_argvs
 
 from conftest import BUNDLED
 
@@ -27,7 +27,7 @@ def test_launch_and_compile_argv_parse(results, name):
     assert r["launch"]["ok"], r["launch"]["problems"]
     assert r["compile"]["ok"], r["compile"]["problems"]
     v = r["launch"]["values"]
-    # one TP group over every GPU of every node; --nnodes only for multi-node (topology.py)
+    # one TP group over every GPU of every node; --nnodes only for multi-node (profile/topology.py)
     assert v["tp_size"] == 8 * plan.topology.nodes and v["nnodes"] == plan.topology.nodes
     assert r["compile"]["values"]["nnodes"] == plan.topology.nodes
     assert v["kv_cache_dtype"] == "bf16" and v["api_key"] is None

@@ -10,8 +10,8 @@ import subprocess
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.profile import COLD_JIT_S
-from modal_llm_deploy.steps.caches import SGLANG_CACHES, cache_env
+from modal_llm_deploy.profile.model import COLD_JIT_S
+from modal_llm_deploy.engine.caches import SGLANG_CACHES, cache_env
 
 from conftest import BUNDLED
 

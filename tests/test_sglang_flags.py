@@ -18,11 +18,11 @@ import pytest
 from pydantic import ValidationError
 
 from modal_llm_deploy import load_profile
-from modal_llm_deploy.overrides import apply_overrides, format_validation_error
-from modal_llm_deploy.profile import OWNED_FLAGS, EngineSpec
-from modal_llm_deploy.sglang_check import check_argvs
-from modal_llm_deploy import sglang_flags
-from modal_llm_deploy.sglang_flags import check_flags, render, supported_versions, table
+from modal_llm_deploy.profile.overrides import apply_overrides, format_validation_error
+from modal_llm_deploy.profile.model import OWNED_FLAGS, EngineSpec
+from modal_llm_deploy.engine.check import check_argvs
+from modal_llm_deploy.engine import flags as sglang_flags
+from modal_llm_deploy.engine.flags import check_flags, render, supported_versions, table
 
 from conftest import BUNDLED
 
@@ -38,7 +38,7 @@ def test_shipped_flag_data_equals_the_real_parser(sglang_parser, tmp_path):
     shipped = (sglang_flags.data_dir() / "v0_5_23.py").read_text(encoding="utf-8")
     assert render(sglang_flags.generate(py)) == shipped, (
         "the shipped flag data differs from SGLang's parser: run "
-        f"python -m modal_llm_deploy.gen_flags generate --version {VERSION} --python {py}"
+        f"python -m modal_llm_deploy.engine.gen_flags generate --version {VERSION} --python {py}"
     )
     # ...and the command-line entry point agrees (check mode exits 0, writes nothing)
     assert sglang_flags.main(["check", "--version", VERSION, "--python", str(py)]) == 0

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.smoke import SmokeTarget, run_smoke, wait_healthy
+from modal_llm_deploy.operate.smoke import SmokeTarget, run_smoke, wait_healthy
 
 from _support.standin_openai import StandIn, ensure_overlay
 from conftest import REPO

@@ -89,7 +89,7 @@ def test_bad_flag_fails_load_profile_and_the_cli(overlay, flags, fragment):
               "sys.argv[0] = 'modal-llm-deploy'; main()", "plan", "flagged_tiny")
     assert cli.returncode == 2 and "Traceback" not in cli.stderr, cli.stderr
     # One error line naming the flag; the plugin set aside at discovery is also announced once
-    # (plugins.py: a broken plugin never hides the other profiles).
+    # (profile/plugins.py: a broken plugin never hides the other profiles).
     lines = cli.stderr.strip().splitlines()
     errors = [x for x in lines if x.startswith("error:")]
     assert len(errors) == 1 and fragment in errors[0], cli.stderr

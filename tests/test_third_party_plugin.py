@@ -247,7 +247,7 @@ from modal.file_pattern_matcher import NON_PYTHON_FILES
 from modal.mount import _MountedPythonModule
 
 from modal_llm_deploy import build_app, build_plan, load_profile
-from modal_llm_deploy.modal_app import render_image
+from modal_llm_deploy.modal_adapter.render import render_image
 
 out = {}
 for name in sys.argv[1:]:

@@ -16,11 +16,17 @@ from pathlib import Path
 import pytest
 
 from modal_llm_deploy import build_plan, load_profile
-from modal_llm_deploy.sglang_check import check_argvs
-from modal_llm_deploy.steps.phases import MARKERS
-from modal_llm_deploy.overrides import parse_set_options
-from modal_llm_deploy.triage import (
-    Triage, catalogue, fix_values, render_fix, set_options, split_lines, triage_lines,
+from modal_llm_deploy.engine.check import check_argvs
+from modal_llm_deploy.engine.phases import MARKERS
+from modal_llm_deploy.profile.overrides import parse_set_options
+from modal_llm_deploy.operate.triage import (
+    Triage,
+    catalogue,
+    fix_values,
+    render_fix,
+    set_options,
+    split_lines,
+    triage_lines,
 )
 
 from conftest import BUNDLED, REPO

@@ -21,7 +21,7 @@ from standin_trees import (  # noqa: E402
     write_kernel_marker,
 )
 
-from modal_llm_deploy.steps.layout import complete_path, lock_path, manifest_path  # noqa: E402
+from modal_llm_deploy.base.layout import complete_path, lock_path, manifest_path  # noqa: E402
 from modal_llm_deploy.steps.verify import Problem, verify_setup, verify_weights  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)

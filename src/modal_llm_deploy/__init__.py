@@ -1,10 +1,12 @@
 """modal-llm-deploy: deploy very large open LLMs on Modal with SGLang.
 
     from modal_llm_deploy import build_app, load_profile
-    app = build_app(load_profile("glm51_fp8"))
+    app = build_app("glm51_fp8")
 
-The core is pure data: ``Profile`` (pydantic) → ``build_plan`` → ``DeploymentPlan``. Only
-``build_app`` (in ``modal_app``) imports Modal.
+This module is the public API only: every name is defined in its layer (docs/architecture.md
+has the map) and re-exported here. The core is pure data: ``Profile`` (``profile/``) →
+``build_plan`` (``plan/``) → ``DeploymentPlan``; only the Modal adapter (``modal_adapter/``)
+imports Modal.
 """
 
 from __future__ import annotations
@@ -16,22 +18,31 @@ from typing import TYPE_CHECKING, Any, Mapping
 if TYPE_CHECKING:
     import modal
 
-    from .hookspecs import hookimpl
-    from .overrides import FILE_ENV, SET_ENV, OverrideError, apply_overrides
-    from .plan import DeploymentPlan, build_plan
-    from .plugins import PluginError, UnknownProfileError, list_profiles
-    from .profile import Profile
+    from modal_llm_deploy.base.envvars import FILE_ENV, SET_ENV
+    from modal_llm_deploy.plan.build import build_plan
+    from modal_llm_deploy.plan.models import DeploymentPlan
+    from modal_llm_deploy.profile.hookspecs import hookimpl
+    from modal_llm_deploy.profile.loader import load_profile
+    from modal_llm_deploy.profile.model import Profile
+    from modal_llm_deploy.profile.overrides import OverrideError, apply_overrides
+    from modal_llm_deploy.profile.plugins import (
+        PluginError,
+        UnknownProfileError,
+        list_profiles,
+    )
 
-# Imported on first use (PEP 562 module __getattr__): a deploy script whose plan is stored
-# (plan_cache.py) builds its app from `build_app` and `setup_functions` alone and never loads
-# pydantic, pluggy or the profiles (benchmarks/bench_import.py).
+# The public API, imported on first use (PEP 562 module __getattr__): a deploy script whose plan
+# is stored (modal_adapter/plan_cache.py) builds its app from `build_app` and `setup_functions`
+# alone and never loads pydantic, pluggy or the profiles (benchmarks/bench_import.py).
 _LAZY = {
-    "hookimpl": "hookspecs",
-    "FILE_ENV": "envvars", "SET_ENV": "envvars",
-    "OverrideError": "overrides", "apply_overrides": "overrides",
-    "DeploymentPlan": "plan", "build_plan": "plan",
-    "PluginError": "plugins", "UnknownProfileError": "plugins", "list_profiles": "plugins",
-    "Profile": "profile",
+    "__version__": "base.version",
+    "FILE_ENV": "base.envvars", "SET_ENV": "base.envvars",
+    "hookimpl": "profile.hookspecs",
+    "load_profile": "profile.loader",
+    "Profile": "profile.model",
+    "OverrideError": "profile.overrides", "apply_overrides": "profile.overrides",
+    "PluginError": "profile.plugins", "UnknownProfileError": "profile.plugins", "list_profiles": "profile.plugins",
+    "DeploymentPlan": "plan.models", "build_plan": "plan.build",
 }
 
 
@@ -43,50 +54,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__version__ = "0.1.0"
-
-
-def load_profile(
-    name: str,
-    overrides: Mapping[str, Any] | None = None,
-    file: str | Path | None = None,
-) -> Profile:
-    """The named profile from the installed plugins, with overrides applied and re-validated.
-
-    In order, later wins: the environment's ``MODAL_LLM_DEPLOY_FILE`` (a TOML file) and
-    ``MODAL_LLM_DEPLOY_SET`` (``KEY=VALUE`` items, as after ``--set``), so ``modal run`` /
-    ``modal deploy`` of an unedited deploy script take overrides too; then ``file`` (a TOML
-    file, nested tables or dotted keys); then ``overrides``, dotted keys
-    (``{"serving.max_containers": 5}``).
-    Raises UnknownProfileError, OverrideError, or pydantic.ValidationError.
-    """
-    from pydantic import ValidationError
-
-    from .overrides import OverrideError, apply_overrides, env_overrides, format_validation_error, load_overrides_file
-    from .plugins import get_registered
-
-    profile = get_registered(name).profile
-    from_env = env_overrides()
-    if from_env:
-        try:
-            profile = apply_overrides(profile, from_env)
-        except (OverrideError, ValidationError) as exc:
-            # Named after the variable: under `modal deploy` nothing else says where it came from.
-            msg = format_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
-            raise OverrideError(f"{_env_source()}: {msg}") from None
-    if file is not None:
-        profile = apply_overrides(profile, load_overrides_file(file))
-    if overrides:
-        profile = apply_overrides(profile, overrides)
-    return profile
-
-
-def _env_source() -> str:
-    import os
-
-    from .envvars import FILE_ENV, SET_ENV
-
-    return " / ".join(v for v in (FILE_ENV, SET_ENV) if os.environ.get(v, "").strip())
 
 
 def build_app(
@@ -99,16 +66,16 @@ def build_app(
 
     ``profile`` is a ``Profile``, or a profile's name with optional ``overrides`` and ``file``
     applied as ``load_profile`` applies them (the environment's override variables included).
-    Given a name, the validated plan is stored (plan_cache.py) and reused while the library,
+    Given a name, the validated plan is stored (modal_adapter/plan_cache.py) and reused while the library,
     the plugin, the installed packages and the overrides stay unchanged, so Modal's import of
     an unchanged deploy script does not validate the profile again."""
-    from .modal_app import build_app as _build_app
+    from modal_llm_deploy.modal_adapter.render import build_app as _build_app
 
     try:
         return _build_app(profile, overrides, file)
     except Exception as exc:
-        from .overrides import OverrideError
-        from .plugins import PluginError, UnknownProfileError
+        from modal_llm_deploy.profile.overrides import OverrideError
+        from modal_llm_deploy.profile.plugins import PluginError, UnknownProfileError
 
         if isinstance(exc, (OverrideError, PluginError, UnknownProfileError)):
             # A user's mistake, said in one line: under `modal deploy` Modal prints the frames
@@ -117,7 +84,7 @@ def build_app(
         if isinstance(profile, str) and _is_validation_error(exc):
             # A bad value in `overrides` or `file`: one line naming the field, as the
             # environment's overrides get, instead of pydantic's frames.
-            from .overrides import format_validation_error
+            from modal_llm_deploy.profile.overrides import format_validation_error
 
             raise OverrideError(f"{profile}: {format_validation_error(exc)}") from None
         raise
@@ -133,7 +100,9 @@ def _is_validation_error(exc: BaseException) -> bool:
 def setup_functions(app: "modal.App") -> tuple:
     """``(setup, download_model, compile_deepgemm, verify_setup)`` for module-level names in a
     deploy script, so ``modal run deploy.py::download_model`` finds them."""
-    from .modal_app import setup_functions as _setup_functions
+    from modal_llm_deploy.modal_adapter.render import (
+        setup_functions as _setup_functions,
+    )
 
     return _setup_functions(app)
 

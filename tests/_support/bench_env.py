@@ -49,7 +49,7 @@ IMPORT_PROBE = "import sglang.benchmark.serving as s; print(s.__file__)"
 def bench_env_python(version: str, root: Path) -> Path:
     """SGLang's serving benchmark in its own cached venv (the parser venv's CPU torch cannot
     import it: see BENCH_DEPS); fails loudly unless the module imports."""
-    from modal_llm_deploy.sglang_check import sglang_env_python
+    from modal_llm_deploy.engine.check import sglang_env_python
 
     return sglang_env_python(version, Path(root) / f"sglang-bench-{version}", BENCH_DEPS,
                              what="benchmark env", probe=IMPORT_PROBE)

@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 
-from modal_llm_deploy import runtime
+from modal_llm_deploy.modal_adapter import runtime
 from modal_llm_deploy.steps.cluster import ClusterInfo
 
 rank = int(sys.argv[1])

@@ -1,7 +1,7 @@
 """Which imports does each container role perform? Read from the source, not hard-coded.
 
-``modal_llm_deploy.runtime`` imports its steps lazily, inside each entry point, so that an
-image only needs what its own roles use. This module walks runtime.py's AST from a role's
+``modal_llm_deploy.modal_adapter.runtime`` imports its steps lazily, inside each entry point, so that an
+image only needs what its own roles use. This module walks modal_adapter/runtime.py's AST from a role's
 entry point (following references to runtime's own module-level helpers such as
 ``kernel_expectation`` and ``_fail``), collects the imports found there, and then scans every
 library module reached that way *in full* (module level and function bodies, transitively),
@@ -29,7 +29,7 @@ def _parse(source: str) -> ast.Module:
         return ast.parse(source)
 
 LIBRARY = "modal_llm_deploy"
-RUNTIME = f"{LIBRARY}.runtime"
+RUNTIME = f"{LIBRARY}.modal_adapter.runtime"
 
 # Unit role (plan.units[*].role) → the runtime object Modal imports and runs for it.
 ROLE_ENTRY = {
@@ -122,7 +122,7 @@ def role_imports(role: str) -> Imports:
     entry = ROLE_ENTRY[role]
     if entry not in defs:
         raise LookupError(f"runtime.{entry} (entry point of role {role!r}) not found")
-    package = LIBRARY  # runtime.py lives directly in the package
+    package = LIBRARY  # modal_adapter/runtime.py lives directly in the package
     direct = Imports()
     seen: set[str] = set()
     todo = [entry]

@@ -162,7 +162,7 @@ def _unit_checks(plan: dict, unit: dict, u: SentUnit) -> dict[str, Callable[[], 
             "serve": "SGLangServer.*", "bench": "bench", "keep_warm": "keep_warm"}
     return {
         "name": lambda: [("function name", unit["name"], fn.function_name)],
-        "role": lambda: [("implementation", ("modal_llm_deploy.runtime", impl[unit["role"]], serve),
+        "role": lambda: [("implementation", ("modal_llm_deploy.modal_adapter.runtime", impl[unit["role"]], serve),
                           (fn.module_name, fn.implementation_name, fn.is_server))],
         "image": lambda: [],  # checked field by field through IMAGE_FIELDS (compare_plan)
         "gpu": lambda: [("gpu", _gpu(unit["gpu"]), (res.gpu_config.gpu_type, res.gpu_config.count))],
@@ -252,7 +252,7 @@ NOT_SENT: dict[str, str] = {
     "server.health_path": "SGLang's path, for probes and docs",
     "server.metrics_path": "SGLang's path, for Prometheus and docs",
     # `@app.server` takes no `timeout` (modal/app.py: App.server signature), so the plan holds
-    # None for the server unit (plan.py) and nothing is sent; compare_plan checks it is None.
+    # None for the server unit (plan/build.py) and nothing is sent; compare_plan checks it is None.
     "unit[serve].timeout_s": "@app.server has no timeout option: None in the plan, nothing sent",
     "unit[serve].region": "the server's region is ServerPlan.compute_region (checked there); None on the unit",
     "unit[serve].max_containers": "the server's max is ServerPlan.max_containers (checked there)",

@@ -8,12 +8,20 @@ from typing import Optional
 
 import typer
 
-from ..plan import DeploymentPlan, build_plan
-from ..plugins import broken_plugins, list_profiles
-from ..topology import describe as describe_topology
-from . import FileOpt, ProfileArg, SetOpt, _guard, _load, app, out
-from .tables import argv_lines, pairs, records
-
+from modal_llm_deploy.cli.common import (
+    FileOpt,
+    ProfileArg,
+    SetOpt,
+    _guard,
+    _load,
+    app,
+    out,
+)
+from modal_llm_deploy.cli.tables import argv_lines, pairs, records
+from modal_llm_deploy.plan.build import build_plan
+from modal_llm_deploy.plan.models import DeploymentPlan
+from modal_llm_deploy.profile.plugins import broken_plugins, list_profiles
+from modal_llm_deploy.profile.topology import describe as describe_topology
 
 # --- profiles & plan ---------------------------------------------------------------------------
 
@@ -81,7 +89,7 @@ def print_plan(p: DeploymentPlan) -> None:
     out.print(f"[bold]{p.profile}[/] → Modal app [bold]{p.app_name}[/]  ({p.description})", soft_wrap=False)
     out.print(f"plugin {p.plugin} ({p.plugin_module}); SGLang {p.sglang_version}; GPU arch {p.gpu_arch}\n", soft_wrap=False)
 
-    from ..pinning import revision_display
+    from modal_llm_deploy.plan.pinning import revision_display
 
     rows = [
         ("model", f"{w.repo_id} @ {revision_display(p)}"),
@@ -92,7 +100,7 @@ def print_plan(p: DeploymentPlan) -> None:
     if k.enabled:
         # the marker's full path (90+ columns) would not fit a terminal line: name + where
         # A ref profile's key holds the {revision} placeholder until the download records the
-        # commit (plan.py pinned_to): say what fills it, so no one takes it for a literal path.
+        # commit (plan/build.py pinned_to): say what fills it, so no one takes it for a literal path.
         rev = "" if k.revision_pinned else "{revision}: 12 hex of the commit the download records; "
         rows += [("kernel key", f"{k.key} ({rev}last part: hash of the kernel-shaping arguments)"),
                  ("kernel marker", f"{Path(k.marker_path).name} in that key directory"),
@@ -136,10 +144,10 @@ def print_plan(p: DeploymentPlan) -> None:
         f"download once ≈ ${c.download_once_usd:.2f}. {c.note}",
         soft_wrap=False,
     )
-    from .operate import print_operate_plan
+    from modal_llm_deploy.cli.operate import print_operate_plan
 
     print_operate_plan(p)  # issue 9: keep-warm windows and cold-start budgets (cli/operate.py)
-    # Both forms carry the overrides in effect (commands.py), so they act on this deployment.
+    # Both forms carry the overrides in effect (plan/commands.py), so they act on this deployment.
     # One command per line, never wrapped by us (copyable).
     out.print("\n[bold]next[/]:")
     for x in ("setup_cli", "deploy_cli"):

@@ -7,10 +7,19 @@ from typing import Any, Callable, Optional
 
 import typer
 
-from ..plan import DeploymentPlan, build_plan
-from ..steps import StepError
-from . import FileOpt, ProfileArg, SetOpt, UsageError, _guard, _load, app, out
-
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.cli.common import (
+    FileOpt,
+    ProfileArg,
+    SetOpt,
+    UsageError,
+    _guard,
+    _load,
+    app,
+    out,
+)
+from modal_llm_deploy.plan.build import build_plan
+from modal_llm_deploy.plan.models import DeploymentPlan
 
 # --- operate a deployed app (needs a Modal token) --------------------------------------------
 
@@ -34,7 +43,7 @@ def _modal_call(what: str, fn: Callable[[], Any]) -> Any:
 
 def _built_app(p: DeploymentPlan):
     """The modal.App for this plan and its function handles (modal_app.render, offline)."""
-    from ..modal_app import built, render
+    from modal_llm_deploy.modal_adapter.render import built, render
 
     modal_app = render(p)
     return modal_app, built(modal_app)[1]
@@ -57,7 +66,7 @@ def setup(
     def run() -> None:
         import modal
 
-        from ..modal_app import run_setup
+        from modal_llm_deploy.modal_adapter.render import run_setup
 
         prof = _load(profile, sets, file)
         p = build_plan(prof)

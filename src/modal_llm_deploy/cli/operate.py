@@ -13,11 +13,25 @@ from typing import Optional
 
 import typer
 
-from ..envvars import PROXY_KEY_ENV, PROXY_SECRET_ENV, PROXY_TOKEN_HELP, proxy_auth_headers, proxy_auth_missing
-from ..plan import build_plan
-from . import FileOpt, SetOpt, UsageError, _guard, _load, app, out
-from .modal_cmds import _deployed_server, _modal_call
-from .tables import table as _table
+from modal_llm_deploy.base.envvars import (
+    PROXY_KEY_ENV,
+    PROXY_SECRET_ENV,
+    PROXY_TOKEN_HELP,
+    proxy_auth_headers,
+    proxy_auth_missing,
+)
+from modal_llm_deploy.cli.common import (
+    FileOpt,
+    SetOpt,
+    UsageError,
+    _guard,
+    _load,
+    app,
+    out,
+)
+from modal_llm_deploy.cli.modal_cmds import _deployed_server, _modal_call
+from modal_llm_deploy.cli.tables import table as _table
+from modal_llm_deploy.plan.build import build_plan
 
 SET_NOTE = ("a `--set` fix: check it with `modal-llm-deploy plan PROFILE --set ...`, put the same key/value in the "
             "deploy script's load_profile(...) overrides, then redeploy")
@@ -51,7 +65,7 @@ def triage(
     Each recognised line is printed with its cause and fix."""
 
     def run() -> None:
-        from ..triage import triage_lines
+        from modal_llm_deploy.operate.triage import triage_lines
 
         plan = build_plan(_load(profile, sets, file)) if profile else None
         if source == "-":
@@ -83,7 +97,7 @@ def logs(
     def run() -> None:
         import modal
 
-        from ..triage import Triage, split_lines
+        from modal_llm_deploy.operate.triage import Triage, split_lines
 
         plan = build_plan(_load(profile, sets, file))
         t = Triage(plan) if do_triage else None
@@ -128,7 +142,12 @@ def cost(
     compile; $ per million output tokens."""
 
     def run() -> None:
-        from ..cost import CostError, Traffic, estimate, read_bench_jsonl
+        from modal_llm_deploy.plan.cost import (
+            CostError,
+            Traffic,
+            estimate,
+            read_bench_jsonl,
+        )
 
         try:
             plan = build_plan(_load(profile, sets, file))
@@ -182,7 +201,7 @@ def smoke(
             import openai  # noqa: F401
         except ImportError:
             raise UsageError("smoke needs the openai package: pip install 'modal-llm-deploy[operate]'") from None
-        from ..smoke import SmokeTarget, run_smoke
+        from modal_llm_deploy.operate.smoke import SmokeTarget, run_smoke
 
         plan = build_plan(_load(profile, sets, file))
         s = plan.server
@@ -245,8 +264,11 @@ def bench(
     def run() -> None:
         import modal
 
-        from ..bench import cold_start_cost, parse_concurrency, rows_from_records
-        from ..cost import CostError
+        from modal_llm_deploy.operate.bench import (
+            cold_start_cost,
+            parse_concurrency,
+        )
+        from modal_llm_deploy.plan.cost import CostError
 
         try:
             levels = parse_concurrency(concurrency)
@@ -286,7 +308,7 @@ def bench(
 
 
 def print_bench(plan, records: list[dict], as_json: bool) -> None:
-    from ..bench import rows_from_records
+    from modal_llm_deploy.operate.bench import rows_from_records
 
     rows = rows_from_records(plan, records)
     if as_json:

@@ -17,8 +17,22 @@ from typing import Optional
 
 import typer
 
-from ..commands import CLI, cli_set_args, env_prefix, overrides_in_effect, render_value
-from . import FileOpt, ProfileArg, SetOpt, _guard, _load, app, out
+from modal_llm_deploy.cli.common import (
+    FileOpt,
+    ProfileArg,
+    SetOpt,
+    _guard,
+    _load,
+    app,
+    out,
+)
+from modal_llm_deploy.plan.commands import (
+    CLI,
+    cli_set_args,
+    env_prefix,
+    overrides_in_effect,
+    render_value,
+)
 
 
 @app.command()
@@ -37,17 +51,17 @@ def revision(
     (HF_TOKEN) and is never printed."""
 
     def run() -> None:
-        from ..steps.download import RetryPolicy, resolve_revision
+        from modal_llm_deploy.steps.download import RetryPolicy, resolve_revision
 
         prof = _load(profile, sets, file)
         repo_id, want = prof.model.repo_id, ref or prof.model.revision
-        # The same variable the download step reads (runtime.py / cli/steps.py: plan.weights.token_env).
+        # The same variable the download step reads (modal_adapter/runtime.py / cli/steps.py: plan.weights.token_env).
         token = os.environ.get(prof.secrets.hf_token_env) or None
         d = prof.download
         sha = resolve_revision(repo_id, want, token,
                                retry=RetryPolicy(attempts=d.attempts, delays_s=tuple(d.backoff_s)))
         # The pin joins whatever other overrides are in effect, so the printed commands act on
-        # this deployment (commands.py), with model.revision replaced by the sha.
+        # this deployment (plan/commands.py), with model.revision replaced by the sha.
         ov = {k: v for k, v in overrides_in_effect(prof).items() if k != "model.revision"}
         ov["model.revision"] = sha
         item = f"model.revision={render_value(sha)}"

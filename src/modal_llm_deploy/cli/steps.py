@@ -8,17 +8,26 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from ..commands import local_command
-from ..local_engine import version_mismatch
-from ..pinning import resolve_pinned_plan
-from ..plan_steps import kernel_expectation as _kernel_expectation
-from ..plan import DeploymentPlan, build_plan
-from ..profile import Profile
-from ..steps import StepError
-from . import FileOpt, ProfileArg, SetOpt, UsageError, _guard, _load, app
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.cli.common import (
+    FileOpt,
+    ProfileArg,
+    SetOpt,
+    UsageError,
+    _guard,
+    _load,
+    app,
+)
+from modal_llm_deploy.engine.local import version_mismatch
+from modal_llm_deploy.plan.build import build_plan
+from modal_llm_deploy.plan.commands import local_command
+from modal_llm_deploy.plan.models import DeploymentPlan
+from modal_llm_deploy.plan.pinning import resolve_pinned_plan
+from modal_llm_deploy.plan.step_args import kernel_expectation as _kernel_expectation
+from modal_llm_deploy.profile.model import Profile
 
 if TYPE_CHECKING:
-    from ..steps.verify import Fixes
+    from modal_llm_deploy.steps.verify import Fixes
 
 
 # --- local twins of the container steps --------------------------------------------------------
@@ -39,7 +48,7 @@ def _local(profile: str, sets, file, weights_dir: Path, cache_dir: Path | None,
     prof = _load(profile, sets, file, extra)
     if cache_dir is None:
         return prof, build_plan(prof)
-    from ..steps.caches import local_work_dir
+    from modal_llm_deploy.engine.caches import local_work_dir
 
     # compile and serve with the same --cache-dir run SGLang's caches at the same absolute path
     return prof, build_plan(prof, cache_work_dir=str(local_work_dir(cache_dir)))
@@ -48,7 +57,7 @@ def _local(profile: str, sets, file, weights_dir: Path, cache_dir: Path | None,
 def _local_fixes(prof: Profile, weights_dir: Path, cache_dir: Path) -> "Fixes":
     """Fix lines of the local form, on the same (absolute) directories, with the same
     overrides: run as printed, they act on this deployment (commands.local_command)."""
-    from ..steps.verify import Fixes
+    from modal_llm_deploy.steps.verify import Fixes
 
     return Fixes(
         download=local_command("download", prof, weights_dir),
@@ -58,7 +67,7 @@ def _local_fixes(prof: Profile, weights_dir: Path, cache_dir: Path) -> "Fixes":
 
 def _one_node(p: DeploymentPlan, what: str) -> None:
     """A multi-node profile cannot compile or serve on this one machine: its SGLang would wait for
-    the other nodes forever (topology.py). Say so instead of hanging."""
+    the other nodes forever (profile/topology.py). Say so instead of hanging."""
     if p.topology.nodes > 1:
         raise UsageError(
             f"profile {p.profile!r} spans hardware.nodes={p.topology.nodes} machines: local {what} runs one node "
@@ -81,7 +90,7 @@ def download(profile: str = ProfileArg, weights_dir: Path = WeightsDir,
     def run() -> None:
         import os
 
-        from ..steps.download import RetryPolicy, download_weights
+        from modal_llm_deploy.steps.download import RetryPolicy, download_weights
 
         # No kernel cache is involved: the profile's own cache_mount stays (a local cache dir
         # defaulting to "." used to contain ./weights and fail validation).
@@ -108,7 +117,7 @@ def compile_cmd(profile: str = ProfileArg, weights_dir: Path = WeightsDir, cache
     Into the cache directory, under the profile's kernel key."""
 
     def run() -> None:
-        from ..steps.deepgemm import compile_deepgemm
+        from modal_llm_deploy.steps.deepgemm import compile_deepgemm
 
         prof, p = _local(profile, sets, file, weights_dir, cache_dir, python)
         _one_node(p, "compile/serve")
@@ -136,7 +145,7 @@ def verify(profile: str = ProfileArg, weights_dir: Path = WeightsDir, cache_dir:
     Each problem is printed with the command that fixes it."""
 
     def run() -> None:
-        from ..steps.verify import verify_setup
+        from modal_llm_deploy.steps.verify import verify_setup
 
         prof, p = _local(profile, sets, file, weights_dir, cache_dir)
         fixes = _local_fixes(prof, weights_dir, cache_dir)
@@ -167,7 +176,7 @@ def serve(profile: str = ProfileArg, weights_dir: Path = WeightsDir, cache_dir: 
     def run() -> None:
         import os
 
-        from ..steps.serve import prepare_serve, serve_forever
+        from modal_llm_deploy.steps.serve import prepare_serve, serve_forever
 
         prof, p = _local(profile, sets, file, weights_dir, cache_dir, python)
         _one_node(p, "compile/serve")

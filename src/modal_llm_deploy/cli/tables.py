@@ -14,7 +14,6 @@ from typing import Any, Sequence
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
-from rich.text import Text
 
 # rich's default box: "│ a │ b │" = one border per column + one, and a space each side.
 _PER_COLUMN = 3

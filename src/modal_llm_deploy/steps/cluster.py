@@ -1,6 +1,6 @@
 """One rank of a multi-node SGLang server: its argv, its readiness, the heartbeat between ranks.
 
-A multi-node profile (``hardware.nodes`` > 1, topology.py) runs as a Modal cluster: every
+A multi-node profile (``hardware.nodes`` > 1, profile/topology.py) runs as a Modal cluster: every
 container runs the same server class, and ``modal.Cluster.from_context()`` tells it its rank and
 the cluster's IPs (modal 1.6.4 ``_cluster.py``). Modal routes HTTP only to rank 0
 (``_partial_function.py`` ``_clustered``: "Server requests are routed only to rank 0").
@@ -37,8 +37,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from . import StepError, log
-from ..topology import RankArgs
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.engine.ranks import RankArgs
+from modal_llm_deploy.steps.log import log
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def compile_worker(argv: Sequence[str], *, env: dict[str, str], marker_path, tim
     """
     from pathlib import Path
 
-    from .serve import StreamedChild
+    from modal_llm_deploy.steps.serve import StreamedChild
 
     if Path(marker_path).exists() and not force:
         # rank 0 skips a compiled key too (deepgemm.compile_deepgemm); starting alone would wait

@@ -30,12 +30,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from . import StepError, log
-from .gpu import GpuInfo, probe_gpu
-from . import caches
-from .layout import KernelMarker, kernel_dir
-from .serve import Redactor, StreamedChild, _cmdline, _flag_value, ensure_port_free
-from .verify import Fixes, KernelExpectation, check_kernels, verify_weights
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.base.layout import KernelExpectation, KernelMarker, kernel_dir
+from modal_llm_deploy.engine import caches as engine_caches
+from modal_llm_deploy.steps import caches
+from modal_llm_deploy.steps.gpu import GpuInfo, probe_gpu
+from modal_llm_deploy.steps.log import log
+from modal_llm_deploy.steps.serve import (
+    Redactor,
+    StreamedChild,
+    _cmdline,
+    _flag_value,
+    ensure_port_free,
+)
+from modal_llm_deploy.steps.verify import Fixes, check_kernels, verify_weights
 
 SUCCESS_LINE = "DeepGEMM Kernels compilation finished successfully"
 DEFAULT_TIMEOUT_S = 3600  # compile_deep_gemm's own default for --timeout
@@ -104,20 +112,10 @@ def compile_deepgemm(
     ``work_dir``: where SGLang's caches live during the run (every cache variable points under
     it); the server must use the same absolute path. Default: ``<cache_root>/.work`` (local CLI).
     """
-    if any(a == "--api-key" or a.startswith("--api-key=") for a in argv):
-        raise StepError(
-            "the compile command contains --api-key: sglang.compile_deep_gemm polls /v1/models without an "
-            "Authorization header and would wait until --timeout; remove --api-key from the compile argv"
-        )
+    _refuse_api_key(argv)
     timeout_s = _argv_timeout(argv)
 
-    # 1. Weights: compiling against a half-downloaded checkpoint fails after minutes of GPU time.
-    rep = verify_weights(weights_dir, revision=revision, fixes=fixes)
-    if rep.problems:
-        p = rep.problems[0]
-        more = f" (+{len(rep.problems) - 1} more problem(s))" if len(rep.problems) > 1 else ""
-        raise StepError(f"weights not ready for the kernel compile: {p.message}{more} → run: {fixes.download}")
-    log(f"weights OK: {rep.shards} shards, {rep.total_bytes / 1e9:.1f} GB (rev {(rep.revision or '?')[:12]})")
+    _require_weights(weights_dir, revision, fixes)
 
     kdir = kernel_dir(cache_root, kernel.key)
     marker_path = kdir / kernel.marker_name
@@ -131,6 +129,46 @@ def compile_deepgemm(
         )
         return CompileResult(True, 0.0, marker_path, existing.gpu_name)
 
+    gpu = _require_gpu(argv, kernel, fixes, gpu_probe)
+
+    # compile_deep_gemm polls its own --host/--port: a server already there would fool it.
+    ensure_port_free(_flag_value(argv, "--host") or "127.0.0.1", int(_flag_value(argv, "--port") or 30000),
+                     "compiling kernels (compile_deep_gemm starts its own server there)")
+
+    # 4. Run it.
+    _remove_marker(marker_path, existing, problems)
+    work = Path(work_dir) if work_dir is not None else engine_caches.local_work_dir(cache_root)
+    lock = caches.WorkDirLock(work).acquire()
+    try:
+        return _run_and_publish(argv, kdir, marker_path, work, kernel, revision, fixes, env, gpu, timeout_s,
+                                deadline_margin_s, server_gone_grace_s, poll_s)
+    finally:
+        lock.release()
+
+
+def _refuse_api_key(argv: list[str]) -> None:
+    """compile_deep_gemm's readiness poll sends no key: an --api-key in the argv would hang it."""
+    if any(a == "--api-key" or a.startswith("--api-key=") for a in argv):
+        raise StepError(
+            "the compile command contains --api-key: sglang.compile_deep_gemm polls /v1/models without an "
+            "Authorization header and would wait until --timeout; remove --api-key from the compile argv"
+        )
+
+
+def _require_weights(weights_dir: Path, revision: str | None, fixes: Fixes) -> None:
+    """Step 1: raise unless the weights verify clean (quick mode)."""
+    # 1. Weights: compiling against a half-downloaded checkpoint fails after minutes of GPU time.
+    rep = verify_weights(weights_dir, revision=revision, fixes=fixes)
+    if rep.problems:
+        p = rep.problems[0]
+        more = f" (+{len(rep.problems) - 1} more problem(s))" if len(rep.problems) > 1 else ""
+        raise StepError(f"weights not ready for the kernel compile: {p.message}{more} → run: {fixes.download}")
+    log(f"weights OK: {rep.shards} shards, {rep.total_bytes / 1e9:.1f} GB (rev {(rep.revision or '?')[:12]})")
+
+
+def _require_gpu(argv: list[str], kernel: KernelExpectation, fixes: Fixes,
+                 gpu_probe: Callable[[], GpuInfo]) -> GpuInfo:
+    """Step 3: raise unless this GPU's arch and count, and the installed SGLang, fit the key."""
     # 3. The GPU we are on must be the one the key says.
     try:
         gpu = gpu_probe()
@@ -147,7 +185,7 @@ def compile_deepgemm(
         )
     tp = next((v for f in ("--tp-size", "--tensor-parallel-size", "--tp") if (v := _flag_value(argv, f))), None)
     pp = next((v for f in ("--pp-size", "--pipeline-parallel-size") if (v := _flag_value(argv, f))), None)
-    # Multi-node (topology.py): the TP × PP group spans --nnodes containers, each with its share.
+    # Multi-node (profile/topology.py): the TP × PP group spans --nnodes containers, each with its share.
     nnodes = int(_flag_value(argv, "--nnodes") or 1)
     need = int(tp or 1) * int(pp or 1) // nnodes
     if gpu.count < need:
@@ -161,24 +199,17 @@ def compile_deepgemm(
             f"SGLang {installed} is installed but the profile pins {kernel.sglang_version}: the kernels would be "
             f"recorded under the wrong key; use the profile's image"
         )
+    return gpu
 
-    # compile_deep_gemm polls its own --host/--port: a server already there would fool it.
-    ensure_port_free(_flag_value(argv, "--host") or "127.0.0.1", int(_flag_value(argv, "--port") or 30000),
-                     "compiling kernels (compile_deep_gemm starts its own server there)")
 
-    # 4. Run it. A marker that does not match (or is being rebuilt) goes first: a failed run must
-    # not leave one behind.
+def _remove_marker(marker_path: Path, existing: KernelMarker | None, problems: list) -> None:
+    """Step 4's first move: delete the key's current marker, if any, before the run."""
+    # A marker that does not match (or is being rebuilt) goes first: a failed run must not leave
+    # one behind.
     if marker_path.exists():
         why = "rebuild requested" if existing is not None else (problems[0].message if problems else "invalid")
         log(f"removing kernel marker {marker_path} before compiling ({why})")
         marker_path.unlink()
-    work = Path(work_dir) if work_dir is not None else caches.local_work_dir(cache_root)
-    lock = caches.WorkDirLock(work).acquire()
-    try:
-        return _run_and_publish(argv, kdir, marker_path, work, kernel, revision, fixes, env, gpu, timeout_s,
-                                deadline_margin_s, server_gone_grace_s, poll_s)
-    finally:
-        lock.release()
 
 
 def _run_and_publish(argv, kdir: Path, marker_path: Path, work: Path, kernel: KernelExpectation, revision,
@@ -188,7 +219,7 @@ def _run_and_publish(argv, kdir: Path, marker_path: Path, work: Path, kernel: Ke
     n, b = caches.restore(kdir, work, skip_names=(kernel.marker_name,))
     if n:
         log(f"restored {n} cached files ({b / 1e6:.1f} MB) of an earlier run from {kdir} to {work}")
-    cache_env = caches.cache_env(work)
+    cache_env = engine_caches.cache_env(work)
     Path(cache_env["SGLANG_DG_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
     child_env = {**os.environ, **(env or {}), **cache_env, "PYTHONUNBUFFERED": "1"}
     seen_success: list[bool] = []
@@ -205,7 +236,32 @@ def _run_and_publish(argv, kdir: Path, marker_path: Path, work: Path, kernel: Ke
     )
     log(f"running: {' '.join(argv)}")
     t0 = time.monotonic()
-    deadline = t0 + timeout_s + deadline_margin_s
+    rc, failure = _watch(child, t0 + timeout_s + deadline_margin_s, timeout_s, deadline_margin_s,
+                         server_gone_grace_s, poll_s)
+    duration = time.monotonic() - t0
+
+    # Publish the tree either way: a re-run after a failure compiles only what is missing.
+    t_copy = time.monotonic()
+    files, nbytes = caches.publish(work, kdir, skip_names=(kernel.marker_name,))
+    log(f"copied {files} cache files ({nbytes / 1e6:.1f} MB) from {work} to {kdir} in "
+        f"{time.monotonic() - t_copy:.1f} s")
+    if failure is not None or rc != 0:
+        what = failure or f"the kernel compile failed with exit code {rc}"
+        raise StepError(
+            f"{what} after {duration:.0f} s; last lines: {child.tail_text()} → fix the cause, then run: "
+            f"{fixes.compile} (kernels compiled so far are kept)"
+        )
+    if not seen_success:
+        log(f"WARNING: exit code 0 but no {SUCCESS_LINE!r} line was seen")
+
+    return _write_marker(argv, marker_path, work, kernel, revision, gpu, cache_env, duration, files, nbytes)
+
+
+def _watch(child: StreamedChild, deadline: float, timeout_s: int, deadline_margin_s: float,
+           server_gone_grace_s: float, poll_s: float) -> tuple[int, str | None]:
+    """Start the child and wait for it, stopping it past the deadline or once its server is gone.
+
+    Returns (exit code, why we stopped it or None)."""
     child.start()
     had_server = False
     gone_since: float | None = None
@@ -244,22 +300,12 @@ def _run_and_publish(argv, kdir: Path, marker_path: Path, work: Path, kernel: Ke
         rc = child.wait()
         child.kill_group()  # stragglers of the server tree would hold GPU memory
     child.finish_output(5.0)
-    duration = time.monotonic() - t0
+    return rc, failure
 
-    # Publish the tree either way: a re-run after a failure compiles only what is missing.
-    t_copy = time.monotonic()
-    files, nbytes = caches.publish(work, kdir, skip_names=(kernel.marker_name,))
-    log(f"copied {files} cache files ({nbytes / 1e6:.1f} MB) from {work} to {kdir} in "
-        f"{time.monotonic() - t_copy:.1f} s")
-    if failure is not None or rc != 0:
-        what = failure or f"the kernel compile failed with exit code {rc}"
-        raise StepError(
-            f"{what} after {duration:.0f} s; last lines: {child.tail_text()} → fix the cause, then run: "
-            f"{fixes.compile} (kernels compiled so far are kept)"
-        )
-    if not seen_success:
-        log(f"WARNING: exit code 0 but no {SUCCESS_LINE!r} line was seen")
 
+def _write_marker(argv, marker_path: Path, work: Path, kernel: KernelExpectation, revision, gpu: GpuInfo,
+                  cache_env: dict, duration: float, files: int, nbytes: int) -> CompileResult:
+    """Step 5: write the key's marker (after a successful run, once its tree is published)."""
     # 5. Marker: only now (after the tree is in place), atomically.
     dg_files, dg_bytes = _count_files(Path(cache_env["SGLANG_DG_CACHE_DIR"]))
     if dg_files == 0:
@@ -282,7 +328,7 @@ def _run_and_publish(argv, kdir: Path, marker_path: Path, work: Path, kernel: Ke
             "work_dir": str(work),  # the absolute path the server must restore the tree to
             "cache_env": cache_env,
         },
-        argv_hash=kernel.argv_hash or caches.argv_hash(argv),
+        argv_hash=kernel.argv_hash or engine_caches.argv_hash(argv),
         argv=list(argv),
     ).save(marker_path)
     log(f"DeepGEMM kernels compiled in {duration:.0f} s: {dg_files} DeepGEMM files, {files} cache files, "

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from . import StepError
+from modal_llm_deploy.base.errors import StepError
 
 QUERY = ["--query-gpu=name,compute_cap", "--format=csv,noheader"]
 

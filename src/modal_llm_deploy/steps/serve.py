@@ -33,10 +33,12 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from . import StepError, log
-from . import caches
-from .layout import kernel_dir
-from .verify import Fixes, KernelExpectation, verify_setup
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.base.layout import KernelExpectation, kernel_dir
+from modal_llm_deploy.engine import caches as engine_caches
+from modal_llm_deploy.steps import caches
+from modal_llm_deploy.steps.log import log
+from modal_llm_deploy.steps.verify import Fixes, verify_setup
 
 KEEP_LINES = 50
 TAIL_IN_ERRORS = 5
@@ -335,7 +337,7 @@ def prepare_serve(
     env = {"HF_HUB_OFFLINE": "1"}
     if work_dir is None and cache_root is None:
         return env
-    work = Path(work_dir) if work_dir is not None else caches.local_work_dir(Path(cache_root))  # type: ignore[arg-type]
+    work = Path(work_dir) if work_dir is not None else engine_caches.local_work_dir(Path(cache_root))  # type: ignore[arg-type]
     hold_work_dir(work)
     if kernel is not None and cache_root is not None:
         t = time.monotonic()
@@ -354,7 +356,7 @@ def prepare_serve(
             "SGLANG_DG_CACHE_DIR/locks and writes its JIT caches there even when every kernel is cached; "
             "point --cache-dir at a writable directory"
         )
-    env.update(caches.cache_env(work))
+    env.update(engine_caches.cache_env(work))
     return env
 
 

@@ -21,9 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import log
-from .layout import (
+from modal_llm_deploy.base.layout import (
     CompletionMarker,
+    KernelExpectation,
     KernelMarker,
     Manifest,
     complete_path,
@@ -34,6 +34,7 @@ from .layout import (
     pending_update,
     read_json,
 )
+from modal_llm_deploy.steps.log import log
 
 INDEX_NAME = "model.safetensors.index.json"
 CONFIG_NAME = "config.json"
@@ -62,17 +63,6 @@ class Fixes:
     @property
     def repair_command(self) -> str:
         return self.repair or f"{self.download} --repair"
-
-
-@dataclass(frozen=True)
-class KernelExpectation:
-    """What the profile expects in the kernel cache."""
-
-    key: str  # kernel-cache key directory, e.g. sm100-sglang0.5.23-glm-5.1-fp8-rev…-tp8-ep1
-    arch: str  # "sm100"
-    sglang_version: str  # "0.5.23"
-    marker_name: str  # ".compiled-GLM-5.1-FP8"
-    argv_hash: str | None = None  # the key's kernel-shaping argument hash (plan.kernel_cache.argv_hash)
 
 
 @dataclass
@@ -294,7 +284,20 @@ def verify_weights(
                                 f"weights directory {wd} does not exist: nothing has been downloaded there yet", fix))
         return _finish(report, t0, log_summary)
 
+    manifest = _check_manifest(wd, revision, fix, report)
+    _check_marker(wd, revision, manifest, fix, report)
+    shards = _check_index(wd, manifest, fix, report)
+    sizes, by_path, bad_size = _check_sizes(wd, manifest, shards, fix, report)
+    _check_config_and_tokenizer(wd, sizes, by_path, fix, report)
+    if deep and manifest is not None:
+        _check_hashes(wd, manifest, sizes, bad_size, fixes, workers, progress_interval_s, report)
+    return _finish(report, t0, log_summary)
+
+
+def _check_manifest(wd: Path, revision: str | None, fix: str, report: VerifyReport) -> Manifest | None:
+    """Step 1: the manifest loads, and its revision is the pinned one. Fills the report's totals."""
     # 1. Manifest: the list of every file of the pinned revision, with sizes (and sha256).
+    problems = report.problems
     manifest: Manifest | None = None
     try:
         manifest = Manifest.load(wd)
@@ -317,8 +320,13 @@ def verify_weights(
                     fix,
                 )
             )
+    return manifest
 
+
+def _check_marker(wd: Path, revision: str | None, manifest: Manifest | None, fix: str, report: VerifyReport) -> None:
+    """Step 2: the completion marker exists and agrees with the manifest (or the pin); notes an update."""
     # 2. Completion marker: written last by the download step.
+    problems = report.problems
     try:
         marker = CompletionMarker.load(wd)
     except FileNotFoundError:
@@ -358,9 +366,13 @@ def verify_weights(
     if marker is not None:
         updating = _update_in_progress(wd, marker.revision)
         if updating:
-            warnings.append(Problem("weights.update_in_progress", updating, fix))
+            report.warnings.append(Problem("weights.update_in_progress", updating, fix))
 
+
+def _check_index(wd: Path, manifest: Manifest | None, fix: str, report: VerifyReport) -> list[str]:
+    """Step 3: the shards the model needs, from the safetensors index (else the manifest)."""
     # 3. Safetensors index: which shards the model needs.
+    problems = report.problems
     shards: list[str] = []
     index_file = wd / INDEX_NAME
     if index_file.is_file():
@@ -377,7 +389,13 @@ def verify_weights(
         elif len(shards) > 1:
             problems.append(Problem("weights.index_missing", f"{INDEX_NAME} missing ({len(shards)} shards in the manifest)", fix))
     report.shards = len(shards)
+    return shards
 
+
+def _check_sizes(
+    wd: Path, manifest: Manifest | None, shards: list[str], fix: str, report: VerifyReport
+) -> tuple[dict[str, int | None], dict, set[str]]:
+    """Step 4: every manifest file and index shard is present at its size. Returns (sizes, by_path, bad_size)."""
     # 4. One stat per file: the manifest's files and the index's shards.
     by_path = {f.path: f for f in manifest.files} if manifest is not None else {}
     names = list(dict.fromkeys([*by_path, *shards, CONFIG_NAME, *TOKENIZER_FILES]))
@@ -402,6 +420,7 @@ def verify_weights(
     for s in shards:
         if s not in by_path and sizes[s] is None:
             missing_shards.append(s)
+    problems = report.problems
     problems += _group(
         "weights.shard_missing", missing_shards, "shard {item} is missing", "{n} shards are missing: {items}", fix
     )
@@ -418,8 +437,14 @@ def verify_weights(
         f"{INDEX_NAME} names {{n}} shards the download manifest does not list: {{items}}",
         fix,
     )
+    return sizes, by_path, bad_size
 
+
+def _check_config_and_tokenizer(wd: Path, sizes: dict[str, int | None], by_path: dict, fix: str,
+                                report: VerifyReport) -> None:
+    """Step 5: config.json is there and parses, and some tokenizer file is there."""
     # 5. config.json and a tokenizer: SGLang needs both before it touches a shard.
+    problems = report.problems
     if sizes[CONFIG_NAME] is None:
         problems.append(Problem("weights.config_missing", f"{CONFIG_NAME} is missing in {wd}", fix))
     else:
@@ -437,20 +462,21 @@ def verify_weights(
             Problem("weights.tokenizer_missing", f"no tokenizer file ({' / '.join(TOKENIZER_FILES)}) in {wd}", fix)
         )
 
-    # 6. Deep: sha256 of every file the manifest has a hash for (and whose size is right).
-    if deep and manifest is not None:
-        todo = [
-            e
-            for e in manifest.files
-            if e.sha256 and sizes.get(e.path) is not None and e.path not in bad_size
-        ]
-        no_hash = sum(1 for e in manifest.files if not e.sha256)
-        problems += _deep_hash(wd, todo, fix, workers or default_workers(), progress_interval_s, report,
-                               repair=fixes.repair_command)
-        if no_hash:
-            log(f"sha256: {no_hash} small file(s) have no hash in the manifest (checked by size only)")
 
-    return _finish(report, t0, log_summary)
+def _check_hashes(wd: Path, manifest: Manifest, sizes: dict[str, int | None], bad_size: set[str], fixes: Fixes,
+                  workers: int | None, progress_interval_s: float, report: VerifyReport) -> None:
+    """Step 6 (deep only): sha256 of every present, right-sized manifest file that has a hash."""
+    # 6. Deep: sha256 of every file the manifest has a hash for (and whose size is right).
+    todo = [
+        e
+        for e in manifest.files
+        if e.sha256 and sizes.get(e.path) is not None and e.path not in bad_size
+    ]
+    no_hash = sum(1 for e in manifest.files if not e.sha256)
+    report.problems += _deep_hash(wd, todo, fixes.download, workers or default_workers(), progress_interval_s, report,
+                                  repair=fixes.repair_command)
+    if no_hash:
+        log(f"sha256: {no_hash} small file(s) have no hash in the manifest (checked by size only)")
 
 
 def _update_in_progress(wd: Path, have: str) -> str | None:

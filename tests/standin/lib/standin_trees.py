@@ -16,14 +16,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from modal_llm_deploy.steps.layout import (
-    CompletionMarker,
-    KernelMarker,
-    Manifest,
-    ManifestEntry,
-    kernel_dir,
-)
-from modal_llm_deploy.steps.verify import Fixes, KernelExpectation
+from modal_llm_deploy.base.layout import CompletionMarker, KernelMarker, Manifest, ManifestEntry, kernel_dir
+from modal_llm_deploy.steps.verify import Fixes
+from modal_llm_deploy.base.layout import KernelExpectation
 
 STANDIN_DIR = Path(__file__).resolve().parents[1]  # tests/standin (holds the fake `sglang`)
 BIN_DIR = STANDIN_DIR / "bin"  # fake nvidia-smi

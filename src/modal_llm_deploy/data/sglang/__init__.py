@@ -1,1 +1,1 @@
-"""Generated SGLang flag data, one module per supported release (see modal_llm_deploy.sglang_flags)."""
+"""Generated SGLang flag data, one module per supported release (see modal_llm_deploy.engine.flags)."""

@@ -1,5 +1,5 @@
 """SGLang 0.5.23 launch-server and compile_deep_gemm flags, generated from its real parser by
-``python -m modal_llm_deploy.gen_flags generate --version 0.5.23``. Do not edit: the test
+``python -m modal_llm_deploy.engine.gen_flags generate --version 0.5.23``. Do not edit: the test
 test_shipped_flag_data_equals_the_real_parser regenerates it and fails on any difference.
 A Python module holding JSON text (see modal_llm_deploy/sglang_flags.py for why).
 """
@@ -8,7 +8,7 @@ VERSION = "0.5.23"
 
 JSON = r'''{
  "format": 1,
- "generated_by": "python -m modal_llm_deploy.gen_flags generate",
+ "generated_by": "python -m modal_llm_deploy.engine.gen_flags generate",
  "options": {
   "abort-on-priority-when-disabled": {
    "action": "_StoreTrueAction",

@@ -30,7 +30,7 @@ What this step does instead, still through the real client (``HfApi.model_info``
 * **Pinned by the first download.** A branch or tag is resolved to its commit by the listing
   (``model_info(revision=ref).sha``); that commit is fetched and recorded in ``COMPLETE.json``.
   If the same ref later points elsewhere the step refuses unless ``update=True``, which fetches
-  the new commit next to the old one and swaps it in at the end (layout.py).
+  the new commit next to the old one and swaps it in at the end (base/layout.py).
 * **Repairs repair.** ``repair=True`` hashes every file against the commit and re-fetches what
   differs (a size check cannot see a flipped byte).
 * **Nothing is fetched twice.** A finished file is never fetched again; a partial file lives in
@@ -75,23 +75,39 @@ from typing import Callable
 
 from huggingface_hub import HfApi, constants
 
-from .. import StepError, log
-from ..layout import (
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.base.layout import (
     CompletionMarker,
     Manifest,
     complete_path,
     download_state_path,
-    read_json,
     is_commit_sha,
+    read_json,
     recorded_revision,
     state_dir,
     write_json_atomic,
 )
-from .errors import _Errors
-from .fetch import PROGRESS_BYTES, RetryPolicy, _Checkpointer, _fetch_all, _Run
-from .lease import _Lease
-from .manifest import PARTIAL_DIR, _fast_path, _file_size, _hash_file, _load, _patterns_key, _Remote, _safe_relpath
-from .progress import _Progress
+from modal_llm_deploy.steps.download.errors import _Errors
+from modal_llm_deploy.steps.download.fetch import (
+    PROGRESS_BYTES,
+    RetryPolicy,
+    _Checkpointer,
+    _fetch_all,
+    _Run,
+)
+from modal_llm_deploy.steps.download.lease import _Lease
+from modal_llm_deploy.steps.download.manifest import (
+    PARTIAL_DIR,
+    _fast_path,
+    _file_size,
+    _hash_file,
+    _load,
+    _patterns_key,
+    _Remote,
+    _safe_relpath,
+)
+from modal_llm_deploy.steps.download.progress import _Progress
+from modal_llm_deploy.steps.log import log
 
 __all__ = ["DownloadResult", "RetryPolicy", "download_weights", "resolve_revision", "PROGRESS_BYTES"]
 
@@ -173,7 +189,7 @@ def download_weights(
     """Make ``weights_dir`` hold exactly one commit of ``repo_id`` (filtered by ``allow_patterns``).
 
     ``revision`` is a commit sha, or a branch/tag that is resolved to its commit now. The commit
-    downloaded is recorded in ``COMPLETE.json`` (the pin, see layout.py). If the volume already
+    downloaded is recorded in ``COMPLETE.json`` (the pin, see base/layout.py). If the volume already
     holds a complete download of ``revision`` and the ref has since moved upstream, the step
     refuses with one line, unless ``update=True``: then the new commit is fetched next to the old
     one and swapped in at the end (the old commit stays complete and servable until then).
@@ -268,6 +284,26 @@ def _download(run: _Run, t0: float, *, ref: str, recorded: str | None, marker: C
                  "allow_patterns": _patterns_key(run.allow_patterns), "replacing": recorded if staged else None}
     run.staged = staged
 
+    done, todo, delete = _local_files(run, remote, old_manifest, commit, repair)
+
+    nothing_to_do = not todo and not delete
+    if (nothing_to_do and marker is not None and (marker.repo_id, marker.revision, marker.ref) == (run.repo_id, commit, ref)
+            and old_manifest == new_manifest and state == new_state):
+        secs = time.monotonic() - t0
+        what = "repair: every file matches; " if repair else ""
+        run.say(f"download: {what}{run.repo_id}@{ref} (commit {commit}) already complete "
+                f"({len(remote)} files); nothing fetched, {secs:.2f} s")
+        return DownloadResult(len(remote), 0, len(remote), new_manifest.total_bytes, 0, secs, True)
+
+    _start_changes(run, ref, commit, recorded, staged, delete, new_manifest, new_state)
+    _fetch_missing(run, ref, commit, recorded, staged, remote, done, todo, new_manifest)
+    return _complete(run, t0, ref, commit, staged, remote, done, todo, delete, new_manifest, new_state)
+
+
+def _local_files(run: _Run, remote: list[_Remote], old_manifest: Manifest | None, commit: str,
+                 repair: bool) -> tuple[list[_Remote], list[_Remote], list[Path]]:
+    """Step 2: sort the commit's files into (already right, to fetch, local paths to delete)."""
+    wd = run.weights_dir
     # 2. Which local files are already right? A file at its final path is trusted by size if our
     # previous manifest vouches for the same content there (same sha256, or same commit);
     # otherwise (and always in a repair) it is hashed once, and replaced if it differs.
@@ -294,24 +330,39 @@ def _download(run: _Run, t0: float, *, ref: str, recorded: str | None, marker: C
                 done.append(rf)
             else:
                 unvouched.append(rf)
-    mismatched: list[str] = []
     if unvouched:
-        why = "repair: hashing" if repair else "checking"
-        run.say(f"download: {why} {len(unvouched)} existing file(s) against commit {commit[:12]}"
-                + ("" if repair else " (not vouched for by a manifest)"))
-        with ThreadPoolExecutor(max_workers=max(1, run.max_workers)) as pool:
-            verdicts = list(pool.map(lambda rf: _hash_file(wd / rf.path, rf).ok(), unvouched))
-        for rf, ok in zip(unvouched, verdicts):
-            (done if ok else todo).append(rf)
-            if not ok:
-                delete.append(wd / rf.path)
-                mismatched.append(rf.path)
-        if repair:
-            run.say(f"download: repair: {len(mismatched)} file(s) differ from commit {commit[:12]}"
-                    + (f" ({', '.join(mismatched[:5])}{', …' if len(mismatched) > 5 else ''}): fetching them again"
-                       if mismatched else ""))
+        _hash_unvouched(run, unvouched, commit, repair, done, todo, delete)
+    delete += _stale_files(wd, old_manifest, remote, run.repo_id, commit)
+    return done, todo, delete
+
+
+def _hash_unvouched(run: _Run, unvouched: list[_Remote], commit: str, repair: bool, done: list[_Remote],
+                    todo: list[_Remote], delete: list[Path]) -> None:
+    """Hash the files no manifest vouches for; each goes to done, or to todo and delete."""
+    wd = run.weights_dir
+    mismatched: list[str] = []
+    why = "repair: hashing" if repair else "checking"
+    run.say(f"download: {why} {len(unvouched)} existing file(s) against commit {commit[:12]}"
+            + ("" if repair else " (not vouched for by a manifest)"))
+    with ThreadPoolExecutor(max_workers=max(1, run.max_workers)) as pool:
+        verdicts = list(pool.map(lambda rf: _hash_file(wd / rf.path, rf).ok(), unvouched))
+    for rf, ok in zip(unvouched, verdicts):
+        (done if ok else todo).append(rf)
+        if not ok:
+            delete.append(wd / rf.path)
+            mismatched.append(rf.path)
+    if repair:
+        run.say(f"download: repair: {len(mismatched)} file(s) differ from commit {commit[:12]}"
+                + (f" ({', '.join(mismatched[:5])}{', …' if len(mismatched) > 5 else ''}): fetching them again"
+                   if mismatched else ""))
+
+
+def _stale_files(wd: Path, old_manifest: Manifest | None, remote: list[_Remote], repo_id: str,
+                 commit: str) -> list[Path]:
+    """Files of the previous revision that this commit does not have and that are still on disk."""
     selected = {r.path for r in remote}
-    if old_manifest is not None and (old_manifest.repo_id, old_manifest.revision) != (run.repo_id, commit):
+    stale_files: list[Path] = []
+    if old_manifest is not None and (old_manifest.repo_id, old_manifest.revision) != (repo_id, commit):
         # Files of the previous revision that this one does not have (e.g. renamed shards) would be
         # picked up by a loader that globs *.safetensors: remove them. (A narrower allow_patterns
         # on the same revision keeps them: re-downloading 750 GB for a typo would hurt more.)
@@ -321,17 +372,14 @@ def _download(run: _Run, t0: float, *, ref: str, recorded: str | None, marker: C
             except StepError:
                 continue
             if e.path not in selected and _file_size(stale) is not None:
-                delete.append(stale)
+                stale_files.append(stale)
+    return stale_files
 
-    nothing_to_do = not todo and not delete
-    if (nothing_to_do and marker is not None and (marker.repo_id, marker.revision, marker.ref) == (run.repo_id, commit, ref)
-            and old_manifest == new_manifest and state == new_state):
-        secs = time.monotonic() - t0
-        what = "repair: every file matches; " if repair else ""
-        run.say(f"download: {what}{run.repo_id}@{ref} (commit {commit}) already complete "
-                f"({len(remote)} files); nothing fetched, {secs:.2f} s")
-        return DownloadResult(len(remote), 0, len(remote), new_manifest.total_bytes, 0, secs, True)
 
+def _start_changes(run: _Run, ref: str, commit: str, recorded: str | None, staged: bool, delete: list[Path],
+                   new_manifest: Manifest, new_state: dict) -> None:
+    """Step 3: record the state, then (in place) drop the marker and stale files and save the manifest."""
+    wd = run.weights_dir
     # 3. From here on the tree is being changed. In place: it must not look complete, so marker
     # first, then the files that differ, then the new manifest (so the manifest never vouches for a
     # stale file). Staged: nothing at the final paths changes until every new file is ready.
@@ -347,6 +395,10 @@ def _download(run: _Run, t0: float, *, ref: str, recorded: str | None, marker: C
     run.checkpoint.dirty = True
     run.checkpoint("manifest written", force=True)
 
+
+def _fetch_missing(run: _Run, ref: str, commit: str, recorded: str | None, staged: bool, remote: list[_Remote],
+                   done: list[_Remote], todo: list[_Remote], new_manifest: Manifest) -> None:
+    """Fetch ``todo`` with a progress line; raise if any file failed."""
     done_bytes = sum(r.size for r in done)
     run.progress = _Progress(len(remote), new_manifest.total_bytes, len(done), done_bytes)
     if todo:
@@ -360,6 +412,11 @@ def _download(run: _Run, t0: float, *, ref: str, recorded: str | None, marker: C
         raise StepError(f"download incomplete: {first}{more}; {run.progress.files_done}/{len(remote)} files done, "
                         f"no COMPLETE marker written for {commit[:12]}{kept}; re-run to resume (finished files are kept)")
 
+
+def _complete(run: _Run, t0: float, ref: str, commit: str, staged: bool, remote: list[_Remote], done: list[_Remote],
+              todo: list[_Remote], delete: list[Path], new_manifest: Manifest, new_state: dict) -> DownloadResult:
+    """Steps 4–5: sync everything (swap in a staged update), check sizes, write the marker last."""
+    wd = run.weights_dir
     # 4. Durable before it counts: every file of the commit synced (fetched files were synced off
     # the critical path as they finished; files from earlier runs are synced here, which is cheap
     # when the kernel already wrote them back).

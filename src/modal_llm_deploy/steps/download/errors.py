@@ -6,7 +6,8 @@ import errno
 
 from huggingface_hub import errors as hf_errors
 
-from .. import StepError
+from modal_llm_deploy.base.errors import StepError
+
 
 class _Transient(Exception):
     """A failure worth retrying; ``str()`` is a short description without URLs or secrets.

@@ -14,7 +14,13 @@ from urllib.parse import urlsplit
 
 from huggingface_hub import HfApi, constants
 from huggingface_hub.file_download import get_hf_file_metadata, hf_hub_url, xet_get
-from huggingface_hub.utils import build_hf_headers, filter_repo_objects, get_session, get_token, hf_raise_for_status
+from huggingface_hub.utils import (
+    build_hf_headers,
+    filter_repo_objects,
+    get_session,
+    get_token,
+    hf_raise_for_status,
+)
 from huggingface_hub.utils._runtime import is_xet_available
 
 try:  # marks our requests as downloads for the Hub's download counter, like hf_hub_download does
@@ -23,12 +29,26 @@ except ImportError:  # pragma: no cover - private helper, may move
     def flag_as_download_call(fn):  # type: ignore[no-redef]
         return fn
 
-from .. import StepError, log
-from ..layout import state_dir
-from .errors import _Cancelled, _Errors, _FileFailed, _is_timeout, _Transient
-from .lease import _Lease
-from .manifest import PARTIAL_DIR, _file_size, _Hasher, _hash_file, _Remote, _safe_relpath
-from .progress import _Progress, _SilentBar
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.base.layout import state_dir
+from modal_llm_deploy.steps.download.errors import (
+    _Cancelled,
+    _Errors,
+    _FileFailed,
+    _is_timeout,
+    _Transient,
+)
+from modal_llm_deploy.steps.download.lease import _Lease
+from modal_llm_deploy.steps.download.manifest import (
+    PARTIAL_DIR,
+    _file_size,
+    _hash_file,
+    _Hasher,
+    _Remote,
+    _safe_relpath,
+)
+from modal_llm_deploy.steps.download.progress import _Progress, _SilentBar
+from modal_llm_deploy.steps.log import log
 
 # An attempt that wrote at least this much before failing made progress: it does not use up one of
 # the file's attempts (a 5 GB shard over a link that resets every few GB must still finish).
@@ -42,7 +62,7 @@ QUICK_RETRY_S = 1.0
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Same defaults as ``DownloadSpec`` (profile.py), which validates a profile's values."""
+    """Same defaults as ``DownloadSpec`` (profile/model.py), which validates a profile's values."""
 
     attempts: int = 5  # per file: tries without progress before the step fails
     delays_s: tuple[float, ...] = (5, 15, 30, 60)  # wait before try 2, 3, ... (last value repeats)
@@ -266,7 +286,7 @@ class _Run:
             part = self.partial_path(rf, xet=True)
             part.parent.mkdir(parents=True, exist_ok=True)
             part.unlink(missing_ok=True)  # Xet rewrites the whole file; its chunk cache makes that cheap
-            bar = _SilentBar(self, rf.path)
+            bar = _SilentBar(self.progress, rf.path)
             xet_get(incomplete_path=part, xet_file_data=meta.xet_file_data, headers=self.hub_headers(),
                     expected_size=rf.size, displayed_filename=rf.path, _tqdm_bar=bar)
             moved[0] += bar.n

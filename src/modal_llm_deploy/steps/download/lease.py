@@ -11,8 +11,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from .. import StepError, log
-from ..layout import lock_path, read_json, state_dir, write_json_atomic
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.base.layout import (
+    lock_path,
+    read_json,
+    state_dir,
+    write_json_atomic,
+)
+from modal_llm_deploy.steps.log import log
+
 
 def _host_id() -> str:
     """Identifies this machine/container: hostname + kernel boot id + pid namespace.

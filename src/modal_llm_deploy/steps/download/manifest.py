@@ -9,8 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .. import StepError
-from ..layout import CompletionMarker, Manifest, ManifestEntry, download_state_path, read_json
+from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.base.layout import (
+    CompletionMarker,
+    Manifest,
+    ManifestEntry,
+    download_state_path,
+    read_json,
+)
 
 # Private to the download step (not read by verify/serve): partial files.
 PARTIAL_DIR = "partial"

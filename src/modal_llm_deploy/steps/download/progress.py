@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .fetch import _Run
 
 def _fmt_eta(seconds: float) -> str:
     seconds = int(seconds)
@@ -75,16 +73,16 @@ class _Progress:
 class _SilentBar:
     """A stand-in for tqdm handed to ``xet_get``: counts bytes, prints nothing."""
 
-    def __init__(self, run: "_Run", path: str):
-        self.run, self.path, self.n, self.total = run, path, 0, None
+    def __init__(self, progress: "_Progress", path: str):
+        self.progress, self.path, self.n, self.total = progress, path, 0, None
 
     def update(self, n: int | float | None = 1) -> None:  # bytes written to the file
         self.n += int(n or 0)
-        self.run.progress.set_have(self.path, self.n)
+        self.progress.set_have(self.path, self.n)
 
     def update_transfer(self, n: int | float | None = 1) -> None:  # bytes received from the network
-        with self.run.progress.lock:
-            self.run.progress.fetched += int(n or 0)
+        with self.progress.lock:
+            self.progress.fetched += int(n or 0)
 
     def set_postfix_str(self, *a: Any, **k: Any) -> None:
         pass
