@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib.metadata
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 import pluggy
 
@@ -135,8 +135,8 @@ def registry() -> dict[str, RegisteredProfile]:
 
 
 def _build_registry() -> dict[str, RegisteredProfile]:
-    """:func:`registry` without the report: :func:`get_registered` reports only what its error,
-    if it raises one, does not already say."""
+    """:func:`registry` without the report: :func:`get_registered` reports only when it finds
+    the profile."""
     global _registry
     if _registry is not None:
         return _registry
@@ -211,12 +211,12 @@ class _Register:
 _reported: set[BrokenPlugin] = set()
 
 
-def _report(skip: "Iterable[BrokenPlugin]" = ()) -> None:
-    """Each entry of :func:`broken_plugins` once per process on stderr as one ``warning:`` line,
-    except those ``skip`` names (the error about to be raised already says them: one line)."""
-    skip = set(skip)
+def _report() -> None:
+    """Each entry of :func:`broken_plugins` once per process on stderr as one ``warning:`` line.
+    Not called on the way to an error (:func:`get_registered`): the error is the one line, and
+    under ``modal deploy`` nothing else may precede it."""
     for b in broken_plugins():
-        if b not in _reported and b not in skip:
+        if b not in _reported:
             _reported.add(b)
             sys.stderr.write(f"warning: {b}\n")
 
@@ -244,11 +244,9 @@ def get_registered(name: str) -> RegisteredProfile:
         return reg[name]
     if name in _conflicts:
         a, b = _conflicts[name][:2]
-        _report(x for x in broken_plugins() if name in x.names)
         raise PluginError(f"profile {name!r} is registered by both {a!r} and {b!r}: uninstall one of the two plugins")
     for b in _broken:
         if name in b.names:
-            _report([b])
             if b.profile is not None:
                 raise PluginError(b.line(skipped=False))
             raise PluginError(f"profile {name!r} comes from a broken plugin: {b}")
@@ -263,5 +261,4 @@ def get_registered(name: str) -> RegisteredProfile:
     # import) cannot say which names it would have had: name it with its problem, since the
     # profile asked for is most likely one of its own.
     broken = "".join(f"; {b}" for b in _broken if b.profile is None)
-    _report(b for b in _broken if b.profile is None)
     raise UnknownProfileError(f"unknown profile {name!r}{hint} (known: {known}){broken}")
