@@ -212,3 +212,40 @@ def test_modal_deploy_of_the_broken_profile_is_one_line_and_the_sibling_deploys(
     res = box.run([str(overlay), "-c", MODAL_MAIN, "deploy", str(tmp_path / "deploy_twin_good.py")])
     assert res.returncode == 0, res.stdout + res.stderr
     assert [x for x in res.stderr.splitlines() if x.startswith("warning: ")] and res.of("AppPublish")
+
+
+# --- the fix a message names works as printed ----------------------------------------------
+
+BIN = Path(sys.executable).parent
+
+
+def mld(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "modal-llm-deploy"), *args], capture_output=True, text=True, timeout=120,
+                          env=clean_env(COLUMNS="400"))
+
+
+@pytest.mark.parametrize("item", ["engine.flags.mem_fraction_static=0.85", "engine.flags.--mem-fraction-static=0.85"])
+def test_python_spelling_of_a_flag_suggests_sglangs_and_the_suggestion_plans(item):
+    bad = mld("plan", "glm51_fp8", "--set", item)
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1, bad.stderr
+    assert "did you mean mem-fraction-static?" in bad.stderr, bad.stderr
+    good = mld("plan", "glm51_fp8", "--json", "--set", "engine.flags.mem-fraction-static=0.85")
+    assert good.returncode == 0, good.stderr
+    argv = json.loads(good.stdout)["sglang_argv"]
+    assert argv[argv.index("--mem-fraction-static") + 1] == "0.85"
+
+
+def test_public_with_a_key_names_the_override_that_unsets_it_and_that_override_works():
+    import re
+
+    bad = mld("plan", "glm51_fp8", "--set", "serving.public=true")
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1, bad.stderr
+    fixes = re.findall(r"(serving\.\w+=\w+)", bad.stderr.split("exclusive:", 1)[1])
+    assert fixes == ["serving.api_key_secret=none", "serving.public=false"], bad.stderr
+    # each way out, as printed, together with what was asked
+    for fix in fixes:
+        good = mld("plan", "glm51_fp8", "--json", "--set", "serving.public=true" if "public" not in fix else fix,
+                   "--set", fix)
+        assert good.returncode == 0, (fix, good.stderr)
+    server = json.loads(mld("plan", "glm51_fp8", "--json", "--set", "serving.public=true", "--set", fixes[0]).stdout)["server"]
+    assert server["api_key_secret"] is None
