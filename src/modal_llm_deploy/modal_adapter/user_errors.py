@@ -24,6 +24,8 @@ imports a script (``modal._runtime.execution_context._in_import_context()``, set
 a notebook) as the catchable ``OverrideError`` / ``UnknownProfileError`` / ``PluginError``,
 without our internal frames. ``_in_import_context`` is private to Modal: if a later modal drops
 it, ``under_modal_cli`` answers False and the message still comes, inside Modal's panel.
+A deploy script that wants to handle the mistake itself under ``modal deploy`` calls
+``load_profile(name)`` first (it always raises the catchable errors) and passes the Profile.
 """
 
 from __future__ import annotations
