@@ -171,3 +171,34 @@ def test_a_download_that_failed_midway_is_not_complete_to_verify_and_resumes(hub
     gets = [r for r in hub_server.file_gets() if r.file == SHARD2]
     assert [g.range for g in gets] == ["bytes=500000-"]  # resumed, not restarted
     assert verify_weights(tmp_path, revision=None, fixes=Fixes("dl", "cc")).ok
+
+
+def _chained(inner: OSError) -> Exception:
+    """An exception chained the way the client chains the socket's (httpx2 → httpcore2 → OSError)."""
+    try:
+        try:
+            raise inner
+        except OSError as exc:
+            raise ConnectionError("connect failed") from exc
+    except ConnectionError as outer:
+        return outer
+
+
+@pytest.mark.parametrize("inner,why", [
+    (socket.gaierror(-2, "Name or service not known"), "does not resolve"),
+    (ConnectionRefusedError(111, "Connection refused"), "refused"),
+    (OSError(113, "No route to host"), "no route"),
+    (OSError(101, "Network is unreachable"), "no route"),
+])
+def test_unreachable_reads_the_socket_error_under_the_clients(inner, why):
+    from modal_llm_deploy.steps.network import unreachable
+
+    assert why in unreachable(_chained(inner))
+
+
+@pytest.mark.parametrize("inner", [ConnectionResetError(104, "Connection reset by peer"), TimeoutError("read")])
+def test_a_flaky_network_is_not_unreachable(inner):
+    """A reset or a read timeout is a flaky network, not an absent one: retried even locally."""
+    from modal_llm_deploy.steps.network import unreachable
+
+    assert unreachable(_chained(inner)) is None

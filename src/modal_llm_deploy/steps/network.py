@@ -16,12 +16,20 @@ library that chains the socket error.
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 import time
 from urllib.parse import urlsplit
 
 from modal_llm_deploy.base.errors import StepError
+
+# huggingface_hub 2.4 sends every request with no timeout at all (utils/_http.py
+# ``default_client_factory``: ``httpx2.Client(..., timeout=None)``; ``HfApi.model_info(timeout=None)``
+# passes None on), so a network that drops packets would hang the first contact forever. On the
+# user's machine it gets this many seconds (httpx applies one number to connect, read, write and
+# pool): a connect timeout then fails fast like a refused connection, a read timeout is retried.
+FIRST_CONTACT_TIMEOUT_S = 10.0
 
 NETWORK_HINT = ("check this machine's network (DNS, a proxy: HTTPS_PROXY) and HF_ENDPOINT, "
                 "or run it where the Hub is reachable")
@@ -38,6 +46,8 @@ def unreachable(exc: BaseException) -> str | None:
             return "the host name does not resolve"
         if isinstance(e, ConnectionRefusedError):
             return "the connection was refused"
+        if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "there is no route to it (the network is unreachable)"
         if type(e).__name__ == "ConnectTimeout":
             return "connecting timed out"
         e = e.__cause__ or e.__context__

@@ -108,7 +108,7 @@ from modal_llm_deploy.steps.download.manifest import (
 )
 from modal_llm_deploy.steps.download.progress import _Progress
 from modal_llm_deploy.steps.log import log
-from modal_llm_deploy.steps.network import NETWORK_HINT, unreachable_error
+from modal_llm_deploy.steps.network import FIRST_CONTACT_TIMEOUT_S, NETWORK_HINT, unreachable_error
 
 __all__ = ["DownloadResult", "RetryPolicy", "download_weights", "resolve_revision", "PROGRESS_BYTES"]
 
@@ -144,7 +144,7 @@ def resolve_revision(repo_id: str, ref: str, token: str | None = None, *, endpoi
     failures = 0
     while True:
         try:
-            sha = api.model_info(repo_id, revision=ref).sha
+            sha = api.model_info(repo_id, revision=ref, timeout=FIRST_CONTACT_TIMEOUT_S if fail_fast else None).sha
             break
         except Exception as exc:
             verdict = errors.classify(exc, None)

@@ -49,7 +49,7 @@ from modal_llm_deploy.steps.download.manifest import (
 )
 from modal_llm_deploy.steps.download.progress import _Progress, _SilentBar
 from modal_llm_deploy.steps.log import log
-from modal_llm_deploy.steps.network import NETWORK_HINT, unreachable, unreachable_error
+from modal_llm_deploy.steps.network import FIRST_CONTACT_TIMEOUT_S, NETWORK_HINT, unreachable, unreachable_error
 
 # An attempt that wrote at least this much before failing made progress: it does not use up one of
 # the file's attempts (a 5 GB shard over a link that resets every few GB must still finish).
@@ -211,7 +211,8 @@ class _Run:
     def list_remote(self) -> list[_Remote]:
         api = HfApi(endpoint=self.endpoint, token=self.token)
         info = self.with_retries(f"listing {self.repo_id}@{self.revision}", None,
-                                 lambda: api.model_info(self.repo_id, revision=self.revision, files_metadata=True))
+                                 lambda: api.model_info(self.repo_id, revision=self.revision, files_metadata=True,
+                                                        timeout=FIRST_CONTACT_TIMEOUT_S if self.fail_fast else None))
         self.commit = info.sha
         siblings = info.siblings or []
         names = set(filter_repo_objects([s.rfilename for s in siblings], allow_patterns=self.allow_patterns))
