@@ -148,6 +148,22 @@ def register_profiles(register):
 
 DIST, EP = "mld-twins", "twins"
 
+# A second distribution whose import fails when MLD_GONE is set (its own dependency missing):
+# the whole plugin is set aside, and asking for any profile is the one line that names it.
+GONE = '''\
+import os
+
+from modal_llm_deploy import hookimpl
+
+if os.environ.get("MLD_GONE"):
+    import acme_sdk_not_installed  # noqa: F401
+
+
+@hookimpl
+def register_profiles(register):
+    pass
+'''
+
 
 @pytest.fixture(scope="module")
 def overlay(tmp_path_factory) -> Path:
@@ -155,7 +171,9 @@ def overlay(tmp_path_factory) -> Path:
     python = make_overlay_venv(root / "venv")
     src = write_plugin(root / "src", dist_name=DIST, entry_point=EP, target="mld_twins",
                        files={"mld_twins/__init__.py": PLUGIN})
-    pip_install(python, src)
+    gone = write_plugin(root / "gone-src", dist_name="mld-gone", entry_point="gone", target="mld_gone",
+                        files={"mld_gone/__init__.py": GONE})
+    pip_install(python, src, gone)
     return python
 
 
@@ -249,3 +267,13 @@ def test_public_with_a_key_names_the_override_that_unsets_it_and_that_override_w
         assert good.returncode == 0, (fix, good.stderr)
     server = json.loads(mld("plan", "glm51_fp8", "--json", "--set", "serving.public=true", "--set", fixes[0]).stdout)["server"]
     assert server["api_key_secret"] is None
+
+
+def test_modal_run_of_a_profile_of_a_plugin_that_fails_to_import_is_one_line(overlay, box, tmp_path):
+    script = tmp_path / "deploy_gone.py"
+    script.write_text('from modal_llm_deploy import build_app\napp = build_app("gone_tiny")\n')
+    res = box.run([str(overlay), "-c", MODAL_MAIN, "run", str(script)], env={"MLD_GONE": "1"})
+    line = one_line(res)
+    assert line.startswith("error: unknown profile 'gone_tiny'"), line
+    assert "plugin 'gone' (distribution mld-gone) is broken and was skipped: importing mld_gone failed: " \
+           "No module named 'acme_sdk_not_installed'; fix the plugin or pip uninstall mld-gone" in line, line
