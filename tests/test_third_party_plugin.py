@@ -120,7 +120,7 @@ def register_profiles(register):
     if MODE == "invalid":
         register(_profile(kernel_cache=dict(deepgemm=True)))  # DeepGEMM on sm89: ValidationError
     if MODE == "not_profile":
-        register({"name": "broken_tiny"})
+        register("broken_tiny")  # a name alone: not a Profile, its data or a factory
 
 
 if MODE == "invalid_import":  # the usual plugin style: profiles built at module scope

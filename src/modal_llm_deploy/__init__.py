@@ -74,27 +74,15 @@ def build_app(
     try:
         return _build_app(profile, overrides, file)
     except Exception as exc:
-        from modal_llm_deploy.profile.overrides import OverrideError
-        from modal_llm_deploy.profile.plugins import PluginError, UnknownProfileError
+        from modal_llm_deploy.modal_adapter.user_errors import user_error
 
-        if isinstance(exc, (OverrideError, PluginError, UnknownProfileError)):
-            # A user's mistake, said in one line: under `modal deploy` Modal prints the frames
-            # from the script down, so start them here, not in the plan cache's internals.
-            raise exc.with_traceback(None) from None
-        if isinstance(profile, str) and _is_validation_error(exc):
-            # A bad value in `overrides` or `file`: one line naming the field, as the
-            # environment's overrides get, instead of pydantic's frames.
-            from modal_llm_deploy.profile.overrides import format_validation_error
-
-            raise OverrideError(f"{profile}: {format_validation_error(exc)}") from None
-        raise
-
-
-def _is_validation_error(exc: BaseException) -> bool:
-    import sys
-
-    pydantic = sys.modules.get("pydantic")  # only loaded if something was validated
-    return pydantic is not None and isinstance(exc, pydantic.ValidationError)
+        # A user's mistake, said in one line: under `modal deploy`/`modal run` a SystemExit with
+        # that line (Modal's CLI prints it alone), from Python the catchable error without our
+        # internal frames (modal_adapter/user_errors.py has why).
+        err = user_error(exc, profile)
+        if err is None:
+            raise
+        raise err from None
 
 
 def setup_functions(app: "modal.App") -> tuple:

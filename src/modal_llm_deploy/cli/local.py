@@ -34,15 +34,16 @@ def profiles(as_json: bool = typer.Option(False, "--json", help="Machine-readabl
         rows = list_profiles()
         broken = broken_plugins()  # also reported on stderr, one line each
         if as_json:
-            # A broken plugin is a row too (name null, "error" says what to fix), so a script
-            # sees it; working rows have "error": null.
+            # A broken plugin is a row too (name null, or the profile's name when only that
+            # profile was set aside; "error" says what to fix), so a script sees it; working
+            # rows have "error": null.
             print(json.dumps([
                 {"name": r.profile.name, "model": r.profile.model.repo_id, "gpu": r.profile.hardware.modal_gpu,
                  "plugin": r.plugin, "distribution": r.distribution, "description": r.profile.description,
                  "error": None}
                 for r in rows
             ] + [
-                {"name": None, "model": None, "gpu": None, "plugin": b.plugin, "distribution": b.distribution,
+                {"name": b.profile, "model": None, "gpu": None, "plugin": b.plugin, "distribution": b.distribution,
                  "description": None, "error": str(b)}
                 for b in broken
             ], indent=2))
@@ -52,7 +53,7 @@ def profiles(as_json: bool = typer.Option(False, "--json", help="Machine-readabl
              f"{r.plugin} ({r.distribution})" if r.distribution else r.plugin, r.profile.description]
             for r in rows
         ] + [
-            ["BROKEN", "-", "-", f"{b.plugin} ({b.distribution})" if b.distribution else b.plugin,
+            ["BROKEN" if b.profile is None else f"{b.profile} (BROKEN)", "-", "-", f"{b.plugin} ({b.distribution})" if b.distribution else b.plugin,
              f"{b.problem}; {b.fix}"]
             for b in broken
         ]

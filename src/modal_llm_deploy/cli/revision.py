@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -58,8 +59,12 @@ def revision(
         # The same variable the download step reads (modal_adapter/runtime.py / cli/steps.py: plan.weights.token_env).
         token = os.environ.get(prof.secrets.hf_token_env) or None
         d = prof.download
+        # On the user's machine: no network (a name that does not resolve, a refused
+        # connection) fails at once with the hint; other faults are retried, each wait said on
+        # stderr (steps/network.py).
         sha = resolve_revision(repo_id, want, token,
-                               retry=RetryPolicy(attempts=d.attempts, delays_s=tuple(d.backoff_s)))
+                               retry=RetryPolicy(attempts=d.attempts, delays_s=tuple(d.backoff_s)),
+                               fail_fast=True, say=lambda line: print(line, file=sys.stderr, flush=True))
         # The pin joins whatever other overrides are in effect, so the printed commands act on
         # this deployment (plan/commands.py), with model.revision replaced by the sha.
         ov = {k: v for k, v in overrides_in_effect(prof).items() if k != "model.revision"}

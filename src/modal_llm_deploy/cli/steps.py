@@ -103,6 +103,7 @@ def download(profile: str = ProfileArg, weights_dir: Path = WeightsDir,
             max_workers=w.max_workers,
             update=update,
             repair=repair,
+            fail_fast=True,  # this machine: no network fails in seconds, with the hint (steps/network.py)
         )
 
     _guard(run)

@@ -276,6 +276,24 @@ def table(version: str) -> FlagTable:
 
 # --- the check -------------------------------------------------------------------------------
 
+
+def suggest(version: str, name: str) -> str | None:
+    """The flag of SGLang ``version`` that ``name`` most likely means, or None.
+
+    First the name as SGLang's command line spells it: no leading dashes, words joined by
+    ``-`` (the option strings of srt/server_args.py ``ServerArgs.add_cli_args``, e.g.
+    ``--mem-fraction-static``, whose argparse dest is ``mem_fraction_static``: the spelling a
+    Python user types); then the closest name of the table."""
+    import difflib  # only on an unknown flag
+
+    t = table(version)
+    spelled = name.strip().lstrip("-").replace("_", "-").lower()
+    if spelled in t.by_name:
+        return spelled
+    close = difflib.get_close_matches(spelled, list(t.by_name), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 _HUMAN_INT = re.compile(r"^\d+(\.\d+)?[kMGT]$|^\d+(Ki|Mi|Gi|Ti)?$")
 
 
@@ -363,10 +381,8 @@ def check_flags(version: str, flags: Mapping[str, Any], owned: Mapping[str, str]
                     f"{where}: abbreviation of --{full.name}: write the full name "
                     f"(engine.flags.{full.name}); abbreviations break when SGLang adds a flag"
                 )
-            import difflib  # only on an unknown flag
-
-            close = difflib.get_close_matches(name, list(t.by_name), n=1, cutoff=0.75)
-            hint = f"did you mean {close[0]}?" if close else (
+            close = suggest(version, name)
+            hint = f"did you mean {close}?" if close else (
                 f"see `python -m sglang.launch_server --help` for SGLang {t.version}")
             raise ValueError(f"{where}: SGLang {t.version} has no flag --{name}; {hint}")
         if f.dest in owner_of_dest:

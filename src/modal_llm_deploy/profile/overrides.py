@@ -124,14 +124,7 @@ def apply_overrides(profile: Profile, overrides: Mapping[str, Any]) -> Profile:
             if not isinstance(node, dict):
                 raise OverrideError(f"{dotted}: {'.'.join(parts[:i])} is a value, not a section")
             if part not in node and path not in FREEFORM:
-                import difflib
-
-                close = difflib.get_close_matches(part, list(node), n=3)
-                where = ".".join(parts[:i]) or "the profile"
-                hint = f"; did you mean {', '.join('.'.join(parts[:i] + [c]) for c in close)}?" if close else ""
-                raise OverrideError(
-                    f"{dotted}: unknown field {part!r} in {where}{hint} (allowed: {', '.join(node)})"
-                )
+                raise OverrideError(unknown_field(parts[:i], part, list(node)))
             if last:
                 if path in FREEFORM and value is None:
                     node.pop(part, None)
@@ -144,16 +137,74 @@ def apply_overrides(profile: Profile, overrides: Mapping[str, Any]) -> Profile:
     return Profile.model_validate(data)
 
 
+def unknown_field(section: list[str], part: str, known: list[str], root: str = "the profile") -> str:
+    """The one line for a field name no section has, with close matches: the same words for
+    ``--set``, the override variables and files, and a plugin's profile data
+    (``format_validation_error`` of pydantic's ``extra_forbidden``)."""
+    import difflib
+
+    dotted = ".".join([*section, part])
+    close = difflib.get_close_matches(part, known, n=3)
+    where = ".".join(section) or root
+    hint = f"; did you mean {', '.join('.'.join([*section, c]) for c in close)}?" if close else ""
+    return f"{dotted}: unknown field {part!r} in {where}{hint} (allowed: {', '.join(known)})"
+
+
+def _models_in(ann: Any) -> list[type]:
+    """The pydantic models an annotation holds (``ServingSpec | None``, ``tuple[WarmWindow, ...]``)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return [ann]
+    return [m for arg in typing.get_args(ann) for m in _models_in(arg)]
+
+
+def _fields_at(model: type, loc: tuple) -> list[str] | None:
+    """The field names of the pydantic model at ``loc`` under ``model`` (None if not a model)."""
+    for part in loc:
+        if isinstance(part, int):  # an item of a tuple/list field: same model
+            continue
+        field = model.model_fields.get(str(part))
+        subs = _models_in(field.annotation) if field is not None else []
+        if not subs:
+            return None
+        model = subs[0]
+    return list(model.model_fields)
+
+
+def _root_model(err: ValidationError) -> type:
+    """The model that raised ``err``: ``Profile`` or one of its sections (a plugin building
+    ``ServingSpec(...)`` itself gets the section's class name as ``err.title``)."""
+    todo, seen = [Profile], set()
+    while todo:
+        m = todo.pop()
+        if m.__name__ == err.title:
+            return m
+        seen.add(m)
+        todo += [s for f in m.model_fields.values() for s in _models_in(f.annotation) if s not in seen]
+    return Profile
+
+
 def format_validation_error(err: ValidationError, source: str = "") -> str:
-    """One line per pydantic error, first error only for the CLI: ``field: message (got X)``."""
+    """One line per pydantic error, first error only for the CLI: ``field: message (got X)``.
+    An unknown field gets the words and close matches ``--set`` gets (``unknown_field``)."""
     e = err.errors(include_url=False)[0]
+    more = f" [+{err.error_count() - 1} more]" if err.error_count() > 1 else ""
+    prefix = f"{source}: " if source else ""
+    if e["type"] == "extra_forbidden" and e["loc"]:
+        *section, part = (str(p) for p in e["loc"])
+        root = _root_model(err)
+        known = _fields_at(root, tuple(e["loc"][:-1]))
+        if known is not None:
+            name = "the profile" if root is Profile else root.__name__
+            return f"{prefix}{unknown_field(section, part, known, name)}{more}"
     loc = ".".join(str(p) for p in e["loc"])
     msg = e["msg"].removeprefix("Value error, ")
     got = ""
     if e["type"] not in ("value_error", "assertion_error", "missing") and "input" in e:
         got = f" (got {e['input']!r})"
-    more = f" [+{err.error_count() - 1} more]" if err.error_count() > 1 else ""
-    prefix = f"{source}: " if source else ""
     if loc and msg.startswith(loc + "."):  # the message names the field more precisely already
         loc = ""
     return f"{prefix}{loc + ': ' if loc else ''}{msg}{got}{more}"

@@ -24,6 +24,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -236,12 +237,20 @@ class EngineSpec(_Frozen):
 
     @field_validator("flags")
     @classmethod
-    def _flag_names(cls, flags: dict[str, FlagValue]) -> dict[str, FlagValue]:
+    def _flag_names(cls, flags: dict[str, FlagValue], info: ValidationInfo) -> dict[str, FlagValue]:
         for name in flags:
             if name.startswith("-") or not _FLAG_NAME.match(name):
+                # `mem_fraction_static` (argparse's dest, as Python spells it) or `--tp-size`:
+                # name the flag as SGLang's command line spells it (engine/flags.py suggest).
+                version = info.data.get("sglang_version")
+                try:
+                    close = sglang_flags.suggest(version, name) if version else None
+                except sglang_flags.UnsupportedVersion:
+                    close = None
+                hint = f"did you mean {close}?" if close else "e.g. 'max-running-requests'"
                 raise ValueError(
-                    f"flag {name!r}: write the full SGLang flag name without leading dashes, "
-                    "e.g. 'max-running-requests'"
+                    f"engine.flags.{name}: write the SGLang flag name as its command line spells it, "
+                    f"with dashes and without leading dashes: {hint}"
                 )
         return flags
 
@@ -374,7 +383,12 @@ class ServingSpec(_Frozen):
     @model_validator(mode="after")
     def _auth_and_scaling(self) -> "ServingSpec":
         if self.public and self.api_key_secret:
-            raise ValueError("public=true and api_key_secret are exclusive: choose one")
+            # The fix names both ways out as overrides that work as printed: `none` unsets a
+            # field (profile/overrides.py parse_value), and public=false is its default.
+            raise ValueError(
+                f"public=true and api_key_secret={self.api_key_secret!r} are exclusive: to serve without a key "
+                "also set serving.api_key_secret=none; to keep the key, serving.public=false"
+            )
         if self.proxy_auth_secret and not self.modal_proxy_auth:
             raise ValueError(
                 f"proxy_auth_secret={self.proxy_auth_secret!r} is set but modal_proxy_auth is false: nothing would use "

@@ -30,7 +30,7 @@ per-layer cache on every decode call (srt/layers/attention/dsa_backend.py, "inef
 quantize the whole cache"): slow, and exactly the FP8-KV accuracy loss bf16 is meant to avoid.
 """
 
-from modal_llm_deploy import Profile, hookimpl
+from modal_llm_deploy import hookimpl
 
 # Follow the repo's `main` branch: the first download resolves it to a commit and records that
 # commit in the weights volume, and from then on compile, verify and serve use the recorded
@@ -108,9 +108,13 @@ SERVING = dict(
 )
 
 def glm51_profile(name: str, description: str, app_name: str, deploy_script: str, gpu: str, flags: dict,
-                  nodes: int = 1, serving: dict | None = None) -> Profile:
-    """Everything but the GPU generation is shared: same weights, volumes, serving policy."""
-    return Profile(
+                  nodes: int = 1, serving: dict | None = None) -> dict:
+    """Everything but the GPU generation is shared: same weights, volumes, serving policy.
+
+    Plain data, validated by the registry one profile at a time (modal_llm_deploy's
+    profile/plugins.py): a mistake in one of them sets that one aside, the others keep working.
+    """
+    return dict(
         name=name,
         description=description,
         app_name=app_name,

@@ -108,6 +108,7 @@ from modal_llm_deploy.steps.download.manifest import (
 )
 from modal_llm_deploy.steps.download.progress import _Progress
 from modal_llm_deploy.steps.log import log
+from modal_llm_deploy.steps.network import FIRST_CONTACT_TIMEOUT_S, NETWORK_HINT, unreachable_error
 
 __all__ = ["DownloadResult", "RetryPolicy", "download_weights", "resolve_revision", "PROGRESS_BYTES"]
 
@@ -124,13 +125,18 @@ class DownloadResult:
 
 
 def resolve_revision(repo_id: str, ref: str, token: str | None = None, *, endpoint: str | None = None,
-                     retry: RetryPolicy = RetryPolicy(attempts=3, delays_s=(2.0, 5.0))) -> str:
+                     retry: RetryPolicy = RetryPolicy(attempts=3, delays_s=(2.0, 5.0)),
+                     fail_fast: bool = False, say: Callable[[str], None] | None = None) -> str:
     """The commit sha ``ref`` (branch, tag or sha) of ``repo_id`` resolves to on the Hub now.
 
     huggingface_hub 2.4 ``HfApi.model_info(repo_id, revision=ref)`` asks
     ``/api/models/{repo_id}/revision/{ref}`` and returns ``ModelInfo.sha``, the commit the ref
     points at (hf_api.py, ``model_info`` and ``ModelInfo.__init__``: ``self.sha = kwargs.pop("sha", None)``).
     Errors are the download step's one-line StepErrors (repo/revision not found, gated, token).
+
+    ``fail_fast`` (the user's machine): a host name that does not resolve or a refused
+    connection fails at once with the network hint (steps/network.py) instead of retrying.
+    Every other transient fault is retried under ``retry``, each wait announced through ``say``.
     """
     endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
     errors = _Errors(repo_id, ref, token_given=bool(token or _stored_token()))
@@ -138,18 +144,25 @@ def resolve_revision(repo_id: str, ref: str, token: str | None = None, *, endpoi
     failures = 0
     while True:
         try:
-            sha = api.model_info(repo_id, revision=ref).sha
+            sha = api.model_info(repo_id, revision=ref, timeout=FIRST_CONTACT_TIMEOUT_S if fail_fast else None).sha
             break
         except Exception as exc:
             verdict = errors.classify(exc, None)
             if isinstance(verdict, StepError):
                 raise _redacted(verdict, token) from None
+            offline = unreachable_error(f"resolving {repo_id}@{ref}", endpoint, exc) if fail_fast else None
+            if offline is not None:
+                raise _redacted(offline, token) from None
             failures += 1
             if failures >= retry.attempts:
                 raise _redacted(StepError(f"resolving {repo_id}@{ref} failed after {failures} attempts "
-                                          f"(last error: {verdict}): check the network/HF_ENDPOINT and try again"),
+                                          f"(last error: {verdict}): {NETWORK_HINT}"),
                                 token) from None
-            time.sleep(retry.delay(failures))
+            wait_s = retry.delay(failures)
+            if say is not None:
+                say(str(_redacted(StepError(f"resolving {repo_id}@{ref}: {verdict}; waiting {wait_s:g} s before "
+                                            f"attempt {failures + 1} of {retry.attempts}"), token)))
+            time.sleep(wait_s)
     if not sha or len(sha) != 40:
         raise StepError(f"the Hub answered for {repo_id}@{ref} without a commit sha: check HF_ENDPOINT")
     return sha
@@ -185,6 +198,7 @@ def download_weights(
     progress_every_s: float = 10.0,
     update: bool = False,
     repair: bool = False,
+    fail_fast: bool = False,
 ) -> DownloadResult:
     """Make ``weights_dir`` hold exactly one commit of ``repo_id`` (filtered by ``allow_patterns``).
 
@@ -203,29 +217,66 @@ def download_weights(
     kept, partial files resume. ``token=None`` uses the client's usual lookup (``HF_TOKEN``, then
     the stored login); ``endpoint=None`` uses ``HF_ENDPOINT`` or huggingface.co. See the module
     docstring for the environment the container should set (``HF_XET_HIGH_PERFORMANCE=1``).
+
+    ``fail_fast`` (the local CLI, not containers): when listing the revision, the first contact,
+    a host name that does not resolve or a refused connection fails at once with the network
+    hint (steps/network.py) instead of retrying; once the listing answered, every transient
+    fault is retried as in a container.
+
+    A failure leaves nothing new when nothing was written yet: the directories this call
+    created (``weights_dir``, its parents, the state directory) are removed again while empty,
+    so a later run or ``verify`` sees "not downloaded", as before. Once the download has
+    started writing (state file, manifest, partial files) they stay: the next run resumes them,
+    and ``verify`` reports the download as not complete (no completion marker).
     """
     t0 = time.monotonic()
     weights_dir = Path(weights_dir)
     endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
     token = token or None
+    created = _missing_dirs(weights_dir, state_dir(weights_dir))
     try:
-        return _download_weights(repo_id, revision, weights_dir, allow_patterns=allow_patterns, token=token,
-                                 endpoint=endpoint, retry=retry, max_workers=max_workers,
-                                 ckpt=_Checkpointer(checkpoint, checkpoint_every_s),
-                                 lock_stale_after_s=lock_stale_after_s, progress_every_s=progress_every_s, t0=t0,
-                                 update=update, repair=repair)
-    except StepError:
+        try:
+            return _download_weights(repo_id, revision, weights_dir, allow_patterns=allow_patterns, token=token,
+                                     endpoint=endpoint, retry=retry, max_workers=max_workers,
+                                     ckpt=_Checkpointer(checkpoint, checkpoint_every_s),
+                                     lock_stale_after_s=lock_stale_after_s, progress_every_s=progress_every_s,
+                                     t0=t0, update=update, repair=repair, fail_fast=fail_fast)
+        except StepError:
+            raise
+        except OSError as exc:  # local disk trouble outside a file transfer (state files, mkdir, lease)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StepError(f"no space left in {weights_dir}: the weights volume/disk is full") from None
+            raise StepError(f"cannot write to {weights_dir}: {type(exc).__name__}: {exc.strerror or exc}") from None
+    except BaseException:
+        _remove_if_empty(created)
         raise
-    except OSError as exc:  # local disk trouble outside a file transfer (state files, mkdir, lease)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise StepError(f"no space left in {weights_dir}: the weights volume/disk is full") from None
-        raise StepError(f"cannot write to {weights_dir}: {type(exc).__name__}: {exc.strerror or exc}") from None
+
+
+def _missing_dirs(weights_dir: Path, sdir: Path) -> list[Path]:
+    """The directories a download into ``weights_dir`` would create, deepest first: the state
+    directory, ``weights_dir`` and its missing parents."""
+    out = [] if sdir.exists() else [sdir]
+    for d in (weights_dir.absolute(), *weights_dir.absolute().parents):
+        if d.exists():
+            break
+        out.append(d)
+    return out
+
+
+def _remove_if_empty(dirs: list[Path]) -> None:
+    """After a failure: remove the directories this run created while they are still empty
+    (deepest first; a directory with anything in it, e.g. a resumable partial file, stays)."""
+    for d in dirs:
+        try:
+            d.rmdir()
+        except OSError:  # not empty (the download wrote there), already gone, or not ours to remove
+            return
 
 
 def _download_weights(repo_id: str, revision: str, weights_dir: Path, *, allow_patterns: list[str] | None,
                       token: str | None, endpoint: str, retry: RetryPolicy, max_workers: int, ckpt: _Checkpointer,
                       lock_stale_after_s: float, progress_every_s: float, t0: float, update: bool,
-                      repair: bool) -> DownloadResult:
+                      repair: bool, fail_fast: bool) -> DownloadResult:
     weights_dir.mkdir(parents=True, exist_ok=True)
     with _Lease(weights_dir, stale_after_s=lock_stale_after_s, repo_id=repo_id, revision=revision) as lease:
         # 1. Already complete? A pinned commit needs no network at all, only local sizes. (A repair
@@ -246,7 +297,7 @@ def _download_weights(repo_id: str, revision: str, weights_dir: Path, *, allow_p
             list_at = recorded  # repair what is pinned, wherever the ref points now
         run = _Run(repo_id=repo_id, revision=list_at, weights_dir=weights_dir, allow_patterns=allow_patterns,
                    token=token, endpoint=endpoint, retry=retry, max_workers=max_workers, checkpoint=ckpt,
-                   progress_every_s=progress_every_s, lease=lease)
+                   progress_every_s=progress_every_s, lease=lease, fail_fast=fail_fast)
         try:
             return _download(run, t0, ref=revision, recorded=recorded, marker=marker, update=update, repair=repair)
         except StepError as err:

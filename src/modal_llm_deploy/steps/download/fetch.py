@@ -49,6 +49,7 @@ from modal_llm_deploy.steps.download.manifest import (
 )
 from modal_llm_deploy.steps.download.progress import _Progress, _SilentBar
 from modal_llm_deploy.steps.log import log
+from modal_llm_deploy.steps.network import FIRST_CONTACT_TIMEOUT_S, NETWORK_HINT, unreachable, unreachable_error
 
 # An attempt that wrote at least this much before failing made progress: it does not use up one of
 # the file's attempts (a 5 GB shard over a link that resets every few GB must still finish).
@@ -139,13 +140,16 @@ def _fsync_file(path: Path) -> None:
 class _Run:
     def __init__(self, *, repo_id: str, revision: str, weights_dir: Path, allow_patterns: list[str] | None,
                  token: str | None, endpoint: str, retry: RetryPolicy, max_workers: int,
-                 checkpoint: _Checkpointer, progress_every_s: float, lease: _Lease):
+                 checkpoint: _Checkpointer, progress_every_s: float, lease: _Lease, fail_fast: bool = False):
         self.repo_id, self.revision, self.weights_dir = repo_id, revision, weights_dir
         self.allow_patterns = allow_patterns
         self.token = token
         self.endpoint = endpoint
         self.retry, self.max_workers = retry, max_workers
         self.checkpoint, self.progress_every_s, self.lease = checkpoint, progress_every_s, lease
+        # The user's machine: the listing (first contact) fails at once when the Hub cannot be
+        # reached at all (steps/network.py); containers keep every retry.
+        self.fail_fast = fail_fast
         try:  # the token the client will send (explicit, HF_TOKEN, or the stored login), for redaction
             self.effective_token = token or get_token()
         except Exception:  # e.g. a failed OIDC exchange: the client will report it on the first request
@@ -186,9 +190,13 @@ class _Run:
                 verdict = self.errors.classify(exc, path)
                 if isinstance(verdict, StepError):
                     raise self.fail(verdict) from None
+                offline = unreachable_error(f"download: {what}", self.endpoint, exc) if self.fail_fast else None
+                if offline is not None:
+                    raise self.fail(offline) from None
                 failures += 1
                 if failures >= self.retry.attempts:
-                    raise self.fail(StepError(f"{what} failed after {failures} attempts (last error: {verdict})"))
+                    hint = f"; {NETWORK_HINT}" if unreachable(exc) else ""
+                    raise self.fail(StepError(f"{what} failed after {failures} attempts (last error: {verdict}){hint}"))
                 wait_s = self._wait_for(verdict, failures)
                 self.say(f"download: {what}: {verdict}; waiting {wait_s:g} s before attempt {failures + 1} of "
                          f"{self.retry.attempts}")
@@ -203,7 +211,8 @@ class _Run:
     def list_remote(self) -> list[_Remote]:
         api = HfApi(endpoint=self.endpoint, token=self.token)
         info = self.with_retries(f"listing {self.repo_id}@{self.revision}", None,
-                                 lambda: api.model_info(self.repo_id, revision=self.revision, files_metadata=True))
+                                 lambda: api.model_info(self.repo_id, revision=self.revision, files_metadata=True,
+                                                        timeout=FIRST_CONTACT_TIMEOUT_S if self.fail_fast else None))
         self.commit = info.sha
         siblings = info.siblings or []
         names = set(filter_repo_objects([s.rfilename for s in siblings], allow_patterns=self.allow_patterns))
