@@ -44,6 +44,16 @@ MARKERS: tuple[Marker, ...] = (
     Marker("warm", "SGLang warmup request done in", "modal_llm_deploy", "steps/serve.py"),
 )
 
+# Lines that only a running scheduler prints: once a batch is logged, decoding has begun, so an
+# error after it happened while serving even if the boot lines above it were cut off or came
+# from the server's own warmup (srt/managers/scheduler_components/metrics_reporter.py:
+# f"Prefill batch{iter_msg}, #new-seq: …", f"Decode batch{iter_msg}, #running-req: …"). Triage
+# uses them; the cold-start clock does not (the warmup's batches would move its "serving" mark).
+BATCH_MARKERS: tuple[Marker, ...] = (
+    Marker("serving", "Prefill batch", "sglang", "srt/managers/scheduler_components/metrics_reporter.py"),
+    Marker("serving", "Decode batch", "sglang", "srt/managers/scheduler_components/metrics_reporter.py"),
+)
+
 # Human names for the phases a finding can be in.
 PHASE_NAMES = {
     None: "before weights load",
@@ -59,6 +69,14 @@ PHASE_NAMES = {
 def phase_change(line: str) -> str | None:
     """The phase that begins at ``line``, or None if the line is no phase marker."""
     for m in MARKERS:
+        if m.needle in line:
+            return m.phase
+    return None
+
+
+def batch_phase(line: str) -> str | None:
+    """``"serving"`` if ``line`` is one of the scheduler's batch lines (``BATCH_MARKERS``)."""
+    for m in BATCH_MARKERS:
         if m.needle in line:
             return m.phase
     return None
