@@ -73,9 +73,14 @@ class Finding:
     def when(self) -> str:
         return PHASE_NAMES.get(self.phase, self.phase or "")
 
+    @property
+    def title(self) -> str:
+        """The signature's title; ``{when}`` in it is the phase the line was seen in."""
+        return self.signature.title.format(when=self.when)
+
     def as_dict(self) -> dict:
         s = self.signature
-        return {"id": s.id, "title": s.title, "line": self.line_no, "count": self.count, "when": self.when,
+        return {"id": s.id, "title": self.title, "line": self.line_no, "count": self.count, "when": self.when,
                 "text": self.line, "cause": s.cause, "fix": self.fix, "commands": self.commands}
 
 
