@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
 # Ticks at every window boundary plus every quarter hour: a redeploy resets the autoscaler to
-# the deployed min_containers (FACTS.md), and the next quarter-hour tick restores the schedule.
+# the deployed min_containers (modal 1.6.4 `_server.py`, `Server.autoscaler.update`: "Subsequent
+# deployments of the App containing this Server will reset the autoscaler back to its static
+# configuration"), and the next quarter-hour tick restores the schedule.
 RESYNC_MINUTES = (0, 15, 30, 45)
 
 
