@@ -348,8 +348,9 @@ def print_operate_plan(p) -> None:
     cs = p.cold_start
     if cs is not None:
         parts = ", ".join(f"{k.replace('_', ' ')} {v} s" for k, v in cs.budgets_s.items())
-        out.print(f"\n[bold]cold-start budget[/] (each container logs 'cold-start phases: {{...}}'; over budget → "
-                  f"a WARNING with what to do): {parts}; total {cs.total_s} s of the {p.server.startup_timeout_s} s startup timeout",
+        out.print(f"\n[bold]cold-start estimate by phase[/], each phase's budget (each container logs 'cold-start "
+                  f"phases: {{...}}'; over budget → a WARNING with what to do): {parts}; total {cs.total_s} s = the "
+                  f"startup estimate, of the {p.server.startup_timeout_s} s startup timeout",
                   soft_wrap=False)  # prose: wrap at the terminal width
     kw = p.keep_warm
     if kw is None:
