@@ -148,3 +148,13 @@ def test_documented_download_failures_quote_the_default_attempts():
     assert found and set(found) == {str(d.attempts)}
     assert f"`download.attempts` = **{d.attempts}**" in steps
     assert "`download.backoff_s` = **" + ", ".join(f"{w:g}" for w in d.backoff_s) + " s**" in steps
+
+
+def test_generated_docs_tables_are_current():
+    """docs tables written from code (tests/gen_docs_tables.py) match the code now."""
+    import gen_docs_tables
+
+    for path in gen_docs_tables.TABLES:
+        text = (REPO / path).read_text()
+        assert gen_docs_tables.render(path, text) == text, f"{path} is stale: run python tests/gen_docs_tables.py"
+    assert "`nccl_watchdog_timeout`" in (REPO / "docs/steps.md").read_text()
