@@ -124,15 +124,14 @@ def fix_values(profile: "Profile | None", name: Optional[str] = None) -> dict[st
     with no ``--profile``) the placeholders stay readable (``<MEM_DOWN>``) instead of guessing
     numbers."""
     if profile is None:
+        from modal_llm_deploy.plan.commands import fix_commands
+
         generic = {k: f"<{k.upper()}>" for k in (
             "mem", "mem_up", "mem_down", "mrr", "mrr_down", "watchdog_up", "startup_up", "hf_secret", "hf_env",
             "api_secret", "api_env", "repo")}
+        cmds = fix_commands(None, {}, name=name or "<PROFILE>")  # the printer, with no profile to fill in
         return {**generic, "profile": name or "<PROFILE>",
-                "download": "modal run <deploy script>::download_model",
-                "compile": "modal run <deploy script>::compile_deepgemm",
-                "verify": "modal run <deploy script>::verify_setup",
-                "deploy": "modal deploy <deploy script>",
-                "logs_cli": f"modal-llm-deploy logs {name or '<PROFILE>'}"}
+                **{k: cmds[k] for k in ("download", "compile", "verify", "deploy", "logs_cli")}}
     from modal_llm_deploy.plan.build import build_plan
 
     plan = build_plan(profile)

@@ -158,7 +158,8 @@ def fix_commands(profile: Profile | None, changes: Mapping[str, Any], *, validat
     * ``plan_cli``:   ``modal-llm-deploy plan glm51_fp8 --set k=v …`` (check it first);
     * ``deploy``:     ``MODAL_LLM_DEPLOY_SET='k=v …' modal deploy examples/glm51_deploy.py``;
     * ``deploy_cli``: ``modal-llm-deploy deploy glm51_fp8 --set k=v …``;
-    * ``download``:   ``MODAL_LLM_DEPLOY_SET='k=v …' modal run examples/glm51_deploy.py::download_model``.
+    * ``download``, ``compile``, ``verify``: the ``modal run`` steps, likewise;
+    * ``logs_cli``:   ``modal-llm-deploy logs glm51_fp8 --set k=v …``.
 
     With ``validate`` the changed profile is validated first (raises as ``--set`` would); a
     value the user must choose (``<COMMIT_SHA>``) cannot be, so pass ``validate=False``.
@@ -179,4 +180,7 @@ def fix_commands(profile: Profile | None, changes: Mapping[str, Any], *, validat
         "deploy": f"{env}modal deploy {script}",
         "deploy_cli": f"{CLI} deploy {name}{sets}",
         "download": f"{env}modal run {script}::download_model",
+        "compile": f"{env}modal run {script}::compile_deepgemm",
+        "verify": f"{env}modal run {script}::verify_setup",
+        "logs_cli": f"{CLI} logs {name}{sets}",
     }
