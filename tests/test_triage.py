@@ -322,3 +322,24 @@ def test_printed_fix_deploy_sends_the_fixed_plan_to_modal(box, tmp_path):
     fixed = plan_json("engine.flags.mem-fraction-static=0.85", "engine.flags.max-running-requests=36")
     assert compare_plan(fixed, sent) == []
     assert compare_plan(plan_json(), sent) != []  # the unfixed plan differs: the check can fail
+
+
+def test_logs_triage_annotates_and_exits_1_when_a_failure_streamed_by(box):
+    """`logs --triage` on the app Modal streams (AppGetLogs, the real client against the local
+    control plane): the finding is printed with its fix commands and the exit status is 1."""
+    import asyncio
+
+    res = box.modal("deploy", "examples/glm51_deploy.py")
+    assert res.returncode == 0, res.stdout + res.stderr
+    app_id = box.cp.apps["glm-5.1-production"]
+    box.cp.app_logs.setdefault(app_id, []).append((1, "[sglang] Load weight begin. avail mem=178.20 GB\n", asyncio.Event()))
+    r = box.mld("logs", "glm51_fp8", "--triage", "--timeout", "2", timeout=120)
+    assert r.returncode == 0 and "Load weight begin." in r.stdout, r.stdout + r.stderr  # nothing known: 0
+    box.cp.app_logs[app_id].clear()
+    for line in OOM_SERVING_LOG:
+        box.cp.app_logs.setdefault(app_id, []).append((1, line + "\n", asyncio.Event()))
+    r = box.mld("logs", "glm51_fp8", "--triage", "--timeout", "3", timeout=120)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "CUDA OOM while serving" in r.stdout
+    assert ("MODAL_LLM_DEPLOY_SET='engine.flags.mem-fraction-static=0.85 engine.flags.max-running-requests=36' "
+            "modal deploy examples/glm51_deploy.py") in r.stdout
