@@ -28,11 +28,19 @@ os.environ["SGLANG_CACHE_DIR"] = str(_SGLANG_CACHE)
 os.environ["SGLANG_JIT_CACHE_DIR"] = str(_SGLANG_CACHE / "jit")
 
 
+# pip's own download cache is exempt: the first run of a fresh clone builds its environments
+# (parser venv, bench venv, stand-in overlay) with pip, which reads and fills the user's cache
+# by design (that is how a later fresh clone installs them without downloading again).
+_EXEMPT = ("pip",)
+
+
 def _home_cache_snapshot() -> dict[str, int]:
     root = Path.home() / ".cache"
     out: dict[str, int] = {}
     if root.is_dir():
         for dirpath, dirnames, filenames in os.walk(root):
+            if dirpath == str(root):
+                dirnames[:] = [d for d in dirnames if d not in _EXEMPT]
             for n in dirnames + filenames:
                 p = os.path.join(dirpath, n)
                 try:
