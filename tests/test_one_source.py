@@ -60,6 +60,11 @@ def test_cold_start_is_one_figure_and_the_docs_quote_it():
         text = (REPO / doc).read_text()
         found = re.findall(r"~(\d+)[- ]min(?:ute)?s?\b", text)
         assert found and set(found) == {str(minutes)}, (doc, found)
+    # comments and docstrings that speak of a cold start in minutes say the same
+    said = [(f.name, m) for f in _user_facing_files() if f.suffix == ".py"
+            for m in re.findall(r"cold.start[^.\n]{0,30}?~(\d+)[- ]min|~(\d+)[- ]min\w*(?: each)?(?: cold start| load)",
+                                f.read_text(encoding="utf-8"))]
+    assert len(said) >= 6 and {a or b for _, (a, b) in said} == {str(minutes)}, said
 
     compile_unit = next(u for u in plan.units if u.name == "compile_deepgemm")
     compile_s = p.kernel_cache.compile_timeout_s // 2  # the docs' "30 min compile"
