@@ -43,7 +43,7 @@ def download_model() -> None:
     weights.commit()
 
 
-@app.function(image=sglang_image, gpu="B200:8", cpu=32.0, memory=262144, timeout=4575, max_containers=1, env=SGLANG_ENV,
+@app.function(image=sglang_image, gpu="B200:8", cpu=32.0, memory=262144, timeout=4755, max_containers=1, env=SGLANG_ENV,
               volumes={"/models": weights.with_mount_options(read_only=True), "/deepgemm-cache": kernels})
 def compile_deepgemm(force: bool = False) -> None:
     subprocess.run(["python3", "-m", "sglang.compile_deep_gemm", *ARGV[3:], "--timeout", "3600"], check=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -28,7 +29,7 @@ CLI = str(Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "modal-l
 
 def test_price_file_has_source_and_date_and_agrees_with_the_plan():
     p = prices()
-    assert "modal.com/pricing" in p["source"] and "FACTS.md" in p["source"] and p["checked"]
+    assert "https://modal.com/pricing" in p["source"] and re.fullmatch(r"\d{4}-\d{2}", p["checked"])
     # The plan prices from the same file (hardware.gpu_usd_per_hour): every priced GPU is known.
     for name, usd in p["gpu_usd_per_hour"].items():
         assert name in GPU_TYPES and gpu_usd_per_hour(name) == usd

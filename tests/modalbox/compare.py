@@ -99,7 +99,8 @@ Check = Callable[..., list[tuple[str, Any, Any]]]
 
 
 def _gpu(plan_gpu: str | None) -> tuple[str, int]:
-    # The plan's Modal GPU string, "TYPE[:COUNT]" (FACTS: "B200:8", "H100!:8").
+    # The plan's Modal GPU string, "TYPE[:COUNT]" ("B200:8", "H100!:8"; modal 1.6.4
+    # _utils/function_utils.py parse_gpu_config splits at ":").
     if plan_gpu is None:
         return ("", 0)
     t, _, n = plan_gpu.partition(":")

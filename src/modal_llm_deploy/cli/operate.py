@@ -33,8 +33,22 @@ from modal_llm_deploy.cli.modal_cmds import _deployed_server, _modal_call
 from modal_llm_deploy.cli.tables import table as _table
 from modal_llm_deploy.plan.build import build_plan
 
-SET_NOTE = ("a `--set` fix: check it with `modal-llm-deploy plan PROFILE --set ...`, put the same key/value in the "
-            "deploy script's load_profile(...) overrides, then redeploy")
+# Exit status of `triage` and `logs --triage` (docs/steps.md): a script can tell "a known
+# failure is in this log" from "nothing recognised" and from bad input (2, like every command).
+FOUND_EXIT = 1
+
+SET_NOTE = ("each deploy line carries the changed values in MODAL_LLM_DEPLOY_SET, which the deploy script's "
+            "build_app(...) reads when Modal imports it; the CLI line does the same with --set")
+
+
+def _print_finding(f) -> None:
+    """One finding as a block: prose wraps, each command is one unwrapped line (pasted as printed)."""
+    lines = str(f.line_no) + (f" (+{f.count - 1})" if f.count > 1 else "")
+    out.print(f"[bold red]{f.title}[/] [dim](line {lines}, {f.when})[/]", soft_wrap=False)
+    out.print(f"  cause: {f.signature.cause}", markup=False, soft_wrap=False)
+    out.print(f"  fix: {f.fix}", markup=False, soft_wrap=True)
+    for cmd in f.commands:
+        out.print(f"    {cmd}", markup=False, soft_wrap=True, highlight=False)
 
 
 def _print_findings(findings, as_json: bool) -> None:
@@ -44,12 +58,11 @@ def _print_findings(findings, as_json: bool) -> None:
     if not findings:
         out.print("no known failure signature found")
         return
-    t = _table("line", "what", "when", "cause", "fix")
-    for f in findings:
-        lines = str(f.line_no) + (f" (+{f.count - 1})" if f.count > 1 else "")
-        t.add_row(lines, f.signature.title, f.when, f.signature.cause, f.fix)
-    out.print(t)
-    if any("--set " in f.fix for f in findings):
+    for n, f in enumerate(findings):
+        if n:
+            out.print()
+        _print_finding(f)
+    if any(f.commands for f in findings):
         out.print(f"[dim]{SET_NOTE}[/]")
 
 
@@ -62,22 +75,25 @@ def triage(
 ) -> None:
     """Recognise known failures in a log, offline.
 
-    Each recognised line is printed with its cause and fix."""
+    Each recognised line is printed with its cause and fix. Exit 1 when a known failure was
+    found, 0 when none, 2 for bad input."""
 
     def run() -> None:
         from modal_llm_deploy.operate.triage import triage_lines
 
-        plan = build_plan(_load(profile, sets, file)) if profile else None
+        prof = _load(profile, sets, file) if profile else None
         if source == "-":
-            findings = triage_lines(sys.stdin, plan, profile)
+            findings = triage_lines(sys.stdin, prof, profile)
         else:
             path = Path(source)
             try:
                 with open(path, encoding="utf-8", errors="replace") as fh:
-                    findings = triage_lines(fh, plan, profile)
+                    findings = triage_lines(fh, prof, profile)
             except OSError as exc:
                 raise UsageError(f"{source}: cannot read ({exc.strerror or exc})") from None
         _print_findings(findings, as_json)
+        if findings:
+            raise typer.Exit(FOUND_EXIT)
 
     _guard(run)
 
@@ -92,15 +108,17 @@ def logs(
 ) -> None:
     """Stream the deployed app's logs (needs a Modal token).
 
-    With --triage, known failures are annotated with their fix."""
+    With --triage, known failures are annotated with their fix; the exit status is then 1 if
+    one was found (as `triage`)."""
 
     def run() -> None:
         import modal
 
         from modal_llm_deploy.operate.triage import Triage, split_lines
 
-        plan = build_plan(_load(profile, sets, file))
-        t = Triage(plan) if do_triage else None
+        prof = _load(profile, sets, file)
+        plan = build_plan(prof)
+        t = Triage(prof) if do_triage else None
 
         def entries():
             # modal 1.6: App.lookup(name) → app.logs.{tail,stream} yield LogEntry(message=...)
@@ -115,10 +133,11 @@ def logs(
                 print(line, flush=True)
                 if t is not None and (f := t.feed(line)) is not None:
                     sys.stdout.flush()
-                    out.print(f"[bold red]>>> {f.signature.title}[/] ({f.when}): {f.signature.cause}\n"
-                              f"[bold]>>> fix:[/] {f.fix}")
+                    _print_finding(f)
 
         _modal_call(f"reading the logs of {plan.app_name}", follow)
+        if t is not None and t.findings:
+            raise typer.Exit(FOUND_EXIT)
 
     _guard(run)
 
@@ -329,8 +348,9 @@ def print_operate_plan(p) -> None:
     cs = p.cold_start
     if cs is not None:
         parts = ", ".join(f"{k.replace('_', ' ')} {v} s" for k, v in cs.budgets_s.items())
-        out.print(f"\n[bold]cold-start budget[/] (each container logs 'cold-start phases: {{...}}'; over budget → "
-                  f"a WARNING with what to do): {parts}; total {cs.total_s} s of the {p.server.startup_timeout_s} s startup timeout",
+        out.print(f"\n[bold]cold-start estimate by phase[/], each phase's budget (each container logs 'cold-start "
+                  f"phases: {{...}}'; over budget → a WARNING with what to do): {parts}; total {cs.total_s} s = the "
+                  f"startup estimate, of the {p.server.startup_timeout_s} s startup timeout",
                   soft_wrap=False)  # prose: wrap at the terminal width
     kw = p.keep_warm
     if kw is None:

@@ -2,7 +2,7 @@
 start-up or silently lose accuracy/speed, each with its public source and the alternative.
 
 Why a table: the parser accepts all of these (they are valid flags with valid values); SGLang
-only finds out on the GPU, after ~10 minutes and ~$10 of weight loading, or never (an FP8 KV
+only finds out on the GPU, after a ~14-minute cold start (~$12), or never (an FP8 KV
 cache on GLM-5.1 serves, just worse). So profile validation refuses a matching profile with one
 line that says what to use instead.
 

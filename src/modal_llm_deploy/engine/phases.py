@@ -1,6 +1,6 @@
 """Cold-start phases, recognised from the log lines SGLang 0.5.23 and this library print.
 
-A cold start of an 8-GPU server takes ~10 minutes; knowing *where* they go decides the fix
+A cold start of an 8-GPU server takes ~14 minutes (the startup estimate); knowing *where* they go decides the fix
 (weights from the volume → more CPU/memory or fewer shards; graph capture → fewer batch sizes;
 warmup → DeepGEMM JIT, i.e. the kernel cache is missing). Each marker is a literal substring of
 one of SGLang's own messages; ``tests/test_triage.py`` proves every one still occurs in the
@@ -44,6 +44,16 @@ MARKERS: tuple[Marker, ...] = (
     Marker("warm", "SGLang warmup request done in", "modal_llm_deploy", "steps/serve.py"),
 )
 
+# Lines that only a running scheduler prints: once a batch is logged, decoding has begun, so an
+# error after it happened while serving even if the boot lines above it were cut off or came
+# from the server's own warmup (srt/managers/scheduler_components/metrics_reporter.py:
+# f"Prefill batch{iter_msg}, #new-seq: …", f"Decode batch{iter_msg}, #running-req: …"). Triage
+# uses them; the cold-start clock does not (the warmup's batches would move its "serving" mark).
+BATCH_MARKERS: tuple[Marker, ...] = (
+    Marker("serving", "Prefill batch", "sglang", "srt/managers/scheduler_components/metrics_reporter.py"),
+    Marker("serving", "Decode batch", "sglang", "srt/managers/scheduler_components/metrics_reporter.py"),
+)
+
 # Human names for the phases a finding can be in.
 PHASE_NAMES = {
     None: "before weights load",
@@ -59,6 +69,14 @@ PHASE_NAMES = {
 def phase_change(line: str) -> str | None:
     """The phase that begins at ``line``, or None if the line is no phase marker."""
     for m in MARKERS:
+        if m.needle in line:
+            return m.phase
+    return None
+
+
+def batch_phase(line: str) -> str | None:
+    """``"serving"`` if ``line`` is one of the scheduler's batch lines (``BATCH_MARKERS``)."""
+    for m in BATCH_MARKERS:
         if m.needle in line:
             return m.phase
     return None
@@ -88,10 +106,32 @@ PHASE_ADVICE = {
 }
 
 
+# Reading the weights' completion marker and the recorded pin, and copying the kernel cache to
+# local disk: a minute and two minutes, before SGLang starts.
+VOLUME_CHECK_S = 60
+KERNEL_CACHE_RESTORE_S = 120
+
+
+def cold_start_budgets(weight_load_estimate_s: int, fixed_s: int, jit_s: int = 0) -> dict[str, int]:
+    """One container's cold start, phase by phase (seconds), in ``PHASE_ORDER``: THE cold-start
+    estimate. Its sum is ``Profile.startup_estimate_s`` (what the plan shows, ``cost`` prices
+    and docs quote) and each part is the budget that phase is checked against at run time.
+    Weights: the profile's load estimate (size ÷ volume read rate); the fixed start-up is split
+    60/20/20 between graph capture, ready and warmup; a cold DeepGEMM JIT (``jit_s``, only
+    when allowed) happens in the warmup."""
+    return {
+        "volume_check": VOLUME_CHECK_S,
+        "kernel_cache_restore": KERNEL_CACHE_RESTORE_S,
+        "weights": weight_load_estimate_s,
+        "graph_capture": fixed_s * 6 // 10,
+        "ready": fixed_s * 2 // 10,
+        "warmup": fixed_s - fixed_s * 6 // 10 - fixed_s * 2 // 10 + jit_s,
+    }
+
+
 class ColdStartPlan(BaseModel):
-    """The plan's cold-start budget per phase (seconds). Weights: the profile's load estimate
-    (size ÷ volume read rate); the fixed part of the startup estimate is split 60/20/20 between
-    graph capture, ready and warmup; reload and cache copy get a minute or two."""
+    """The plan's cold-start budget per phase (seconds), from ``cold_start_budgets``: the same
+    figures as the startup estimate, so ``total_s == startup_estimate_s``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use (import cost)
 
@@ -99,13 +139,6 @@ class ColdStartPlan(BaseModel):
     total_s: int  # the sum; Modal's startup_timeout must cover it
 
     @classmethod
-    def for_profile(cls, weight_load_estimate_s: int, fixed_s: int) -> "ColdStartPlan":
-        b = {
-            "volume_check": 60,
-            "kernel_cache_restore": 120,
-            "weights": weight_load_estimate_s,
-            "graph_capture": fixed_s * 6 // 10,
-            "ready": fixed_s * 2 // 10,
-            "warmup": fixed_s * 2 // 10,
-        }
+    def for_profile(cls, weight_load_estimate_s: int, fixed_s: int, jit_s: int = 0) -> "ColdStartPlan":
+        b = cold_start_budgets(weight_load_estimate_s, fixed_s, jit_s)
         return cls(budgets_s=b, total_s=sum(b.values()))

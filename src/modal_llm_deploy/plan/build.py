@@ -16,6 +16,7 @@ from modal_llm_deploy.engine.caches import (
     kernel_args,
 )
 from modal_llm_deploy.engine.phases import ColdStartPlan
+from modal_llm_deploy.profile.sections import STARTUP_FIXED_S
 from modal_llm_deploy.plan.argv import (
     compile_argv,
     kernel_argv_hash,
@@ -86,7 +87,7 @@ def build_plan(
         cost=cost_plan(p, topo, ctx.load_s),
         commands=plan_commands(p),  # printed commands carry the overrides in effect (plan/commands.py)
         keep_warm=keep_warm,
-        cold_start=ColdStartPlan.for_profile(p.weight_load_estimate_s, p.startup_estimate_s - p.weight_load_estimate_s),
+        cold_start=ColdStartPlan.for_profile(p.weight_load_estimate_s, STARTUP_FIXED_S, p.cold_jit_estimate_s),
     )
 
 

@@ -146,3 +146,41 @@ def local_command(step: str, profile: Profile, weights_dir: Path, cache_dir: Pat
         dirs += f" --cache-dir {shlex.quote(str(Path(cache_dir).resolve()))}"
     sets = cli_set_args(overrides_in_effect(profile, exclude=LOCAL_KEYS))
     return f"{CLI} {step} {profile.name}{dirs}{sets}"
+
+
+
+def fix_commands(profile: Profile | None, changes: Mapping[str, Any], *, validate: bool = True,
+                 name: str = "<PROFILE>") -> dict[str, str]:
+    """A fix that changes profile fields (triage's fix lines): the commands for ``profile`` with
+    ``changes`` (dotted keys) added to the overrides already in effect, so a command pasted as
+    printed acts on the fixed values:
+
+    * ``plan_cli``:   ``modal-llm-deploy plan glm51_fp8 --set k=v …`` (check it first);
+    * ``deploy``:     ``MODAL_LLM_DEPLOY_SET='k=v …' modal deploy examples/glm51_deploy.py``;
+    * ``deploy_cli``: ``modal-llm-deploy deploy glm51_fp8 --set k=v …``;
+    * ``download``, ``compile``, ``verify``: the ``modal run`` steps, likewise;
+    * ``logs_cli``:   ``modal-llm-deploy logs glm51_fp8 --set k=v …``.
+
+    With ``validate`` the changed profile is validated first (raises as ``--set`` would); a
+    value the user must choose (``<COMMIT_SHA>``) cannot be, so pass ``validate=False``.
+    Without a profile (triage of a log with no ``--profile``) the script is named generically."""
+    if profile is None:
+        ov, script = dict(changes), "<deploy script>"
+    else:
+        if validate:
+            from modal_llm_deploy.profile.overrides import apply_overrides
+
+            apply_overrides(profile, changes)
+        # re-setting a key the user already overrode: the later value wins, in its first place
+        ov = {**overrides_in_effect(profile), **changes}
+        script, name = shlex.quote(profile.deploy_script), profile.name
+    env, sets = env_prefix(ov), cli_set_args(ov)
+    return {
+        "plan_cli": f"{CLI} plan {name}{sets}",
+        "deploy": f"{env}modal deploy {script}",
+        "deploy_cli": f"{CLI} deploy {name}{sets}",
+        "download": f"{env}modal run {script}::download_model",
+        "compile": f"{env}modal run {script}::compile_deepgemm",
+        "verify": f"{env}modal run {script}::verify_setup",
+        "logs_cli": f"{CLI} logs {name}{sets}",
+    }

@@ -1,7 +1,7 @@
 """What a deployment costs under a traffic shape, from the plan and ``data/prices.json``.
 
 An 8×B200 container is ~$50/h, so the bill is decided by *hours*, not requests: the hours
-traffic keeps a container busy, the ~10 minutes each cold start spends loading before it
+traffic keeps a container busy, the ~14 minutes each cold start spends loading before it
 serves, the scale-down window each burst leaves idle behind it, the warm windows, and any
 ``min_containers`` floor. This module adds those up for a month and, given benchmark results
 (``bench``'s JSONL: SGLang's own ``output_throughput``) or a token volume, turns them into

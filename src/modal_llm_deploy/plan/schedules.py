@@ -1,6 +1,6 @@
 """Keep-warm windows: "what ``min_containers`` does the schedule say at instant T?"
 
-A cold start of an 8-GPU server costs ~10 minutes; a warm container costs ~$50/h. Windows
+A cold start of an 8-GPU server costs ~14 minutes (the startup estimate); a warm container costs ~$50/h. Windows
 keep containers warm when people use the endpoint (working hours, in *their* timezone) and
 let it scale to zero at night and on weekends. No synthetic traffic: a scheduled CPU function
 sets the server's ``min_containers`` through Modal's autoscaler at each tick, to what the
@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
 # Ticks at every window boundary plus every quarter hour: a redeploy resets the autoscaler to
-# the deployed min_containers (FACTS.md), and the next quarter-hour tick restores the schedule.
+# the deployed min_containers (modal 1.6.4 `_server.py`, `Server.autoscaler.update`: "Subsequent
+# deployments of the App containing this Server will reset the autoscaler back to its static
+# configuration"), and the next quarter-hour tick restores the schedule.
 RESYNC_MINUTES = (0, 15, 30, 45)
 
 

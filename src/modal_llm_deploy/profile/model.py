@@ -14,6 +14,7 @@ from pydantic import model_validator
 
 from modal_llm_deploy.engine import flags as sglang_flags
 from modal_llm_deploy.engine import known_bad as _known_bad
+from modal_llm_deploy.engine.phases import KERNEL_CACHE_RESTORE_S, VOLUME_CHECK_S, cold_start_budgets
 from modal_llm_deploy.profile import topology as _topology
 from modal_llm_deploy.profile.sections import (  # noqa: F401  (FlagValue and the specs: re-exported for callers)
     COLD_JIT_S,
@@ -92,7 +93,10 @@ class Profile(_Frozen):
 
     @property
     def startup_estimate_s(self) -> int:
-        return self.weight_load_estimate_s + STARTUP_FIXED_S + self.cold_jit_estimate_s
+        """THE cold-start estimate of one container, start to ready (seconds): the sum of the
+        per-phase estimates (``engine/phases.py`` ``cold_start_budgets``), which are also the
+        plan's per-phase budgets. The plan, ``cost``, ``bench`` and the docs all quote this."""
+        return sum(cold_start_budgets(self.weight_load_estimate_s, STARTUP_FIXED_S, self.cold_jit_estimate_s).values())
 
     @property
     def topology(self) -> TopologyPlan:
@@ -201,7 +205,7 @@ class Profile(_Frozen):
                 f"serving.startup_timeout_s={self.serving.startup_timeout_s} is shorter than the "
                 f"estimated start-up of {self.startup_estimate_s} s (about "
                 f"{self.model.expected_size_gb:.0f} GB at {VOLUME_READ_GB_PER_S} GB/s + "
-                f"{STARTUP_FIXED_S} s"
+                f"{STARTUP_FIXED_S + VOLUME_CHECK_S + KERNEL_CACHE_RESTORE_S} s"
                 + (f" + {jit} s of cold DeepGEMM JIT allowed by kernel_cache.allow_cold_jit, SGLang's "
                    "'typically 10-20 mins'" if jit else "")
                 + "); raise it"

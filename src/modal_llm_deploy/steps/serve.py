@@ -299,7 +299,7 @@ def prepare_serve(
     Incomplete weights → StepError (SGLang would fail after minutes, or serve a wrong revision).
     No compiled kernels for this key → StepError with the compile command, unless
     ``allow_cold_jit``: SGLang would JIT-compile them in every cold container ("typically 10-20
-    mins", sglang srt/layers/deep_gemm_wrapper/compile_utils.py), on top of a ~11-minute load,
+    mins", sglang srt/layers/deep_gemm_wrapper/compile_utils.py), on top of a ~14-minute cold start,
     which outlasts the startup timeout: Modal kills the container, nothing is kept, and the
     next one starts over — a loop at the full GPU price.
 

@@ -102,7 +102,7 @@ SERVING = dict(
     api_key_env="API_KEY",
     min_containers=0,  # scale to zero: 8×B200 idle costs $50/hour
     max_containers=3,
-    scaledown_window_s=900,  # a cold start is ~10 minutes: don't drop a container after 1 idle minute
+    scaledown_window_s=900,  # a cold start is ~14 minutes: don't drop a container after 1 idle minute
     startup_timeout_s=1800,
     exit_grace_period_s=120,  # let in-flight generations finish on scale-down
 )
