@@ -33,6 +33,7 @@ import re
 import shutil
 import sys
 import tempfile
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -114,6 +115,23 @@ def locate_wheel(record: dict | None, given: str | None = None) -> Path | None:
     if record is not None:
         return find_in_pip_cache(record["wheel"]["size"], record["wheel"]["sha256"])
     return None
+
+
+def fetch_wheel(record: dict, dest: Path) -> Path:
+    """Download the recorded wheel from the package registry into ``dest`` (once: a file of the
+    recorded size and sha256 there is reused) and check it is the recorded one."""
+    name = record["wheel"]["filename"]
+    path = dest / name
+    if not (path.is_file() and path.stat().st_size == record["wheel"]["size"]):
+        dest.mkdir(parents=True, exist_ok=True)
+        version = name.split("-")[1]
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "--no-deps",
+                        f"torch=={version}", "--platform", "manylinux_2_28_x86_64", "--only-binary=:all:",
+                        "--python-version", "3.12", "-d", str(dest)], check=True, timeout=1800)
+    got = sha256_of(path)
+    if got != record["wheel"]["sha256"]:
+        raise SystemExit(f"{path}: sha256 {got} is not the recorded {record['wheel']['sha256']}")
+    return path
 
 
 def extract(wheel: Path, strings: list[str]) -> dict:
