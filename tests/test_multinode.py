@@ -155,11 +155,18 @@ def cluster(tmp_path):
     procs: list[subprocess.Popen] = []
     logs: dict[int, Path] = {}
 
-    def start(rank: int, **extra_env: str) -> subprocess.Popen:
+    def start(rank: int, bind: str | None = None, **extra_env: str) -> subprocess.Popen:
+        """Rank ``rank``'s container. ``bind``: another SGLang --host than the plan's, to show
+        what a bind that does not serve the peer family (or IPv4) does."""
         plan = build_plan(profile, cache_work_dir=str(tmp_path / f"opt{rank}"))
         t = plan.topology
-        plan = plan.model_copy(update={"topology": t.model_copy(update={
-            "rank_args": t.rank_args.model_copy(update={"dist_init_port": dist})})})
+        update = {"topology": t.model_copy(update={
+            "rank_args": t.rank_args.model_copy(update={"dist_init_port": dist})})}
+        if bind is not None:
+            argv = list(plan.sglang_argv)
+            argv[argv.index("--host") + 1] = bind
+            update["sglang_argv"] = argv
+        plan = plan.model_copy(update=update)
         env = {**os.environ, PLAN_ENV: plan.model_dump_json(), "API_KEY": KEY,
                "PYTHONPATH": str(STANDIN_DIR), "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}", **extra_env}
         logs[rank] = tmp_path / f"rank{rank}.log"
@@ -186,9 +193,10 @@ def _wait_log(path: Path, text: str, timeout: float = 30.0) -> None:
     raise AssertionError(f"{text!r} not in {path.name} after {timeout} s:\n{path.read_text()[-3000:]}")
 
 
-def _get(port: int, path: str, key: str | None = KEY) -> int | None:
-    """HTTP status, or None when nothing listens."""
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+def _get(port: int, path: str, key: str | None = KEY, host: str = "127.0.0.1") -> int | None:
+    """HTTP status, or None when nothing listens. ``host``: 127.0.0.1 (IPv4, what Modal's side may
+    dial) unless given, e.g. ``[::1]`` (the peer family)."""
+    req = urllib.request.Request(f"http://{host}:{port}{path}",
                                  headers={"Authorization": f"Bearer {key}"} if key else {})
     try:
         with urllib.request.urlopen(req, timeout=5) as r:
@@ -208,6 +216,47 @@ def _kill_container(proc: subprocess.Popen, pidfile: Path) -> None:
 
 
 pytestmark = pytest.mark.timeout(180)
+
+
+def _cluster_serves_both_families(ports, logs, timeout: float = 30.0) -> None:
+    """What a Modal cluster needs of the bind, checked from outside as production dials: rank 0
+    became ready (its heartbeat reached rank 1 at rank 1's IPv6 address, steps/cluster.py
+    peer_url), rank 1's dummy /health answers on the peer family, and rank 0's serving port
+    answers on IPv6 and on IPv4 (Modal's side, engine/bind.py)."""
+    _wait_log(logs[0], "RANK 0 BOOTED", timeout)
+    assert _get(ports[1], "/health", None, host="[::1]") == 200, "rank 1 does not serve the peer family (IPv6)"
+    assert _get(ports[0], "/v1/models", host="[::1]") == 200, "rank 0 does not serve the peer family (IPv6)"
+    assert _get(ports[0], "/v1/models") == 200, "rank 0's serving port does not answer on IPv4"
+
+
+def test_ranks_dial_each_other_over_ipv6_and_serve_ipv4_too(cluster):
+    """The plan's bind (--host '') on ranks at ::1, dialled over IPv6 as on Modal."""
+    start, ports, logs = cluster
+    start(0)
+    start(1)
+    _cluster_serves_both_families(ports, logs)
+    assert "all 1 other cluster rank(s) healthy" in logs[0].read_text()
+
+
+@pytest.mark.parametrize("bind, why", [
+    ("0.0.0.0", "never ready: the heartbeat's IPv6 dial of rank 1 is refused"),
+    ("::", "rank 0's serving port does not answer on IPv4"),
+])
+def test_a_bind_that_drops_a_family_fails_the_same_check(cluster, bind, why):
+    """The same check with the binds that are not enough: IPv4 only (the old 0.0.0.0: peers'
+    IPv6 dials are refused, rank 0 never becomes ready) and IPv6 only (:: — uvicorn sets
+    IPV6_V6ONLY, so Modal's IPv4 side would get nothing)."""
+    start, ports, logs = cluster
+    start(0, bind=bind)
+    start(1, bind=bind)
+    with pytest.raises(AssertionError) as err:
+        _cluster_serves_both_families(ports, logs, timeout=12.0)
+    print(f"FIGURE bind {bind!r}: {why}: {str(err.value).splitlines()[0]}")
+    if bind == "0.0.0.0":
+        assert "RANK 0 BOOTED" in str(err.value) or "not in rank0.log" in str(err.value)
+        assert _get(ports[1], "/health", None) == 200  # rank 1 is up, on IPv4 only
+    else:
+        assert "IPv4" in str(err.value)
 
 
 def test_rank0_ready_only_when_rank1_is_up_and_rank1_death_ends_rank0(cluster, tmp_path):

@@ -51,7 +51,7 @@ OWNED_FLAGS: dict[str, str] = {
     "model-path": "model.repo_id / storage.weights_mount (the plan computes the path)",
     "served-model-name": "model.served_name",
     "trust-remote-code": "model.trust_remote_code",
-    "host": "serving (the server always binds 0.0.0.0 in the container)",
+    "host": "serving (the server binds every interface, IPv4 and IPv6, in the container: engine/bind.py)",
     "port": "serving.port",
     "api-key": "serving.api_key_secret (the key is read from the Modal secret at run time)",
     "admin-api-key": "a Modal secret (not supported in flags: it would land in the plan)",
