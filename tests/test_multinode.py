@@ -58,7 +58,9 @@ def test_each_rank_argv_parses_with_the_real_sglang_parser(sglang_parser):
         assert r[name]["ok"], (name, r[name]["problems"])
         v = r[name]["values"]
         rank = int(name[-1])
-        assert (v["nnodes"], v["node_rank"], v["tp_size"]) == (2, rank, 16)
+        assert (v["nnodes"], v["node_rank"], v["tp_size"], v["pp_size"]) == (2, rank, 8, 2)
+        # the server: IPv4 + IPv6 on every interface (engine/bind.py); the compile run's private server: loopback
+        assert v["host"] == ("" if name.startswith("launch") else "127.0.0.1")
         # SGLang's NetworkAddress.parse wants IPv6 in brackets (srt/utils/network.py)
         assert v["dist_init_addr"] == "[fd12:3456::a]:5000"
         assert v["api_key"] is None
@@ -74,16 +76,16 @@ def test_each_rank_argv_parses_with_the_real_sglang_parser(sglang_parser):
 def test_plan_shows_topology_memory_and_cluster_cost():
     plan = build_plan(load_profile(PROFILE))
     t, c = plan.topology, plan.cost
-    assert (t.nodes, t.gpus_per_node, t.total_gpus, t.tp, t.cluster_size, t.rdma) == (2, 8, 16, 16, 2, True)
+    assert (t.nodes, t.gpus_per_node, t.total_gpus, t.tp, t.pp, t.cluster_size, t.rdma) == (2, 8, 16, 8, 2, 2, True)
     assert t.weight_share_gb_per_gpu == pytest.approx(750 / 16, abs=0.01)
     assert t.kv_headroom_gb_per_gpu == pytest.approx(0.88 * 80 - 750 / 16, abs=0.01)
     assert t.kv_headroom_gb_per_gpu >= MIN_KV_HEADROOM_FRACTION * 80
     assert c.cluster_usd_per_hour == pytest.approx(2 * c.server_usd_per_hour, abs=0.011)
     assert c.max_usd_per_hour == pytest.approx(4 * c.server_usd_per_hour, abs=0.011)  # Modal counts containers
     assert [u.cluster_size for u in plan.units] == [None, 2, None, 2, None]  # download, compile, verify, server, bench
-    # its kernels under their own key: sm90 like H200, but tp16 + nodes2 + another argv hash
+    # its kernels under their own key: sm90 like H200, but pp2 + nodes2 + another argv hash
     h200 = build_plan(load_profile("glm51_fp8_h200")).kernel_cache
-    assert "-tp16-" in plan.kernel_cache.key and "-nodes2-" in plan.kernel_cache.key
+    assert "-tp8-" in plan.kernel_cache.key and "-pp2-" in plan.kernel_cache.key and "-nodes2-" in plan.kernel_cache.key
     assert plan.kernel_cache.key != h200.key and plan.kernel_cache.argv_hash != h200.argv_hash
     assert plan.weights.volume == build_plan(load_profile("glm51_fp8_h200")).weights.volume
     # one-node profiles: no cluster, no rank args
@@ -101,16 +103,22 @@ def _plan_cli(*sets: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("sets, message", [
     # 750 GB on one 8×H100 node: 93.75 GB per 80 GB GPU
-    (("hardware.nodes=1", "engine.tensor_parallel_size=8", "serving.max_containers=3"), "does not fit"),
+    (("hardware.nodes=1", "engine.flags.pp-size=1", "serving.max_containers=3"), "does not fit"),
     # the weights fit, the KV cache does not: 0.65 × 80 − 46.9 = 5.1 GB per GPU < 10 % of 80 GB
     (("engine.flags.mem-fraction-static=0.65",), "leaves too little KV cache"),
-    (("engine.tensor_parallel_size=12",), "uses 12 GPUs but hardware.count=8 × hardware.nodes=2 = 16"),
+    (("engine.tensor_parallel_size=12",), "uses 24 GPUs but hardware.count=8 × hardware.nodes=2 = 16"),
     (("serving.max_containers=3",), "serving.max_containers=3 must be a multiple of hardware.nodes=2"),
     (("serving.min_containers=1",), "serving.min_containers=1 must be a multiple of hardware.nodes=2"),
     # the keep-warm cron would set min_containers=1 on a 2-container replica from inside Modal
     (('serving.warm_windows=[{days=["mon-fri"], start="09:00", end="17:00", timezone="UTC", min_containers=1}]',),
      "serving.warm_windows[0].min_containers=1 must be a multiple of hardware.nodes=2"),
-    (("hardware.count=4", "engine.tensor_parallel_size=8"), "must request all GPUs of its host"),
+    (("hardware.count=4", "engine.tensor_parallel_size=4"), "must request all GPUs of its host"),
+    # issue 14: what SGLang 0.5.23 refuses at start-up for PP + EAGLE (validation_hook.py)
+    (("engine.env={}",), "engine.env.SGLANG_ENABLE_PP_SPEC=1"),
+    (("engine.flags.attn-dp-size=2", "model.attention_weights_gb=32"), "not compatible with attention DP"),
+    # flashmla_sparse refuses head counts that do not divide its 64-head block on sm90 (dsa_backend.py)
+    (("model.num_attention_heads=48", "engine.flags.pp-size=1", "engine.tensor_parallel_size=16"),
+     "cannot be padded"),
     (("engine.flags.nnodes=2",), "nnodes"),
 ])
 def test_topology_mistakes_are_refused_at_plan_time(sets, message):
@@ -125,9 +133,56 @@ def test_plan_prints_topology_and_cluster_cost():
     r = _plan_cli()
     assert r.returncode == 0, r.stderr
     out = " ".join(r.stdout.split())
-    assert "2 node(s) × 8 GPUs = 16; TP 16 / PP 1 / DP 1" in out
+    assert "2 node(s) × 8 GPUs = 16; TP 8 / PP 2 / DP 1" in out
     assert "weights 46.9 GB per GPU of 80 GB; KV headroom 23.5 GB per GPU" in out
     assert "per 2-node cluster (one replica)" in out and "--nnodes 2" in out
+
+
+# --- layout (issue 14) ---------------------------------------------------------------------------
+
+
+def test_plan_shows_layout_bind_heads_and_padding():
+    r = _plan_cli()
+    assert r.returncode == 0, r.stderr
+    out = " ".join(r.stdout.split())
+    assert "layout PP 2 × TP 8; across nodes: per forward; TP all-reduce inside a node" in out
+    assert "bind --host '': serves IPv4 + IPv6; cluster peers dial IPv6" in out
+    assert "attention 64 heads / 8 ranks = 8 per rank; prefill flashmla_sparse: 8 → 64 (8×" in out
+    assert "decode fa3: 8 heads, no padding" in out
+    assert "warning" not in out  # the chosen layout is the best supported one
+    t = build_plan(load_profile(PROFILE)).topology
+    assert (t.tp_allreduce_crosses_nodes, t.attention.heads_per_rank, t.layout_warning) == (False, 8, None)
+
+
+def test_tp16_across_two_nodes_gets_a_one_line_warning_naming_pp():
+    r = _plan_cli("engine.tensor_parallel_size=16", "engine.flags.pp-size=1")
+    assert r.returncode == 0, r.stderr
+    out = " ".join(r.stdout.split())
+    assert "TP all-reduce CROSSES nodes" in out and "4 per rank; prefill flashmla_sparse: 4 → 64 (16×" in out
+    warn = [ln for ln in r.stdout.splitlines() if ln.startswith("warning")]
+    assert len(warn) == 1, r.stdout
+    w = warn[0]
+    assert "TP 16 on 2 nodes sends collectives across nodes per layer" in w
+    assert "PP 2 × TP 8 (engine.tensor_parallel_size=8, engine.flags.pp-size=2" in w
+    assert "SGLANG_ENABLE_PP_SPEC=1" in w and "validation_hook.py" in w and "dsa_backend.py" in w
+    assert "pads 4 heads per rank to 64 here, 8 to 64 there" in w
+
+
+def test_attention_dp_memory_fit_counts_replicated_attention_weights():
+    """Attention DP 2 over TP 16: attention split over 8 ranks, its weights held twice."""
+    base = {"engine.tensor_parallel_size": 16, "engine.flags.pp-size": 1, "engine.env": {}}
+    t = load_profile(PROFILE, {**base, "engine.flags.attn-dp-size": 2, "model.attention_weights_gb": 32}).topology
+    assert t.attn_dp == 2 and t.attention.attn_tp == 8 and t.attention.heads_per_rank == 8
+    # (750 − 32) / 16 + 32 / 8, not 750 / 16
+    assert t.weight_share_gb_per_gpu == pytest.approx((750 - 32) / 16 + 32 / 8, abs=0.01)
+    assert t.tp_allreduce_crosses_nodes  # the MoE layers stay TP 16 across both nodes
+    assert "PP 2 × TP 8" in t.layout_warning  # crosses nodes per layer: PP is named
+    assert t.replicated_attention_counted
+    # their size unknown: the fit cannot count them, and the plan says so instead of passing silently
+    r = _plan_cli("engine.tensor_parallel_size=16", "engine.flags.pp-size=1", "engine.env={}",
+                  "engine.flags.attn-dp-size=2")
+    assert r.returncode == 0, r.stderr
+    assert "NOT counted: attention DP 2 holds the attention weights 2 times" in " ".join(r.stdout.split())
 
 
 # --- two stand-in ranks through the real runtime ---------------------------------------------

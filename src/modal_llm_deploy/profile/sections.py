@@ -157,6 +157,14 @@ class ModelSpec(_Frozen):
     """Approximate weight size; drives disk/time estimates and the startup-timeout check."""
     subdir: Annotated[str | None, _words(r"[\w.-]+", "one directory name: letters, digits, '_', '.' or '-' (no '/')")] = None
     """Directory inside the weights volume; default: the repo name (``GLM-5.1-FP8``)."""
+    num_attention_heads: Annotated[int, Field(ge=1)] | None = None
+    """The model's ``config.json`` ``num_attention_heads``, stated by the profile (it cannot be read
+    offline before the download). Used by ``plan`` for the attention heads per rank and the DSA
+    kernels' padding (engine/dsa_padding.py); None: not shown."""
+    attention_weights_gb: Annotated[float, Field(gt=0)] | None = None
+    """Size of the attention weights (all layers), needed only when a layout replicates them
+    (attention DP holds them ``attn-dp-size`` times, profile/topology.py); None: such a layout is
+    refused at plan time until it is set."""
 
     @field_validator("revision")
     @classmethod
