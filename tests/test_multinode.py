@@ -525,3 +525,18 @@ def test_rank_args_render_ipv4_ipv6_and_bad_rank():
         ra.render(2, ["fd00::1", "fd00::2"])
     with pytest.raises(Exception, match="outside"):
         ClusterInfo(rank=3, ips=("fd00::1", "fd00::2"))
+
+
+def test_verify_confirms_or_contradicts_the_stated_attention_heads(tmp_path):
+    """model.num_attention_heads is stated by the profile; the checkpoint's config.json decides."""
+    from modal_llm_deploy.steps.model_config import attention_heads_line
+
+    assert attention_heads_line(tmp_path, None) is None
+    assert "cannot read" in attention_heads_line(tmp_path, 64)
+    (tmp_path / "config.json").write_text(json.dumps({"architectures": ["GlmMoeDsaForCausalLM"]}))
+    assert "has no num_attention_heads" in attention_heads_line(tmp_path, 64)
+    (tmp_path / "config.json").write_text(json.dumps({"num_attention_heads": 64}))
+    assert "confirms the profile" in attention_heads_line(tmp_path, 64)
+    (tmp_path / "config.json").write_text(json.dumps({"text_config": {"num_attention_heads": 96}}))
+    line = attention_heads_line(tmp_path, 64)
+    assert line.startswith("WARNING") and "--set model.num_attention_heads=96" in line

@@ -247,6 +247,12 @@ def verify_setup(deep: bool = False) -> None:
     )
     if not report.ok:  # verify_step already logged each problem with its fix command
         raise SystemExit(1)
+    from modal_llm_deploy.steps.model_config import attention_heads_line
+
+    a = plan.topology.attention  # issue 14: the stated head count the plan's padding figures rest on
+    line = attention_heads_line(volume_paths(plan)[0], a.heads if a else None)
+    if line:
+        print(line, flush=True)
 
 
 # --- 4. the server -----------------------------------------------------------------------------
