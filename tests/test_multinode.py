@@ -145,9 +145,10 @@ def test_plan_shows_layout_bind_heads_and_padding():
     r = _plan_cli()
     assert r.returncode == 0, r.stderr
     out = " ".join(r.stdout.split())
-    assert "layout PP 2 × TP 8; across nodes: per forward; TP all-reduce inside a node" in out
-    assert "bind --host '': serves IPv4 + IPv6; cluster peers dial IPv6" in out
-    assert "attention 64 heads / 8 ranks = 8 per rank; prefill flashmla_sparse: 8 → 64 (8×" in out
+    # (rows print as "key value" on a wide terminal, "key: value" on a narrow one)
+    assert "PP 2 × TP 8; across nodes: per forward; TP all-reduce inside a node" in out
+    assert "--host '': serves IPv4 + IPv6; cluster peers dial IPv6" in out
+    assert "64 heads / 8 ranks = 8 per rank; prefill flashmla_sparse: 8 → 64 (8×" in out
     assert "decode fa3: 8 heads, no padding" in out
     assert "warning" not in out  # the chosen layout is the best supported one
     t = build_plan(load_profile(PROFILE)).topology
@@ -209,6 +210,7 @@ def cluster(tmp_path):
     dist = free_port()
     procs: list[subprocess.Popen] = []
     logs: dict[int, Path] = {}
+    pidfiles: list[Path] = []
 
     def start(rank: int, bind: str | None = None, **extra_env: str) -> subprocess.Popen:
         """Rank ``rank``'s container. ``bind``: another SGLang --host than the plan's, to show
@@ -222,6 +224,9 @@ def cluster(tmp_path):
             argv[argv.index("--host") + 1] = bind
             update["sglang_argv"] = argv
         plan = plan.model_copy(update=update)
+        # every stand-in SGLang records its pid, so teardown can end it with its "container"
+        extra_env.setdefault("STANDIN_PIDFILE", str(tmp_path / f"rank{rank}-sglang-pid.json"))
+        pidfiles.append(Path(extra_env["STANDIN_PIDFILE"]))
         env = {**os.environ, PLAN_ENV: plan.model_dump_json(), "API_KEY": KEY,
                "PYTHONPATH": str(STANDIN_DIR), "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}", **extra_env}
         logs[rank] = tmp_path / f"rank{rank}.log"
@@ -230,11 +235,26 @@ def cluster(tmp_path):
         procs.append(p)
         return p
 
+    def plan_env(rank: int) -> str:
+        """Rank ``rank``'s plan as the container gets it (MODAL_LLM_DEPLOY_PLAN)."""
+        plan = build_plan(profile, cache_work_dir=str(tmp_path / f"opt{rank}"))
+        t = plan.topology
+        return plan.model_copy(update={"topology": t.model_copy(update={
+            "rank_args": t.rank_args.model_copy(update={"dist_init_port": dist})})}).model_dump_json()
+
+    start.plan_env = plan_env
+    start.pidfiles = pidfiles
     yield start, ports, logs
     for p in procs:
         if p.poll() is None:
             p.kill()
             p.wait()
+    for f in pidfiles:  # a container's end takes its SGLang (its own process group) with it
+        try:
+            pid = json.loads(f.read_text())["pid"]
+            os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError, KeyError):
+            pass
     for rank, path in logs.items():  # for a failing test's output
         print(f"--- rank {rank} ---\n{path.read_text()[-4000:]}")
 
@@ -282,6 +302,63 @@ def _cluster_serves_both_families(ports, logs, timeout: float = 30.0) -> None:
     assert _get(ports[1], "/health", None, host="[::1]") == 200, "rank 1 does not serve the peer family (IPv6)"
     assert _get(ports[0], "/v1/models", host="[::1]") == 200, "rank 0 does not serve the peer family (IPv6)"
     assert _get(ports[0], "/v1/models") == 200, "rank 0's serving port does not answer on IPv4"
+
+
+_NETNS_DRIVER = r'''
+set -e
+T="$1"; PY="$2"; RANK="$3"; IPS=fd00::a,fd00::b
+ip link set lo up
+# rank 1: a network namespace of its own, like a second container
+unshare -n sh -c "echo \$\$ > $T/ns1.pid; while [ ! -e $T/go ]; do sleep 0.05; done; ip link set lo up; \
+  ip link set v1 up; ip -6 addr add fd00::b/64 dev v1 nodad; \
+  STANDIN_PIDFILE=$T/rank1-sglang-pid.json MODAL_LLM_DEPLOY_PLAN=\"\$(cat $T/plan1.json)\" \
+  exec $PY $RANK 1 - $IPS > $T/rank1.log 2>&1" &
+while [ ! -s "$T/ns1.pid" ]; do sleep 0.05; done
+ip link add v0 type veth peer name v1 netns "$(cat $T/ns1.pid)"
+ip link set v0 up
+ip -6 addr add fd00::a/64 dev v0 nodad
+touch "$T/go"
+STANDIN_PIDFILE=$T/rank0-sglang-pid.json MODAL_LLM_DEPLOY_PLAN="$(cat $T/plan0.json)" \
+  exec $PY $RANK 0 - $IPS > $T/rank0.log 2>&1
+'''
+
+
+def _netns_available() -> bool:
+    try:
+        return subprocess.run(["unshare", "-rn", "ip", "link", "set", "lo", "up"], capture_output=True,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def test_ranks_in_their_own_network_namespaces_at_distinct_ipv6_addresses(cluster, tmp_path):
+    """The closest local copy of a Modal cluster: each rank in its own network namespace (as each
+    container has), distinct IPv6 addresses on a veth link, both serving the plan's port on their
+    own address (ClusterInfo.ports None, the production path), rank 0's --dist-init-addr
+    [fd00::a]:<port>. Needs unprivileged user + network namespaces (unshare -rn)."""
+    if not _netns_available():
+        pytest.skip("unshare -rn (user + network namespaces) is not available on this machine")
+    assert PLAN_ENV == "MODAL_LLM_DEPLOY_PLAN"
+    start, ports, logs = cluster
+    for rank in (0, 1):
+        (tmp_path / f"plan{rank}.json").write_text(start.plan_env(rank))
+        logs[rank] = tmp_path / f"rank{rank}.log"
+        start.pidfiles.append(tmp_path / f"rank{rank}-sglang-pid.json")  # the fixture ends them
+    env = {**os.environ, "API_KEY": KEY, "PYTHONPATH": str(STANDIN_DIR),
+           "PATH": f"{BIN_DIR}{os.pathsep}{os.environ['PATH']}"}
+    p = subprocess.Popen(["unshare", "-rn", "sh", "-c", _NETNS_DRIVER, "drv", str(tmp_path), sys.executable,
+                          str(RANK_SCRIPT)], env=env, cwd=tmp_path, start_new_session=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        _wait_log(logs[1], "RANK 1 BOOTED", 60)
+        _wait_log(logs[0], "RANK 0 BOOTED", 60)
+        text0, text1 = logs[0].read_text(), logs[1].read_text()
+        assert "all 1 other cluster rank(s) healthy" in text0  # rank 0 reached [fd00::b]:<port>/health
+        assert "node rank joined from fd00::b" in text0  # rank 1 dialled the rendered [fd00::a]:<dist>
+        assert "all 1 other cluster rank(s) reachable" in text1  # rank 1 reached [fd00::a]:<port>/ready
+    finally:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait(10)
 
 
 def test_ranks_dial_each_other_over_ipv6_and_serve_ipv4_too(cluster):
