@@ -2,6 +2,10 @@
 
 Behaves like the real server where the step code can tell:
 
+* ``--host`` binds as SGLang's uvicorn servers do (``listen_like_uvicorn``): ``''`` serves IPv4 and
+  IPv6, ``::`` IPv6 only, ``0.0.0.0`` IPv4 only (checked against SGLang 0.5.23's own code in
+  tests/test_peer_network.py), for the HTTP server and the rank ≥ 1 dummy health server alike.
+
 * startup prints ``server_args={... 'api_key': '<key>' ...}`` (0.5.23 logs the resolved
   arguments as a dict and does NOT redact the key), then binds the port; ``/health`` answers
   503 until "warmup" is done, then 200, and 503 again while draining after SIGTERM.
