@@ -617,3 +617,26 @@ def test_verify_confirms_or_contradicts_the_stated_attention_heads(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"text_config": {"num_attention_heads": 96}}))
     line = attention_heads_line(tmp_path, 64)
     assert line.startswith("WARNING") and "--set model.num_attention_heads=96" in line
+
+
+def test_docs_layout_table_matches_the_code():
+    """docs/multinode.md's layout table: heads per rank, padding and what crosses nodes, from
+    engine/layout.py and engine/dsa_padding.py for GLM-5.1 (64 heads) on 2 × 8 H100 (sm90)."""
+    from modal_llm_deploy.engine import dsa_padding
+    from modal_llm_deploy.engine.layout import Layout, heads_per_rank
+
+    text = (REPO / "docs" / "multinode.md").read_text()
+    layouts = {"TP 16": Layout(2, 8, 16, 1, 1), "TP 16 + attention DP 2": Layout(2, 8, 16, 1, 2),
+               "**PP 2 × TP 8** (chosen)": Layout(2, 8, 8, 2, 1)}
+    rows = {ln.split("|")[1].strip(): [c.strip() for c in ln.split("|")[1:-1]]
+            for ln in text.splitlines() if ln.startswith("| ") and ln.split("|")[1].strip() in layouts}
+    assert set(rows) == set(layouts)
+    heads = load_profile(PROFILE).model.num_attention_heads
+    for name, lay in layouts.items():
+        cells = rows[name]
+        h = heads_per_rank(lay, heads)
+        p = dsa_padding.padded_heads("flashmla_sparse", h, 9)
+        assert cells[2] == str(h), name
+        assert f"{p.padded_to} ({p.ratio:g}×)" in cells[3], name
+        assert ("every layer" in cells[1]) == (lay.cross_node == "per layer"), name
+    assert build_plan(load_profile(PROFILE)).topology.layout.startswith("PP 2 × TP 8")
