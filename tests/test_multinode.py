@@ -627,6 +627,7 @@ def test_docs_layout_table_matches_the_code():
 
     text = (REPO / "docs" / "multinode.md").read_text()
     layouts = {"TP 16": Layout(2, 8, 16, 1, 1), "TP 16 + attention DP 2": Layout(2, 8, 16, 1, 2),
+               "TP 16 + EP 16": Layout(2, 8, 16, 1, 1),  # EP shards experts; attention stays TP 16
                "**PP 2 × TP 8** (chosen)": Layout(2, 8, 8, 2, 1)}
     rows = {ln.split("|")[1].strip(): [c.strip() for c in ln.split("|")[1:-1]]
             for ln in text.splitlines() if ln.startswith("| ") and ln.split("|")[1].strip() in layouts}
