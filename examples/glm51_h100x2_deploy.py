@@ -1,4 +1,5 @@
-"""GLM-5.1-FP8 on 2 nodes × 8×H100: a Modal cluster of two containers, SGLang TP 16 across them.
+"""GLM-5.1-FP8 on 2 nodes × 8×H100: a Modal cluster of two containers, SGLang PP 2 × TP 8 (a
+pipeline stage per container, tensor parallelism inside it; docs/multinode.md says why).
 Same weights volume as the other GLM-5.1 profiles; its DeepGEMM kernels live under their own
 sm90 multi-node key (compiled by a 2-node cluster: compile_deep_gemm needs the same topology).
 

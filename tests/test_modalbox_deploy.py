@@ -235,6 +235,10 @@ def test_multinode_deploy_records_a_clustered_server(box, deployed):
     assert (a.min_containers, a.max_containers) == (0, 4)
     assert a.max_containers % server._experimental_group_size == 0
     assert server.is_server and list(server.http_config.proxy_regions) == ["us-east"]
+    # Issue 14, long requests: app.server takes no timeout, yet the real client sends the
+    # _Function._from_local default (modal 1.6.4 _functions.py, timeout=300). Whether Modal applies
+    # it to a server or to one proxied request is not in the client (docs/multinode.md).
+    assert server.timeout_secs == 300
     # CPU-only steps stay single containers; the one-node examples are not clustered at all.
     for name in ("download_model", "verify_setup"):
         assert sent.units[name].function._experimental_group_size == 0

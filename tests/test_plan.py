@@ -62,7 +62,7 @@ def test_glm_plan_values():
     assert flags["--enable-metrics"] is True
     # SGLang 0.5.23 sets these itself for GlmMoeDsaForCausalLM (see the profile's docstring)
     assert "--enable-flashinfer-allreduce-fusion" not in flags and "--attention-backend" not in flags
-    assert flags["--trust-remote-code"] is True and flags["--host"] == "0.0.0.0"
+    assert flags["--trust-remote-code"] is True and flags["--host"] == ""  # engine/bind.py
     assert "--api-key" not in plan.sglang_argv
     assert plan.sglang_argv[:3] == ["python3", "-m", "sglang.launch_server"]
 

@@ -27,8 +27,9 @@ def test_launch_and_compile_argv_parse(results, name):
     assert r["launch"]["ok"], r["launch"]["problems"]
     assert r["compile"]["ok"], r["compile"]["problems"]
     v = r["launch"]["values"]
-    # one TP group over every GPU of every node; --nnodes only for multi-node (profile/topology.py)
-    assert v["tp_size"] == 8 * plan.topology.nodes and v["nnodes"] == plan.topology.nodes
+    # TP 8 inside a node, one pipeline stage per node (issue 14); --nnodes only for multi-node (profile/topology.py)
+    assert v["tp_size"] == 8 and v["pp_size"] == plan.topology.nodes and v["nnodes"] == plan.topology.nodes
+    assert v["host"] == ""  # IPv4 and IPv6 on every interface (engine/bind.py)
     assert r["compile"]["values"]["nnodes"] == plan.topology.nodes
     assert v["kv_cache_dtype"] == "bf16" and v["api_key"] is None
     assert v["speculative_algorithm"] == "EAGLE" and v["enable_metrics"] is True

@@ -22,6 +22,7 @@ from modal_llm_deploy.plan.build import build_plan
 from modal_llm_deploy.plan.models import DeploymentPlan
 from modal_llm_deploy.profile.plugins import broken_plugins, list_profiles
 from modal_llm_deploy.profile.topology import describe as describe_topology
+from modal_llm_deploy.profile.topology import describe_rows as topology_rows
 
 # --- profiles & plan ---------------------------------------------------------------------------
 
@@ -95,6 +96,7 @@ def print_plan(p: DeploymentPlan) -> None:
     rows = [
         ("model", f"{w.repo_id} @ {revision_display(p)}"),
         ("topology", describe_topology(p.topology)),  # issue 10: nodes × GPUs, TP/PP/DP, memory fit
+        *topology_rows(p.topology),  # issue 14: layout, bind and peer family, heads per rank and padding
         ("weights", f"volume {w.volume} → {w.dir} (~{w.expected_size_bytes / 1e9:.0f} GB)"),
         ("kernel cache", f"volume {k.volume} → {k.dir}" if k.enabled else "off"),
     ]
@@ -120,6 +122,9 @@ def print_plan(p: DeploymentPlan) -> None:
         ("startup", f"timeout {s.startup_timeout_s} s (estimate {s.startup_estimate_s} s), exit grace {s.exit_grace_period_s} s"),
     ]
     pairs(out, rows)
+    if p.topology.layout_warning:  # issue 14: a supported layout crosses nodes less or pads less
+        # one line (soft_wrap: the terminal wraps it, we don't); markup off: it cites "[source: ...]"
+        out.print(f"warning: {p.topology.layout_warning}", soft_wrap=True, markup=False, highlight=False)
     out.print()
 
     units = []

@@ -10,6 +10,8 @@ from typing import Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
+from modal_llm_deploy.engine.bind import PEER_FAMILY, url_host
+
 # The port rank 0 opens for torch.distributed's rendezvous (``--dist-init-addr host:port``). Our
 # choice, not SGLang's: away from the serving port (8000), the compile run's private server
 # (30000, plan.COMPILE_PORT) and the ports SGLang derives from the serving port. SGLang derives
@@ -17,12 +19,13 @@ from pydantic import BaseModel, ConfigDict
 # srt/server_args.py PortArgs.init_new, DP-attention branch), all well below 8000.
 DIST_INIT_PORT = 5000
 
-# Modal hands a clustered container its peers' IPv6 addresses by default
-# (modal 1.6.4 _cluster.py Cluster.container_ips(family="ipv6"); a clustered server gets i6pn,
-# app.py App.server: ``i6pn_enabled=i6pn or (cluster_size is not None)``). SGLang parses
-# ``--dist-init-addr`` with NetworkAddress.parse, which wants IPv6 in brackets ("[::1]:8000";
-# sglang 0.5.23 srt/utils/network.py).
-ADDRESS_FAMILY: Literal["ipv6", "ipv4"] = "ipv6"
+# The family peers are dialled with, and why: engine/bind.py (modal 1.6.4 _cluster.py). SGLang
+# parses ``--dist-init-addr`` with NetworkAddress.parse, which wants IPv6 in brackets
+# ("[::1]:8000"; sglang 0.5.23 srt/utils/network.py), and builds torch's init method from it
+# with NetworkAddress.to_tcp() ("tcp://[::1]:8000"; srt/distributed/bootstrap.py
+# _resolve_dist_init_method). torch's TCPStore on rank 0 listens there (tests/test_peer_network.py
+# runs a real gloo rendezvous at the rendered string).
+ADDRESS_FAMILY: Literal["ipv6", "ipv4"] = PEER_FAMILY
 
 
 class RankArgs(BaseModel):
@@ -40,7 +43,5 @@ class RankArgs(BaseModel):
     def render(self, rank: int, ips: Sequence[str]) -> list[str]:
         if not 0 <= rank < len(ips):
             raise ValueError(f"rank {rank} is outside the cluster's {len(ips)} container IPs")
-        host = ips[0]
-        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
-        addr = f"{host}:{self.dist_init_port}"
+        addr = f"{url_host(ips[0])}:{self.dist_init_port}"
         return [a.replace("{rank}", str(rank)).replace("{rank0_addr}", addr) for a in self.template]

@@ -247,6 +247,12 @@ def verify_setup(deep: bool = False) -> None:
     )
     if not report.ok:  # verify_step already logged each problem with its fix command
         raise SystemExit(1)
+    from modal_llm_deploy.steps.model_config import attention_heads_line
+
+    a = plan.topology.attention  # issue 14: the stated head count the plan's padding figures rest on
+    line = attention_heads_line(volume_paths(plan)[0], a.heads if a else None)
+    if line:
+        print(line, flush=True)
 
 
 # --- 4. the server -----------------------------------------------------------------------------
@@ -323,7 +329,7 @@ def _rank_argv(plan: DeploymentPlan, info) -> tuple[list[str], int, int]:
 def _new_supervisor(plan: DeploymentPlan, argv: list[str], env: dict[str, str], port: int, rank: int,
                     api_key: str | None, t0: float, budget: float) -> "SGLangSupervisor":
     """The (not yet started) supervisor for this rank's SGLang; ``budget`` seconds from ``t0`` to be warm."""
-    from modal_llm_deploy.steps.serve import SGLangSupervisor
+    from modal_llm_deploy.steps.serve import SGLangSupervisor, _flag_value
 
     s = plan.server
     return SGLangSupervisor(
@@ -341,6 +347,8 @@ def _new_supervisor(plan: DeploymentPlan, argv: list[str], env: dict[str, str], 
         api_key=api_key if rank == 0 else None,
         served_model_name=s.served_name,
         on_child_exit=_child_exited if rank == 0 else _worker_exited,
+        # our readiness probes dial where SGLang's --host is reached from inside (engine/bind.py)
+        host=bind if (bind := _flag_value(argv, "--host")) is not None else "127.0.0.1",
     )
 
 

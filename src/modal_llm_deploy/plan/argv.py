@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from modal_llm_deploy.base.layout import is_commit_sha
+from modal_llm_deploy.engine.bind import SERVE_BIND_HOST
 from modal_llm_deploy.engine.caches import argv_hash
 from modal_llm_deploy.plan.models import COMPILE_PORT, REVISION_PLACEHOLDER
 from modal_llm_deploy.profile.model import FlagValue, Profile
@@ -54,9 +55,10 @@ def _engine_args(profile: Profile, host: str, port: int) -> list[str]:
 
 def sglang_argv(profile: Profile) -> list[str]:
     """The server launch argv. ``--api-key`` is appended in the container at run time from
-    the Modal secret, never here."""
+    the Modal secret, never here. ``--host ''``: IPv4 and IPv6 on every interface, so cluster
+    peers (IPv6) and Modal's side (IPv4) both reach it (engine/bind.py)."""
     return [profile.engine.python, "-m", "sglang.launch_server"] + _engine_args(
-        profile, "0.0.0.0", profile.serving.port
+        profile, SERVE_BIND_HOST, profile.serving.port
     )
 
 

@@ -118,6 +118,7 @@ class Profile(_Frozen):
         # GPUs per node, autoscaling multiples of the cluster size, memory fit (profile/topology.py);
         # after the architecture checks, so a GPU that can never run this profile says so first.
         _topology.check(self.hardware, self.serving, self.topology)
+        _topology.check_layout(self.engine, self.hardware, self.topology)  # PP rules, DSA head padding (issue 14)
         self._check_concurrency()
         self._check_startup()
         if self.serving.port == 30000 and self.kernel_cache.deepgemm:

@@ -52,7 +52,7 @@ OWNED_FLAGS: dict[str, str] = {
     "model-path": "model.repo_id / storage.weights_mount (the plan computes the path)",
     "served-model-name": "model.served_name",
     "trust-remote-code": "model.trust_remote_code",
-    "host": "serving (the server always binds 0.0.0.0 in the container)",
+    "host": "serving (the server binds every interface, IPv4 and IPv6, in the container: engine/bind.py)",
     "port": "serving.port",
     "api-key": "serving.api_key_secret (the key is read from the Modal secret at run time)",
     "admin-api-key": "a Modal secret (not supported in flags: it would land in the plan)",
@@ -158,6 +158,14 @@ class ModelSpec(_Frozen):
     """Approximate weight size; drives disk/time estimates and the startup-timeout check."""
     subdir: Annotated[str | None, _words(r"[\w.-]+", "one directory name: letters, digits, '_', '.' or '-' (no '/')")] = None
     """Directory inside the weights volume; default: the repo name (``GLM-5.1-FP8``)."""
+    num_attention_heads: Annotated[int, Field(ge=1)] | None = None
+    """The model's ``config.json`` ``num_attention_heads``, stated by the profile (it cannot be read
+    offline before the download). Used by ``plan`` for the attention heads per rank and the DSA
+    kernels' padding (engine/dsa_padding.py); None: not shown."""
+    attention_weights_gb: Annotated[float, Field(gt=0)] | None = None
+    """Size of the attention weights (all layers), needed only when a layout replicates them
+    (attention DP holds them ``attn-dp-size`` times, profile/topology.py); None: such a layout is
+    refused at plan time until it is set."""
 
     @field_validator("revision")
     @classmethod

@@ -20,6 +20,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from modal_llm_deploy.engine import dsa_padding
+from modal_llm_deploy.engine import flags as sglang_flags
+from modal_llm_deploy.engine import layout as engine_layout
+from modal_llm_deploy.engine.bind import SERVE_BIND_HOST, describe_bind
+from modal_llm_deploy.engine.known_bad import DSA_ARCHS
 from modal_llm_deploy.engine.ranks import ADDRESS_FAMILY, DIST_INIT_PORT, RankArgs
 
 if TYPE_CHECKING:
@@ -46,6 +51,16 @@ class _Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use (import cost)
 
 
+class AttentionPlan(_Data):
+    """DSA models only: attention heads per rank and what the DSA kernels in use pad them to
+    (engine/dsa_padding.py)."""
+
+    heads: int  # model.num_attention_heads
+    attn_tp: int  # ranks one attention layer is split over: tp / attn-dp-size
+    heads_per_rank: int | None  # None: attn_tp does not divide the heads
+    kernels: list[str]  # one line per phase: "prefill flashmla_sparse: 8 → 64 (8×, ...)"
+
+
 class TopologyPlan(_Data):
     nodes: int
     gpus_per_node: int
@@ -62,19 +77,75 @@ class TopologyPlan(_Data):
     mem_fraction_static: float  # the profile's flag, or DEFAULT_MEM_FRACTION when unset
     mem_fraction_from_profile: bool
     kv_headroom_gb_per_gpu: float  # mem_fraction × GPU memory − weight share
+    replicated_attention_counted: bool = True  # False: attention DP without model.attention_weights_gb (plan says so)
     rank_args: RankArgs | None  # None for one node
+    attn_dp: int = 1  # --attn-dp-size: attention split over tp / attn_dp ranks, its weights held attn_dp times
+    bind: str = ""  # SGLang's --host in the container and what it serves (engine/bind.py)
+    tp_allreduce_crosses_nodes: bool = False  # the TP group spans nodes: every layer's all-reduce on the network
+    layout: str = ""  # "PP 2 × TP 8", what crosses nodes
+    attention: AttentionPlan | None = None  # DSA models with model.num_attention_heads set
+    layout_warning: str | None = None  # a supported layout crosses nodes less or pads less (engine/layout.py)
+
+
+def attn_dp_size(e: "EngineSpec") -> int:
+    """``--attn-dp-size`` (any spelling SGLang's flag data knows for it), 1 when unset."""
+    from modal_llm_deploy.profile.sections import _attn_dp_flag
+
+    flag = _attn_dp_flag(e.sglang_version)
+    if not flag:
+        return 1
+    names = sglang_flags.table(e.sglang_version).by_name[flag].names
+    return e.int_flag(next((n for n in names if n in e.flags), flag), 1)
+
+
+def weight_share_gb(model: "ModelSpec", tp: int, pp: int, attn_dp: int) -> float:
+    """Weights per GPU. TP × PP shards every weight; attention DP splits attention over only
+    tp / attn_dp ranks (sglang 0.5.23 srt/runtime_context.py), so the attention weights are held
+    attn_dp times (the MoE and dense weights stay sharded over TP). Plain DP replicates the whole
+    tp × pp group on other GPUs and changes nothing per GPU. The attention weights' size is a
+    profile field (``model.attention_weights_gb``): without it the replication cannot be counted,
+    and ``plan`` says so (``replicated_attention_counted``)."""
+    share = model.expected_size_gb / (tp * pp)
+    if attn_dp > 1 and model.attention_weights_gb is not None:
+        a = model.attention_weights_gb
+        share += a / ((tp // attn_dp) * pp) - a / (tp * pp)
+    return share
+
+
+def _attention(model: "ModelSpec", hw: "HardwareSpec", e: "EngineSpec", lay) -> AttentionPlan | None:
+    """Heads per rank and the DSA kernels' padding, for DSA models with known head counts."""
+    if e.architecture not in DSA_ARCHS or model.num_attention_heads is None:
+        return None
+    heads = model.num_attention_heads
+    per_rank = engine_layout.heads_per_rank(lay, heads)
+    sm_major = hw.gpu_type.sm // 10
+    kernels = []
+    for phase in ("prefill", "decode"):
+        backend = e.flag(f"dsa-{phase}-backend")
+        if isinstance(backend, str) and per_rank is not None:
+            kernels.append(dsa_padding.describe(phase, backend, dsa_padding.padded_heads(backend, per_rank, sm_major)))
+        elif per_rank is not None:
+            kernels.append(f"{phase}: SGLang's default backend (set engine.flags.dsa-{phase}-backend to see its padding)")
+    return AttentionPlan(heads=heads, attn_tp=lay.attn_tp, heads_per_rank=per_rank, kernels=kernels)
 
 
 def derive(model: "ModelSpec", hw: "HardwareSpec", e: "EngineSpec") -> TopologyPlan:
     """The topology of a profile's sections (``Profile.topology`` calls this)."""
     g = hw.gpu_type
     pp, dp = e.int_flag("pp-size", 1), e.int_flag("dp-size", 1)
+    attn_dp = attn_dp_size(e)
     mf_raw = e.flag("mem-fraction-static")
     mf = float(mf_raw) if isinstance(mf_raw, (int, float)) and not isinstance(mf_raw, bool) else DEFAULT_MEM_FRACTION
-    # Weights are sharded over the TP × PP group (plain DP replicates the group; DP attention
-    # splits attention only, the MoE weights stay sharded over TP).
-    share = model.expected_size_gb / (e.tensor_parallel_size * pp)
+    share = weight_share_gb(model, e.tensor_parallel_size, pp, attn_dp)
     clustered = hw.nodes > 1
+    lay = engine_layout.Layout(hw.nodes, hw.count, e.tensor_parallel_size, pp, attn_dp)
+    attention = _attention(model, hw, e, lay)
+    prefill = e.flag("dsa-prefill-backend")
+    warn = engine_layout.warning(
+        lay, heads=attention.heads if attention else None,
+        prefill_backend=prefill if isinstance(prefill, str) and attention else None,
+        sm_major=g.sm // 10, speculative=bool(e.flag("speculative-algorithm")),
+    ) if clustered and dp == 1 else None
     return TopologyPlan(
         nodes=hw.nodes,
         gpus_per_node=hw.count,
@@ -84,7 +155,7 @@ def derive(model: "ModelSpec", hw: "HardwareSpec", e: "EngineSpec") -> TopologyP
         dp=dp,
         ep=e.expert_parallel_size,
         cluster_size=hw.nodes if clustered else None,
-        rdma=clustered,  # tensor-parallel all-reduces cross nodes on every layer: RDMA, not TCP
+        rdma=clustered,  # collectives between nodes (TP all-reduce or PP stage transfers): RDMA, not TCP
         weights_gb=model.expected_size_gb,
         weight_share_gb_per_gpu=round(share, 2),
         gpu_memory_gb=g.memory_gb,
@@ -96,6 +167,13 @@ def derive(model: "ModelSpec", hw: "HardwareSpec", e: "EngineSpec") -> TopologyP
             dist_init_port=DIST_INIT_PORT,
             address_family=ADDRESS_FAMILY,
         ) if clustered else None,
+        attn_dp=attn_dp,
+        replicated_attention_counted=attn_dp == 1 or model.attention_weights_gb is not None,
+        bind=describe_bind(SERVE_BIND_HOST, ADDRESS_FAMILY if clustered else None),
+        tp_allreduce_crosses_nodes=lay.tp_crosses_nodes,
+        layout=f"{lay.name()}; across nodes: {lay.cross_node}" if clustered else lay.name(),
+        attention=attention,
+        layout_warning=warn,
     )
 
 
@@ -139,6 +217,42 @@ def check(hw: "HardwareSpec", s: "ServingSpec", t: TopologyPlan) -> None:
         )
 
 
+def check_layout(e: "EngineSpec", hw: "HardwareSpec", t: TopologyPlan) -> None:
+    """Plan-time refusals of layouts SGLang 0.5.23 refuses at start-up (engine/layout.py,
+    engine/dsa_padding.py), one line each."""
+    engine_layout.check_pp_rules(pp=t.pp, attn_dp=t.attn_dp, flags=e.flags, env=e.env)
+    a = t.attention
+    if a is None:
+        return
+    if a.heads_per_rank is None:
+        raise ValueError(
+            f"model.num_attention_heads={a.heads} is not divisible by the {a.attn_tp} ranks attention is split over "
+            f"(engine.tensor_parallel_size / attn-dp-size): change the parallelism"
+        )
+    for phase in ("prefill", "decode"):
+        backend = e.flag(f"dsa-{phase}-backend")
+        p = dsa_padding.padded_heads(backend, a.heads_per_rank, hw.gpu_type.sm // 10) if isinstance(backend, str) else None
+        if p is not None and p.padded_to is None:
+            raise ValueError(
+                f"engine.flags.dsa-{phase}-backend={backend}: {a.heads_per_rank} attention heads per rank cannot be "
+                f"padded to its head block on {hw.gpu_type.name} ({dsa_padding.SOURCE}); use fewer ranks per "
+                "attention layer (lower TP, pipeline stages or attention DP)"
+            )
+
+
+def describe_rows(t: TopologyPlan) -> list[tuple[str, str]]:
+    """``plan`` rows beyond the topology line: layout, bind, attention heads and padding."""
+    rows = []
+    if t.nodes > 1:
+        rows.append(("layout", f"{t.layout}; TP all-reduce {'CROSSES nodes' if t.tp_allreduce_crosses_nodes else 'inside a node'}"))
+    rows.append(("bind", t.bind))
+    if t.attention is not None:
+        a = t.attention
+        per = f"{a.heads_per_rank}" if a.heads_per_rank is not None else "not an integer"
+        rows.append(("attention", f"{a.heads} heads / {a.attn_tp} ranks = {per} per rank; " + "; ".join(a.kernels)))
+    return rows
+
+
 def describe(t: TopologyPlan) -> str:
     """One line for ``plan``: nodes × GPUs, parallelism, per-GPU weight share, KV headroom."""
     mf = f"{t.mem_fraction_static}" + ("" if t.mem_fraction_from_profile else " (assumed)")
@@ -147,4 +261,7 @@ def describe(t: TopologyPlan) -> str:
         f"/ EP {t.ep}; weights {t.weight_share_gb_per_gpu:.1f} GB per GPU of {t.gpu_memory_gb} GB; "
         f"KV headroom {t.kv_headroom_gb_per_gpu:.1f} GB per GPU at mem-fraction-static {mf}"
         + (f"; Modal cluster size {t.cluster_size}, RDMA {'on' if t.rdma else 'off'}" if t.cluster_size else "")
+        + ("" if t.replicated_attention_counted else
+           f"; NOT counted: attention DP {t.attn_dp} holds the attention weights {t.attn_dp} times (set "
+           "model.attention_weights_gb to count them)")
     )

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.engine.bind import url_host
 from modal_llm_deploy.engine.ranks import RankArgs
 from modal_llm_deploy.steps.log import log
 
@@ -89,8 +90,9 @@ def peer_url(ip: str, port: int, rank: int) -> str:
     generation and can take up to ``SGLANG_HEALTH_CHECK_TIMEOUT`` (20 s) under load — a busy
     rank 0 must not look dead. Ranks ≥ 1: ``/health`` of SGLang's dummy health server (constant
     200; ``srt/utils/common.py`` ``launch_dummy_health_check_server``)."""
-    host = f"[{ip}]" if ":" in ip and not ip.startswith("[") else ip
-    return f"http://{host}:{port}/{'ready' if rank == 0 else 'health'}"
+    # ``ip``: the peer's address in the plan's peer family (Cluster.container_ips; IPv6 on Modal,
+    # engine/bind.py), which the peer's --host '' serves.
+    return f"http://{url_host(ip)}:{port}/{'ready' if rank == 0 else 'health'}"
 
 
 def probe(url: str, timeout_s: float) -> int | None:

@@ -36,6 +36,7 @@ from typing import Callable, Mapping, Sequence
 from modal_llm_deploy.base.errors import StepError
 from modal_llm_deploy.base.layout import KernelExpectation, kernel_dir
 from modal_llm_deploy.engine import caches as engine_caches
+from modal_llm_deploy.engine.bind import loopback_for, url_host
 from modal_llm_deploy.steps import caches
 from modal_llm_deploy.steps.log import log
 from modal_llm_deploy.steps.verify import Fixes, verify_setup
@@ -381,7 +382,7 @@ def ensure_port_free(host: str, port: int, what: str) -> None:
     answer our readiness poll while our own child is still loading."""
     import socket
 
-    target = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    target = loopback_for(host)  # engine/bind.py: where a bind on ``host`` is reached from here
     try:
         with socket.create_connection((target, port), timeout=1.0):
             pass
@@ -442,8 +443,10 @@ class SGLangSupervisor:
 
     @property
     def base_url(self) -> str:
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port}"
+        # ``host`` is SGLang's --host: probe where that bind is reached from inside the container,
+        # by SGLang's own rule (ServerArgs.url(), engine/bind.py): "" and 0.0.0.0 → 127.0.0.1,
+        # :: → ::1 (an IPv6-only listener refuses 127.0.0.1).
+        return f"http://{url_host(loopback_for(self.host))}:{self.port}"
 
     @property
     def child(self) -> StreamedChild:

@@ -2,6 +2,10 @@
 
 Behaves like the real server where the step code can tell:
 
+* ``--host`` binds as SGLang's uvicorn servers do (``listen_like_uvicorn``): ``''`` serves IPv4 and
+  IPv6, ``::`` IPv6 only, ``0.0.0.0`` IPv4 only (checked against SGLang 0.5.23's own code in
+  tests/test_peer_network.py), for the HTTP server and the rank ≥ 1 dummy health server alike.
+
 * startup prints ``server_args={... 'api_key': '<key>' ...}`` (0.5.23 logs the resolved
   arguments as a dict and does NOT redact the key), then binds the port; ``/health`` answers
   503 until "warmup" is done, then 200, and 503 again while draining after SIGTERM.
@@ -183,6 +187,47 @@ def make_handler(st: State):
     return Handler
 
 
+class _Listener(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def listen_like_uvicorn(host: str, port: int, handler) -> list[ThreadingHTTPServer]:
+    """Bind the way SGLang 0.5.23's HTTP server and dummy health server do for ``--host``:
+    uvicorn passes the host to the event loop's ``create_server`` (srt/entrypoints/http_server.py,
+    srt/utils/common.py launch_dummy_health_check_server), which opens one listener per address
+    ``getaddrinfo(host or None, port, AI_PASSIVE)`` gives and sets IPV6_V6ONLY on the IPv6 one
+    (CPython asyncio/base_events.py create_server; uvloop alike). So "" serves IPv4 and IPv6,
+    "::" IPv6 only, "0.0.0.0" IPv4 only — tests/test_peer_network.py checks this against SGLang's
+    own code. Each listener is served from its own thread."""
+    import socket
+
+    infos = socket.getaddrinfo(None if host == "" else host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
+                               socket.AI_PASSIVE)
+    servers: list[ThreadingHTTPServer] = []
+    for family, _, _, _, sockaddr in dict.fromkeys((i[0], i[1], i[2], i[3], i[4]) for i in infos):
+        cls = type("Listener", (_Listener,), {"address_family": family})
+        srv = cls(sockaddr, handler, bind_and_activate=False)
+        if family == socket.AF_INET6:
+            srv.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        try:
+            srv.server_bind()
+            srv.server_activate()
+        except OSError:
+            srv.server_close()
+            for other in servers:
+                other.server_close()
+            raise
+        servers.append(srv)
+        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return servers
+
+
+def _shutdown(servers: list[ThreadingHTTPServer]) -> None:
+    for srv in servers:
+        srv.shutdown()
+
+
 def _parse_addr(addr: str) -> tuple[str, int]:
     # srt/utils/network.py NetworkAddress.parse: IPv6 must be bracketed
     if addr.startswith("["):
@@ -264,10 +309,7 @@ def worker_main(args) -> None:
                 sys.exit(1)
             time.sleep(0.1)
     conn.settimeout(None)
-    ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer.allow_reuse_address = True
-    server = ThreadingHTTPServer((args.host, args.port), Dummy)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    servers = listen_like_uvicorn(args.host, args.port, Dummy)
     time.sleep(env_float("STANDIN_READY_DELAY_S", 0.3) or 0.0)
     joined.set()
     say(f"node_rank {args.node_rank} schedulers ready; dummy health server on {args.host}:{args.port}")
@@ -281,7 +323,7 @@ def worker_main(args) -> None:
         buf += chunk
         if b"shutdown" in buf:
             say("ShutdownReq from rank 0 received; schedulers stopped.")
-            server.shutdown()
+            _shutdown(servers)
             sys.exit(0)
 
 
@@ -357,10 +399,7 @@ def main() -> None:
     listen_delay = env_float("STANDIN_LISTEN_DELAY_S", 0.0) or 0.0
     if stop.wait(listen_delay):
         sys.exit(0)
-    ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer.allow_reuse_address = True
-    server = ThreadingHTTPServer((args.host, args.port), make_handler(st))
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    servers = listen_like_uvicorn(args.host, args.port, make_handler(st))
     say(f"Uvicorn running on http://{args.host}:{args.port} (Press CTRL+C to quit)")
 
     ready_delay = env_float("STANDIN_READY_DELAY_S", 0.3) or 0.0
@@ -378,7 +417,7 @@ def main() -> None:
         while st.inflight > 0:
             say(f"Gracefully exiting... Remaining number of requests {st.inflight}.")
             st.idle.wait(0.5)
-    server.shutdown()
+    _shutdown(servers)
     for c in peers:  # SGLang's ShutdownReq broadcast to the other ranks
         try:
             c.sendall(b"shutdown\n")

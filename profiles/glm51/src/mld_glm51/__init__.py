@@ -83,6 +83,11 @@ MODEL = dict(
     # Weights, configs, tokenizer and chat template; not the README or images.
     allow_patterns=("*.safetensors", "*.json", "*.py", "*.jinja", "*.txt", "tokenizer*"),
     expected_size_gb=750,
+    # config.json num_attention_heads; not readable offline before the download. 64 is what SGLang
+    # 0.5.23's own code says of this model family (srt/layers/attention/dsa_backend.py: "GLM-5 64
+    # heads / TP8 = 8"), GLM-5.1 being the same GlmMoeDsaForCausalLM architecture. Used by `plan`
+    # for heads per rank and the DSA kernels' padding (modal_llm_deploy/engine/dsa_padding.py).
+    num_attention_heads=64,
 )
 
 STORAGE = dict(
@@ -108,7 +113,7 @@ SERVING = dict(
 )
 
 def glm51_profile(name: str, description: str, app_name: str, deploy_script: str, gpu: str, flags: dict,
-                  nodes: int = 1, serving: dict | None = None) -> dict:
+                  nodes: int = 1, serving: dict | None = None, env: dict | None = None) -> dict:
     """Everything but the GPU generation is shared: same weights, volumes, serving policy.
 
     Plain data, validated by the registry one profile at a time (modal_llm_deploy's
@@ -126,12 +131,13 @@ def glm51_profile(name: str, description: str, app_name: str, deploy_script: str
         engine=dict(
             sglang_version=SGLANG_VERSION,
             image=SGLANG_IMAGE,
-            tensor_parallel_size=8 * nodes,  # one TP group over every GPU of every node
+            tensor_parallel_size=8,  # one TP group per node; more nodes are pipeline stages (pp-size)
             expert_parallel_size=1,
             # The class SGLang dispatches on (config.json architectures[0]); known-bad
-            # combinations for this model family match on it (modal_llm_deploy/known_bad.py).
+            # combinations for this model family match on it (modal_llm_deploy/engine/known_bad.py).
             architecture="GlmMoeDsaForCausalLM",
             flags={**COMMON_FLAGS, **flags},
+            env=env or {},
         ),
         kernel_cache=KERNEL_CACHE,
         storage=STORAGE,
@@ -183,22 +189,44 @@ GLM51_FP8_H200 = glm51_profile(
 # weights per GPU > 80 GB) but does on 16 GPUs: 750/16 = 46.9 GB per GPU; with
 # mem-fraction-static 0.88 the static pool is 70.4 GB, leaving ~23.5 GB per GPU for the KV cache
 # (topology.py checks this at plan time). A Modal cluster of 2 containers (modal.clustered(size=2,
-# rdma=True)) and SGLang --nnodes 2, TP 16 across both. Same weights volume as the other GLM
-# profiles; its kernels under their own sm90 ...-tp16-...-nodes2 key.
+# rdma=True)) and SGLang --nnodes 2. Same weights volume as the other GLM profiles; its kernels
+# under their own sm90 ...-tp8-...-nodes2 key.
+#
+# Layout: pipeline parallelism, one stage per node (--pp-size 2), TP 8 inside each node. Chosen
+# against the layouts SGLang 0.5.23 offers this model across nodes (modal_llm_deploy/engine/layout.py
+# has the sources), cross-node traffic first, padding second:
+# * TP 16: every layer's TP all-reduce crosses the network (and FlashInfer's all-reduce fusion
+#   stays off: srt/arg_groups/overrides.py enables it only for nnodes == 1 or sm100); 64 heads / 16
+#   = 4 per rank, which flashmla_sparse pads to 64 (16×) on sm90 (srt/layers/attention/dsa_backend.py).
+# * attention DP 2 over TP 16: attention inside a node (8 heads per rank), but the MoE layers stay
+#   TP/EP over all 16 ranks, so hidden states still cross nodes every layer; attention weights held
+#   twice.
+# * PP 2 × TP 8: all-reduces stay on NVLink; only the stage boundary's activations cross, once per
+#   forward; 8 heads per rank padded to 64 (8×), as on one 8×H200 node. SGLang turns the overlap
+#   schedule off for PP (overrides.py _pipeline_parallel_overlap_disable). EAGLE with PP needs
+#   SGLANG_ENABLE_PP_SPEC=1 (srt/arg_groups/validation_hook.py check_pipeline_parallel_compat;
+#   "Experimental" in srt/environ.py) and then no attention DP, no --speculative-adaptive, no
+#   disaggregation. MLA's latent KV cache is not split over TP ranks, and each stage holds only
+#   its own layers' cache, so per-GPU KV memory holds more tokens than at TP 16 (not measured).
+# The old layout is one override away (`--set engine.tensor_parallel_size=16 --set
+# engine.flags.pp-size=1`); `plan` then warns and names this one.
 GLM51_FP8_H100X2 = glm51_profile(
     "glm51_fp8_h100x2",
-    "GLM-5.1-FP8 on 2 nodes × 8×H100 (Hopper backends), TP 16 across nodes, EAGLE, BF16 KV cache",
+    "GLM-5.1-FP8 on 2 nodes × 8×H100 (Hopper backends), PP 2 × TP 8 (a stage per node), EAGLE, BF16 KV cache",
     app_name="glm-5.1-h100x2",
     deploy_script="examples/glm51_h100x2_deploy.py",
     gpu="H100",
     nodes=2,
     flags={
-        # KV cache per GPU ~23.5 GB against H200's ~30 GB (MLA's latent KV is not split over TP
-        # ranks): scale H200's batch of 32 down accordingly.
+        "pp-size": 2,
+        # KV cache per GPU ~23.5 GB against H200's ~30 GB: scale H200's batch of 32 down
+        # (not measured; see the layout note above for why PP may hold more tokens).
         "max-running-requests": 24,
         # Hopper, bf16 KV: the H200 profile's decode backend (see there).
         "dsa-decode-backend": "fa3",
     },
+    # EAGLE (COMMON_FLAGS) with pipeline parallelism: refused at start-up without it (see above).
+    env={"SGLANG_ENABLE_PP_SPEC": "1"},
     # Modal counts containers, and one replica is 2: min/max must be multiples of 2
     # (modal 1.6.4 _functions.py). 4 = at most two 16-GPU replicas.
     serving=dict(max_containers=4),
