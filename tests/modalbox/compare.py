@@ -288,6 +288,8 @@ NOT_SENT: dict[str, str] = {
     "plan.plan_env": "name of the env var that carries the plan (checked in `env`)",
     "image.name": "the plan's key for the image",
     "image.provided_by_base": "what the base image already has: nothing to install",
+    "image.release_note": "what the plan says of the image's SGLang release (its tag is checked in `ref`; "
+                          "an image naming none is checked by the container at start)",
     "server.served_name": "SGLang's --served-model-name (in sglang_argv)",
     "server.api_key_env": "the variable inside the API-key secret, read in the container",
     "server.proxy_auth_secret": "attached to the bench unit, not the server (checked in that unit's `secrets`)",
@@ -297,8 +299,9 @@ NOT_SENT: dict[str, str] = {
     # `@app.server` takes no `timeout` (modal/app.py: App.server signature), so the plan holds
     # None for the server unit (plan/build.py) and nothing is sent; compare_plan checks it is None.
     "unit[serve].timeout_s": "@app.server has no timeout option: None in the plan, nothing sent",
+    # The plan refuses these set on the serve unit (base/serve_unit.py); compare_plan checks they are None.
     "unit[serve].region": "the server's region is ServerPlan.compute_region (checked there); None on the unit",
-    "unit[serve].max_containers": "the server's max is ServerPlan.max_containers (checked there)",
+    "unit[serve].max_containers": "the server's max is ServerPlan.max_containers (checked there); None on the unit",
 }
 
 PLAN_TOP: dict[str, str] = {"app_name": "checked", "images": "checked", "units": "checked", "server": "checked"}
@@ -345,9 +348,10 @@ def compare_plan(plan: dict, sent: SentApp, *, deployed: bool = True) -> list[st
         problems += review_layers(img, u.layers, f"units[{name}].image[{unit['image']}]")
         used_images.add(unit["image"])
         if unit["role"] == "serve":
-            if unit["timeout_s"] is not None:  # see NOT_SENT["unit[serve].timeout_s"]
-                problems.append(f"units[{name}].timeout_s: {unit['timeout_s']!r} in the plan, but "
-                                "@app.server has no timeout option: Modal would never get it")
+            for key in ("timeout_s", "region", "max_containers"):  # see NOT_SENT["unit[serve].<key>"]
+                if unit[key] is not None:
+                    problems.append(f"units[{name}].{key}: {unit[key]!r} in the plan, but @app.server has no "
+                                    f"such option: Modal would never get it ({NOT_SENT['unit[serve].' + key]})")
             if plan["server"]["unit"] != name:
                 problems.append(f"server.unit {plan['server']['unit']!r} is not the serve unit {name!r}")
             labels += run("server", _server_checks(plan["server"], u), plan["server"], "server")

@@ -96,6 +96,7 @@ def print_plan(p: DeploymentPlan) -> None:
         ("topology", describe_topology(p.topology)),  # issue 10: nodes × GPUs, TP/PP/DP, memory fit
         ("weights", f"volume {w.volume} → {w.dir} (~{w.expected_size_bytes / 1e9:.0f} GB)"),
         ("kernel cache", f"volume {k.volume} → {k.dir}" if k.enabled else "off"),
+        ("SGLang image", p.images["sglang"].release_note or p.images["sglang"].ref or "-"),
     ]
     if k.enabled:
         # the marker's full path (90+ columns) would not fit a terminal line: name + where
