@@ -154,3 +154,32 @@ def test_the_review_list_names_only_real_fields():
     from modalbox.review import resolves
 
     assert [p for p in FUNCTION_DEFAULTS if not resolves(p)] == []
+
+
+def test_a_rendered_option_the_plan_lacks_fails_through_the_real_client(box, tmp_path):
+    """End to end: the renderer's options mutated in the deploy script (the server asks for a
+    non-preemptible placement, keep-warm's Cron loses its timezone) reach Modal through the real
+    client, and the comparison names both fields."""
+    import textwrap
+
+    script = tmp_path / "mutated_deploy.py"
+    script.write_text(textwrap.dedent(f"""\
+        import functools
+        from pathlib import Path
+        import modal
+        from modal_llm_deploy import build_app, build_plan, load_profile
+
+        server = modal.App.server
+        modal.App.server = functools.partialmethod(lambda self, **kw: server(self, **kw, nonpreemptible=True))
+        cron = modal.Cron.__init__
+        modal.Cron.__init__ = lambda self, spec, timezone="UTC": cron(self, spec)  # the timezone is dropped
+        profile = load_profile("glm51_fp8", {{"serving.warm_windows": {BERLIN_WINDOWS!r}}})
+        Path({str(tmp_path / "plan.json")!r}).write_text(build_plan(profile).model_dump_json())
+        app = build_app(profile)
+        """))
+    res = box.modal("deploy", str(script))
+    assert res.returncode == 0, res.stdout + res.stderr
+    problems = compare_plan(json.loads((tmp_path / "plan.json").read_text()), sent_app(box.cp, res.calls))
+    assert any(p.startswith("units[server].Function.scheduler_placement.nonpreemptible: sent True") for p in problems)
+    assert "units[keep_warm].schedule (schedule.cron.timezone): plan 'Europe/Berlin' != sent 'UTC'" in problems
+    assert len(problems) == 2, "\n".join(problems)
