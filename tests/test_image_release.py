@@ -104,3 +104,23 @@ def test_the_runtime_checks_the_release_before_touching_the_volumes(monkeypatch,
         runtime._serve_env(plan, tmp_path / "weights", tmp_path / "cache")
     assert "0.5.22" in str(ei.value) and "0.5.23" in str(ei.value)
     assert not (tmp_path / "cache").exists() and not (tmp_path / "weights").exists()
+
+
+def test_the_compile_step_refuses_another_installed_release(monkeypatch, tmp_path):
+    """steps/deepgemm.py reads the installed distribution (importlib.metadata) before compiling:
+    kernels compiled by another release would be recorded under this release's key."""
+    from modal_llm_deploy.base.layout import KernelExpectation
+    from modal_llm_deploy.steps import deepgemm
+    from modal_llm_deploy.steps.gpu import GpuInfo
+    from modal_llm_deploy.steps.verify import Fixes
+
+    dist = tmp_path / "site" / "sglang-0.5.22.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: sglang\nVersion: 0.5.22\n")
+    monkeypatch.syspath_prepend(str(dist.parent))
+    kernel = KernelExpectation(key="sm100-sglang0.5.23-x", arch="sm100", sglang_version="0.5.23", marker_name=".m")
+    gpu = GpuInfo(name="NVIDIA B200", arch="sm100", compute_cap="10.0", count=8)
+    with pytest.raises(StepError) as ei:
+        deepgemm._require_gpu(["python3", "-m", "sglang.compile_deep_gemm", "--tp-size", "8"], kernel,
+                              Fixes(download="dl", compile="cc"), lambda: gpu)
+    assert "SGLang 0.5.22 is installed" in str(ei.value) and "pins 0.5.23" in str(ei.value)
