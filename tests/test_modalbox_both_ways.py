@@ -183,3 +183,12 @@ def test_a_rendered_option_the_plan_lacks_fails_through_the_real_client(box, tmp
     assert any(p.startswith("units[server].Function.scheduler_placement.nonpreemptible: sent True") for p in problems)
     assert "units[keep_warm].schedule (schedule.cron.timezone): plan 'Europe/Berlin' != sent 'UTC'" in problems
     assert len(problems) == 2, "\n".join(problems)
+
+
+def test_an_object_the_definition_does_not_name_fails(deployed):
+    """object_dependencies must be exactly the image, secrets and volumes compared with the plan."""
+    def extra_dependency(fn):
+        fn.object_dependencies.add(object_id="sb-someone-elses-sandbox")
+
+    problems = _mutated(deployed["setup, serve, bench"], "bench", extra_dependency)
+    assert any(p.startswith("units[bench].Function.object_dependencies: sent [") for p in problems), problems

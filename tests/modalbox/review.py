@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable
+from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
@@ -213,9 +213,9 @@ def _plain(msg: Message, f: FieldDescriptor) -> Any:
     v = getattr(msg, f.name)
     if _is_map(f):
         return dict(v)
-    if f.is_repeated:
-        return sorted(v) if f.name == "object_dependencies" else list(v)
-    return v
+    if f.name == "object_dependencies":
+        return sorted(d.object_id for d in v)
+    return list(v) if f.is_repeated else v
 
 
 def _matches(accept: Accept, msg: Message, f: FieldDescriptor, root: Message) -> tuple[bool, Any]:
@@ -224,8 +224,6 @@ def _matches(accept: Accept, msg: Message, f: FieldDescriptor, root: Message) ->
         return True, want
     if want is UNSET:
         return not _is_set(msg, f), "unset"
-    if f.name == "object_dependencies":
-        return sorted(d.object_id for d in getattr(msg, f.name)) == want, want
     return _plain(msg, f) == want, want
 
 
@@ -373,5 +371,3 @@ def review_layers(img: dict, layers: list[api_pb2.Image], name: str) -> list[str
         problems += walk(layer, IMAGE_CLAIMED, IMAGE_DEFAULTS, label=f"{name}.layer[{i}]")
     return problems
 
-
-ReviewFn = Callable[..., list[str]]
