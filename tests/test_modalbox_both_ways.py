@@ -151,9 +151,14 @@ def test_image_layers_are_the_plans_steps_in_order(deployed):
 def test_the_review_list_names_only_real_fields():
     """Every reviewed path names a field of this modal's Function (a renamed field is not
     silently 'reviewed')."""
-    from modalbox.review import resolves
+    from modal_proto import api_pb2
+
+    from modalbox.review import IMAGE_CLAIMED, IMAGE_DEFAULTS, REQUEST_DEFAULTS, resolves
 
     assert [p for p in FUNCTION_DEFAULTS if not resolves(p)] == []
+    assert [p for p in [*IMAGE_DEFAULTS, *IMAGE_CLAIMED] if not resolves(p, api_pb2.Image.DESCRIPTOR)] == []
+    assert [p for p in REQUEST_DEFAULTS if not resolves(p, api_pb2.FunctionCreateRequest.DESCRIPTOR)] == []
+    assert not resolves("scheduler_placement.preemptible") and not resolves("volume_mounts.read_only")
 
 
 def test_a_rendered_option_the_plan_lacks_fails_through_the_real_client(box, tmp_path):
