@@ -71,16 +71,9 @@ def repo() -> Path:
 
 @pytest.fixture(scope="session")
 def sglang_parser():
-    """Interpreter path for the real SGLang parser of a given version (installed on first use
-    into .cache/sglang-parsers/, ~45 s per version). MLD_SGLANG_PYTHON reuses an existing one."""
-    from modal_llm_deploy.engine.check import parser_env_python
+    """Interpreter path with the real SGLang of a given version, for its parser (and, being the
+    one harness env, its OpenAI layer, benchmark and eval harness): tests/_support/sglang_env.py,
+    built once under .cache/sglang-env/ and reused by key. MLD_SGLANG_PYTHON names an existing one."""
+    from _support.sglang_env import sglang_python
 
-    cache: dict[str, Path] = {}
-
-    def get(version: str) -> Path:
-        if version not in cache:
-            given = os.environ.get("MLD_SGLANG_PYTHON")
-            cache[version] = Path(given) if given else parser_env_python(version, REPO / ".cache" / "sglang-parsers")
-        return cache[version]
-
-    return get
+    return lambda version: sglang_python(version, "parser")

@@ -17,8 +17,8 @@ sent) and, for the CLI test, Modal's far side — the deployed server's URL/cont
 body in process. The modalbox control plane answers function calls with configured outcomes
 only and has no FlashContainerList, so it could not carry this call through.
 
-Slow on first use: the benchmark venv (~6.3 GB, torch 2.14.1 + torchvision 0.29.1 with their CUDA libraries) is built
-once under .cache/.
+Slow on first use: the one harness env (tests/_support/sglang_env.py: torch 2.14.1 +
+torchvision 0.29.1 with their CUDA libraries, ~6 GB) is built once under .cache/sglang-env/.
 """
 
 from __future__ import annotations
@@ -35,8 +35,7 @@ from modal_llm_deploy.plan.cost import container_usd_per_hour
 from modal_llm_deploy.plan.models import PLAN_ENV
 
 from _support.bench_env import bench_env_python, make_tokenizer
-from _support.standin_openai import StandIn, ensure_overlay
-from conftest import REPO
+from _support.standin_openai import StandIn, standin_python
 
 # The first test builds the benchmark venv in its setup (~4 min here from pip's cache; a cold
 # CI machine downloads ~6 GB): beyond the suite's 300 s default. Later runs take ~40 s in all.
@@ -51,17 +50,16 @@ INPUT_LEN, OUTPUT_LEN = 16, 8
 
 @pytest.fixture(scope="module")
 def bench_python():
-    return bench_env_python(BASE.sglang_version, REPO / ".cache")
+    return bench_env_python(BASE.sglang_version)
 
 
 def _standin(sglang_parser, *extra):
-    overlay = ensure_overlay(REPO / ".cache" / "standin-openai-overlay")
     argv = BASE.sglang_argv
     flags = []
     for f in ("--reasoning-parser", "--tool-call-parser"):  # what the profile gives SGLang
         if f in argv:
             flags += [f, argv[argv.index(f) + 1]]
-    return StandIn(sglang_parser(BASE.sglang_version), overlay, "--api-key", KEY,
+    return StandIn(standin_python(BASE.sglang_version), "--api-key", KEY,
                    "--served-model-name", BASE.server.served_name, *flags, *extra)
 
 

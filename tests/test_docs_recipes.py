@@ -1,7 +1,8 @@
 """The docs' recipes run as written.
 
 * docs/profiles.md's parser check (it used to crash with a relative ``root``): run from a
-  working directory whose ``.cache/sglang-parsers`` is the test session's parser root, with the
+  working directory whose ``.cache/sglang-parsers/sglang-0.5.23`` is the test session's SGLang
+  env (tests/_support/sglang_env.py, a superset of the parser env), with the
   bundled ``glm51_fp8`` in place of the example plugin's ``qwen3_32b_h100`` (not installed
   here) — the only substitution;
 * the README's override example reaches Modal's "Token missing" with the override in the plan.
@@ -29,11 +30,10 @@ def test_profiles_md_parser_check_recipe_runs(tmp_path, sglang_parser):
     code = recipe(REPO / "docs" / "profiles.md", "parser-check")
     assert 'root=Path(".cache/sglang-parsers").resolve()' in code
     code = code.replace('"qwen3_32b_h100"', '"glm51_fp8"')
-    py = sglang_parser("0.5.23")  # <root>/sglang-0.5.23/bin/python, installed once per machine
-    root = Path(py).parents[2]
-    (tmp_path / ".cache").mkdir()
-    (tmp_path / ".cache" / "sglang-parsers").symlink_to(root, target_is_directory=True)
-    assert (root / "sglang-0.5.23" / ".complete").exists()  # so the recipe installs nothing
+    env = Path(sglang_parser("0.5.23")).parents[1]  # <env>/bin/python, built once per machine
+    (tmp_path / ".cache" / "sglang-parsers").mkdir(parents=True)
+    (tmp_path / ".cache" / "sglang-parsers" / "sglang-0.5.23").symlink_to(env, target_is_directory=True)
+    assert (env / ".complete").exists()  # so the recipe installs nothing
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "True []", r.stdout

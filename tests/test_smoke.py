@@ -17,7 +17,8 @@ import pytest
 from modal_llm_deploy import build_plan, load_profile
 from modal_llm_deploy.operate.smoke import SmokeTarget, run_smoke, wait_healthy
 
-from _support.standin_openai import StandIn, ensure_overlay
+from _support.standin_openai import StandIn
+from _support.standin_openai import standin_python as _standin_env
 from conftest import REPO
 
 CLI = str(Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "modal-llm-deploy")
@@ -26,13 +27,12 @@ PLAN = build_plan(load_profile("glm51_fp8"))
 
 
 @pytest.fixture(scope="module")
-def standin_python(sglang_parser):
-    overlay = ensure_overlay(REPO / ".cache" / "standin-openai-overlay")
-    return sglang_parser(PLAN.sglang_version), overlay
+def standin_python():
+    return _standin_env(PLAN.sglang_version)
 
 
 def _standin(standin_python, *extra, ready_after=0.0):
-    py, overlay = standin_python
+    py = standin_python
     # The flags the profile gives SGLang, as the stand-in understands them.
     argv = PLAN.sglang_argv
     flags = []
@@ -46,7 +46,7 @@ def _standin(standin_python, *extra, ready_after=0.0):
             del flags[i:i + 2]
     key = [] if "--no-api-key" in extra else ["--api-key", KEY]
     extra = [e for e in extra if e not in drop and e != "--no-api-key"]
-    return StandIn(py, overlay, *key, "--served-model-name", PLAN.server.served_name, *flags, *extra,
+    return StandIn(py, *key, "--served-model-name", PLAN.server.served_name, *flags, *extra,
                    ready_after=ready_after)
 
 

@@ -1,7 +1,8 @@
-"""A cached venv in which SGLang 0.5.23's own serving benchmark really imports and runs on a CPU.
+"""SGLang 0.5.23's own serving benchmark really imports and runs on a CPU: in the one harness
+env (tests/_support/sglang_env.py), whose package list this explains.
 
-Why a venv of its own (not the parser venv + an overlay): ``python -m sglang.benchmark.serving``
-(sglang/benchmark/serving.py, 0.5.23) imports at module level
+Why torch 2.14.1 + torchvision (not the CPU torch a parser alone could use):
+``python -m sglang.benchmark.serving`` (sglang/benchmark/serving.py, 0.5.23) imports at module level
 
 - ``transformers`` (AutoTokenizer) and ``aiohttp``/``msgspec``/``orjson``/``requests``/``tqdm``;
 - ``sglang.benchmark.datasets`` whose ``__init__`` imports every dataset, among them
@@ -12,16 +13,15 @@ Why a venv of its own (not the parser venv + an overlay): ``python -m sglang.ben
   ``import torchvision.transforms`` — unconditionally, whatever the backend or dataset.
 
 So torchvision is truly needed, and its C extension must match torch: PyPI's torchvision
-0.28.0 wheel next to the parser venv's CPU torch 2.13.0 fails at import
-(``torchvision/_C.so`` links libtorch_cuda.so/libc10_cuda.so, absent from a +cpu torch, and
+0.28.0 wheel next to a CPU torch 2.13.0 fails at import (``torchvision/_C.so`` links
+libtorch_cuda.so/libc10_cuda.so, absent from a +cpu torch, and
 ``torchvision/_meta_registrations.py`` then raises "operator torchvision::nms does not exist").
 The CPU builds live only on download.pytorch.org, not PyPI. What does work from PyPI is the
 pair SGLang 0.5.23 itself pins — ``torch==2.14.1`` (sglang's METADATA Requires-Dist) with its
-matching ``torchvision==0.29.1``: CUDA builds that import fine without a GPU. That is ~6.3 GB (CUDA libraries included),
-installed once under .cache/ (from pip's cache on this machine). ``transformers==5.19.0`` is
-SGLang 0.5.23's own pin too.
+matching ``torchvision==0.29.1``: CUDA builds that import fine without a GPU. The same torch
+serves the parser checks, so the harness needs one SGLang env, not two.
 
-Nothing here patches SGLang or stubs a module: if any import fails the helper raises with
+Nothing here patches SGLang or stubs a module: if any import fails the env build raises with
 pip's / python's last lines.
 """
 
@@ -30,29 +30,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-# sglang-0.5.23.dist-info/METADATA Requires-Dist: torch==2.14.1, torchvision, transformers==5.19.0,
-# datasets; torchvision 0.29.x is the release built against torch 2.14.
-BENCH_DEPS = [
-    "torch==2.14.1", "torchvision==0.29.1", "transformers==5.19.0", "datasets",
-    # the rest of serving.py's and sglang.srt's import chain (as in sglang_check.PARSER_DEPS)
-    "numpy", "aiohttp", "msgspec", "orjson", "requests", "tqdm", "psutil", "pyzmq", "pybase64",
-    "pillow", "packaging", "pydantic", "starlette", "ipython",
-    # found by importing the module until it imported (each at SGLang 0.5.23's pin where it has one):
-    # sglang/utils.py → IPython; srt/layers/dp_attention.py → … → kernels/ops/communication/
-    # all_reduce.py → tvm_ffi; srt/configs/internvl.py → sentencepiece; srt/layers/quantization
-    # → compressed_tensors, gguf
-    "apache-tvm-ffi==0.1.11", "sentencepiece==0.2.1", "compressed-tensors==0.18.0", "gguf",
-]
-IMPORT_PROBE = "import sglang.benchmark.serving as s; print(s.__file__)"
+from _support.sglang_env import sglang_python
 
 
-def bench_env_python(version: str, root: Path) -> Path:
-    """SGLang's serving benchmark in its own cached venv (the parser venv's CPU torch cannot
-    import it: see BENCH_DEPS); fails loudly unless the module imports."""
-    from modal_llm_deploy.engine.check import sglang_env_python
-
-    return sglang_env_python(version, Path(root) / f"sglang-bench-{version}", BENCH_DEPS,
-                             what="benchmark env", probe=IMPORT_PROBE)
+def bench_env_python(version: str) -> Path:
+    """The harness env's interpreter, proven to import SGLang's serving benchmark."""
+    return sglang_python(version, "bench")
 
 
 # A tiny word-level tokenizer written with the `tokenizers` library that transformers itself

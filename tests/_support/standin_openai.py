@@ -1,11 +1,9 @@
 """Start the OpenAI-wire stand-in (tests/standin/lib/openai_standin.py) on SGLang's own code.
 
-It runs on the SGLang parser venv's python (the real sglang 0.5.23) plus an *overlay*: the
-pure-Python packages SGLang's OpenAI layer imports that the parser venv lacks (``openai`` for
-protocol.py, ``partial-json-parser``/``regex`` for the tool-call detectors, ``transformers``
-for reasoning_parser.py's type import). They are installed once with ``pip --target`` into
-.cache/ (no torch: the parser venv's CPU torch is used) and *appended* to sys.path, so every
-package the parser venv already has keeps its own version.
+It runs on the one harness env (tests/_support/sglang_env.py: the real sglang 0.5.23 with the
+packages its OpenAI layer imports — ``openai`` at SGLang's pin for protocol.py,
+``partial-json-parser``/``regex`` for the tool-call detectors, ``transformers`` for
+reasoning_parser.py's type import), the same interpreter as the parser checks and the benchmark.
 """
 
 from __future__ import annotations
@@ -19,19 +17,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-OVERLAY_PACKAGES = ["openai>=2,<4", "partial-json-parser", "regex", "transformers"]
 STANDIN = Path(__file__).resolve().parents[1] / "standin" / "lib" / "openai_standin.py"
 
 
-def ensure_overlay(root: Path) -> Path:
-    done = root / ".complete"
-    if done.is_file():
-        return root
-    root.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--target",
-                    str(root), *OVERLAY_PACKAGES], check=True)
-    done.write_text("\n".join(OVERLAY_PACKAGES) + "\n")
-    return root
+def standin_python(version: str) -> Path:
+    """The harness env's interpreter, proven to import SGLang's OpenAI layer."""
+    from _support.sglang_env import sglang_python
+
+    return sglang_python(version, "standin")
 
 
 def free_port() -> int:
@@ -41,10 +34,10 @@ def free_port() -> int:
 
 
 class StandIn:
-    def __init__(self, python: Path, overlay: Path, *args: str, ready_after: float = 0.0):
+    def __init__(self, python: Path, *args: str, ready_after: float = 0.0):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        boot = (f"import sys, runpy; sys.path.append({str(overlay)!r}); "
+        boot = (f"import sys, runpy; "
                 f"sys.argv = [{str(STANDIN)!r}] + sys.argv[1:]; runpy.run_path({str(STANDIN)!r}, run_name='__main__')")
         self.proc = subprocess.Popen(
             [str(python), "-c", boot, "--port", str(self.port), "--ready-after", str(ready_after), *args],

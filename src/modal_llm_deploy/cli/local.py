@@ -99,6 +99,7 @@ def print_plan(p: DeploymentPlan) -> None:
         *topology_rows(p.topology),  # issue 14: layout, bind and peer family, heads per rank and padding
         ("weights", f"volume {w.volume} → {w.dir} (~{w.expected_size_bytes / 1e9:.0f} GB)"),
         ("kernel cache", f"volume {k.volume} → {k.dir}" if k.enabled else "off"),
+        ("SGLang image", p.images["sglang"].release_note or p.images["sglang"].ref or "-"),
     ]
     if k.enabled:
         # the marker's full path (90+ columns) would not fit a terminal line: name + where

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import modal
 
 from modal_llm_deploy.base.envvars import PLAN_ENV
+from modal_llm_deploy.base.serve_unit import serve_unit_problem
 from modal_llm_deploy.modal_adapter import runtime
 
 if TYPE_CHECKING:
@@ -107,8 +108,11 @@ def render_json(plan_json: str) -> modal.App:
     for unit in plan["units"]:
         opts = _common(unit, images, plan_json)
         if unit["role"] == "serve":
-            # UnitPlan.timeout_s is None here: @app.server has no timeout (modal 1.6 app.py
-            # App.server); the server runs until Modal scales it down.
+            # No silent fields: timeout, retries, region, schedule and max of the serve unit
+            # have no app.server option (base/serve_unit.py); a plan that sets one is refused.
+            problem = serve_unit_problem(unit)
+            if problem:
+                raise ValueError(f"plan of app {plan['app_name']!r}: {problem}")
             s = plan["server"]
             server_opts = dict(
                 port=s["port"],

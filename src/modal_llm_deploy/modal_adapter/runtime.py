@@ -311,6 +311,9 @@ def _serve_env(plan: DeploymentPlan, weights_dir: Path, cache_root: Path) -> dic
         deepgemm=plan.kernel_cache.enabled,
         allow_cold_jit=plan.kernel_cache.allow_cold_jit,
         work_dir=Path(plan.kernel_cache.work_dir),
+        # the image's SGLang must be the plan's release (engine/release.py: a digest or custom
+        # image names none, so this is where it is checked)
+        sglang=(plan.sglang_argv[0], plan.sglang_version),
     )
 
 

@@ -8,6 +8,7 @@ import functools
 import importlib.metadata
 import re
 
+from modal_llm_deploy.engine.release import image_release_note
 from modal_llm_deploy.plan.models import (
     DISTRIBUTION,
     DOWNLOAD_IMAGE_DEPS,
@@ -68,5 +69,6 @@ def build_images(profile: Profile, plugin_module: str | None) -> dict[str, Image
             provided_by_base=list(SGLANG_IMAGE_PROVIDES),
             env={},
             local_python_sources=sources,
+            release_note=image_release_note(profile.engine.image, profile.engine.sglang_version),
         ),
     }

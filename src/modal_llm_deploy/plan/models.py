@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from modal_llm_deploy.base.envvars import PLAN_ENV
 from modal_llm_deploy.base.layout import is_commit_sha
+from modal_llm_deploy.base.serve_unit import serve_unit_problem
 from modal_llm_deploy.engine.phases import ColdStartPlan
 from modal_llm_deploy.plan.schedules import KeepWarmPlan
 from modal_llm_deploy.profile.topology import TopologyPlan
@@ -65,6 +66,9 @@ class ImagePlan(_Data):
     provided_by_base: list[str] = []  # distributions the base image already has
     env: dict[str, str] = {}
     local_python_sources: list[str]  # import names added with add_local_python_source
+    # The SGLang image: which release its ref names (checked at plan time), or that the container
+    # checks the installed sglang at start (engine/release.py). None for images without SGLang.
+    release_note: str | None = None
 
 
 class VolumeMount(_Data):
@@ -102,6 +106,16 @@ class UnitPlan(_Data):
     # multi-node server (sglang 0.5.23 compile_deep_gemm.py, node_rank branches).
     cluster_size: int | None = None
     rdma: bool = False
+
+    @model_validator(mode="after")
+    def _serve_unit_has_no_silent_fields(self) -> "UnitPlan":
+        # `@app.server` takes none of these (modal 1.6.4 app.py App.server: no timeout, retries,
+        # region or schedule; its max and region are ServerPlan's): refused, never ignored.
+        if self.role == "serve":
+            problem = serve_unit_problem(self.model_dump())
+            if problem:
+                raise ValueError(problem)
+        return self
 
 
 class ServerPlan(_Data):

@@ -35,6 +35,7 @@ from modal_llm_deploy.base.layout import (
 )
 from modal_llm_deploy.engine import flags as sglang_flags
 from modal_llm_deploy.engine import known_bad as _known_bad
+from modal_llm_deploy.engine.release import image_release_problem
 from modal_llm_deploy.profile.windows import (
     WarmWindow,  # keep-warm windows (issue 9); pure, no Modal
 )
@@ -268,6 +269,15 @@ class EngineSpec(_Frozen):
         # (engine/flags.py, data/sglang/v<version>.py): instant, needs no SGLang install.
         # Unknown names, abbreviations, arity, choices, types, deprecations, owned flags.
         sglang_flags.check_flags(self.sglang_version, self.flags, OWNED_FLAGS)
+        return self
+
+    @model_validator(mode="after")
+    def _image_names_the_release(self) -> "EngineSpec":
+        # engine/release.py: an image tag naming another SGLang release than the one the flags
+        # are proven against is refused; an image naming none is checked in the container.
+        problem = image_release_problem(self.image, self.sglang_version)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @field_validator("env")

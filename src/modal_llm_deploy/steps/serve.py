@@ -39,6 +39,7 @@ from modal_llm_deploy.engine import caches as engine_caches
 from modal_llm_deploy.engine.bind import loopback_for, url_host
 from modal_llm_deploy.steps import caches
 from modal_llm_deploy.steps.log import log
+from modal_llm_deploy.steps.release import require_sglang_release
 from modal_llm_deploy.steps.verify import Fixes, verify_setup
 
 KEEP_LINES = 50
@@ -293,6 +294,7 @@ def prepare_serve(
     deepgemm: bool,
     allow_cold_jit: bool = False,
     work_dir: Path | None = None,
+    sglang: tuple[str, str] | None = None,
 ) -> dict[str, str]:
     """Quick verify before spending minutes loading weights, restore the compiled caches;
     returns the env for SGLang.
@@ -307,8 +309,11 @@ def prepare_serve(
     The key's tree is copied from ``cache_root/<key>`` (the read-only volume mount) to
     ``work_dir`` — the same absolute path the compile run built it at (FlashInfer writes
     absolute paths into its build files) — and every cache variable points under it.
-    ``work_dir`` defaults to ``<cache_root>/.work`` (local CLI); the container passes the plan's.
+    ``work_dir`` defaults to ``<cache_root>/.work`` (local CLI); the container passes the plan's,
+    and ``sglang`` = (interpreter, release): that SGLang's release is checked first (steps/release.py).
     """
+    if sglang is not None:
+        require_sglang_release(*sglang, what="serve")
     report = verify_setup(
         weights_dir,
         cache_root,
@@ -318,8 +323,7 @@ def prepare_serve(
         kernel_required=False,
         log_summary=True,
     )
-    wp = report.weight_problems
-    if wp:
+    if wp := report.weight_problems:
         more = f" (+{len(wp) - 1} more problem(s))" if len(wp) > 1 else ""
         raise StepError(f"weights not ready to serve: {wp[0].message}{more} → run: {fixes.download}")
     if deepgemm and kernel is not None and report.kernel_marker is None:
