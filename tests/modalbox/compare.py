@@ -159,7 +159,8 @@ def _unit_checks(plan: dict, unit: dict, u: SentUnit) -> dict[str, Callable[[], 
     serve = unit["role"] == "serve"
     # The module-level object each role runs (modal_llm_deploy/runtime.py); Modal imports it by name.
     impl = {"download": "download_model", "compile": "compile_deepgemm", "verify": "verify_setup",
-            "serve": "SGLangServer.*", "bench": "bench", "keep_warm": "keep_warm"}
+            "serve": "SGLangServer.*", "bench": "bench", "keep_warm": "keep_warm",
+            "eval": "eval_accuracy"}
     return {
         "name": lambda: [("function name", unit["name"], fn.function_name)],
         "role": lambda: [("implementation", ("modal_llm_deploy.modal_adapter.runtime", impl[unit["role"]], serve),
@@ -242,6 +243,7 @@ NOT_SENT: dict[str, str] = {
     "plan.topology": "derived: its cluster_size/rdma are checked on each unit (cluster_size, rdma), the "
                      "rest (parallelism, memory fit, per-rank args) is used in the container",
     "plan.commands": "commands printed for the user",
+    "plan.accuracy": "the accuracy gate's tiers, read by the eval unit's body (the unit itself is checked)",
     "plan.plan_env": "name of the env var that carries the plan (checked in `env`)",
     "image.name": "the plan's key for the image",
     "image.provided_by_base": "what the base image already has: nothing to install",
