@@ -577,6 +577,9 @@ def _eval_credentials(plan: DeploymentPlan) -> tuple[str | None, dict[str, str] 
     return key, proxy
 
 
+EVAL_DATA_DIR = "eval-data"  # on the bench volume: <eval>.jsonl, used instead of the harness's download
+
+
 def eval_accuracy(base_url: str, tier: str = "quick") -> dict:
     """Run the accuracy gate's ``tier`` against the server (operate/evalgate.py ``run_gate``:
     SGLang's own run_eval through the counting relay); write the record next to the bench
@@ -592,10 +595,15 @@ def eval_accuracy(base_url: str, tier: str = "quick") -> dict:
         print(f"ERROR: the profile has no accuracy.{tier} tier", file=sys.stderr, flush=True)
         raise SystemExit(2)
     key, proxy = _eval_credentials(plan)
+    mount = next(m for m in plan.unit("eval").volumes if not m.read_only)
+    _refresh("eval_accuracy", mount.volume)
+    # Pinned data, when the user put it on the volume (docs/accuracy.md); else run_eval fetches
+    # GSM8K's test file itself (sglang/test/simple_eval_mixed_prefix_gsm8k.py GSM8K_URL).
+    data = Path(mount.path) / EVAL_DATA_DIR / f"{t.eval}.jsonl"
     rec = run_gate(profile=plan.profile, tier_name=tier, tier=t, base_url=base_url, model=plan.server.served_name,
                    python=python_of(plan.sglang_argv), key=key, target_concurrency=plan.server.target_concurrency,
-                   proxy=proxy, usd_per_hour=replica_usd_per_hour(plan))
-    mount = next(m for m in plan.unit("eval").volumes if not m.read_only)
+                   proxy=proxy, data_path=str(data) if data.is_file() else None,
+                   usd_per_hour=replica_usd_per_hour(plan))
     out = Path(mount.path) / plan.app_name / "eval" / f"{time.strftime('%Y%m%d-%H%M%S')}-{tier}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rec.as_dict(), indent=2))

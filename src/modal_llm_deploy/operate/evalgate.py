@@ -78,7 +78,7 @@ def threshold(tier: AccuracyTier, n: Optional[int] = None) -> Threshold:
         se = standard_error(p, n)
         se_how = f"sqrt(p(1-p)/{n})"
     tol = Z * se
-    how = (f"{tier.source_kind} {p:.3f} − {Z:g} × SE, SE = {se_how} = {se:.4f} → pass at ≥ {p - tol:.3f}")
+    how = f"{tier.source_kind} {p:.3f} − {Z:g} × SE, SE = {se_how} = {se:.4f}"
     return Threshold(p, p - tol, tol, tier.source, how)
 
 
@@ -221,7 +221,7 @@ def run_gate(*, profile: str, tier_name: str, tier: AccuracyTier, base_url: str,
         return rec
     out_file = result_file(tier.eval, model)
     out_file.unlink(missing_ok=True)  # never read an earlier run's score
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = dict(os.environ)
     env["OPENAI_API_KEY"] = key or "EMPTY"  # run_eval's samplers send it as Bearer
     t0 = time.monotonic()
     with Relay(base_url, add_headers=proxy) as relay:
