@@ -238,3 +238,19 @@ def test_fix_lines_name_the_users_override_first_and_never_a_refused_command():
     assert "refused" in kv and "--set" not in kv  # SGLang's default on B200 is an FP8 cache: known-bad
     assert any(x.startswith("ruled out") and "glm5-fp8-kv-cache" in x for x in lines)
     assert eval_command(p) == "modal-llm-deploy eval glm51_fp8 --set engine.flags.dsa-decode-backend=tilelang"
+
+
+def test_docs_table_comes_from_the_code():
+    """docs/accuracy.md's tier table: each row as the code computes it for the bundled profiles."""
+    from conftest import REPO
+
+    doc = (REPO / "docs" / "accuracy.md").read_text()
+    for name in ("glm51_fp8", "glm51_fp8_h200"):
+        p = build_plan(load_profile(name))
+        for tn in ("quick", "thorough"):
+            t = getattr(p.accuracy, tn)
+            e = estimate(t, p.server.target_concurrency, p.cost.server_usd_per_hour * p.topology.nodes)
+            shots = t.num_shots if t.num_shots is not None else "-"
+            row = (f"| `{name}` | {tn} | {t.eval} | {t.examples} | {shots} | {t.api} | {t.min_score:.3f} ({t.source_kind}) "
+                   f"| ≥ {threshold(t).value:.3f} | {e.concurrency} | ≤ {e.wall_s / 60:.0f} min | ${e.usd:,.2f} |")
+            assert row in doc, row

@@ -168,6 +168,23 @@ def _print_record(rec) -> None:
         out.print(f"  - {p}", soft_wrap=False)
 
 
+def after_deploy(prof, plan, gate: bool) -> None:
+    """``deploy --gate``: the quick tier in Modal right after the deploy (exit 1 when it fails);
+    without --gate, the command that runs it."""
+    from modal_llm_deploy.plan.commands import eval_command
+
+    quick = plan.accuracy.quick if plan.accuracy else None
+    if not gate:
+        if quick is not None:
+            out.print(f"[{plan.app_name}] accuracy gate: {eval_command(prof)}", markup=False, soft_wrap=True)
+        return
+    t = _tier(plan, "quick")
+    out.print(f"[{plan.app_name}] the quick accuracy gate wakes the server if none is up (a cold start, "
+              f"~{plan.server.startup_estimate_s} s)", markup=False, soft_wrap=True)
+    _print_intro(plan, "quick", t)
+    _finish(prof, _run_in_modal(plan, "quick"), None, None, False)
+
+
 def print_accuracy_plan(p) -> None:
     """The plan's accuracy gate (called from cli/local.py print_plan): per tier the eval, its
     threshold with the tolerance and its source (or "unsourced": warn only), the expected cost."""

@@ -112,6 +112,7 @@ def setup(
 @app.command()
 def deploy(
     profile: str = ProfileArg,
+    gate: bool = typer.Option(False, "--gate", help="Then run the quick accuracy gate (pays a cold start if none is up); exit 1 if it fails."),
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
@@ -124,7 +125,8 @@ def deploy(
     def run() -> None:
         import modal
 
-        p = build_plan(_load(profile, sets, file))
+        prof = _load(profile, sets, file)
+        p = build_plan(prof)
         modal_app, _ = _built_app(p)
 
         def go() -> str:
@@ -134,6 +136,9 @@ def deploy(
 
         server_url = _modal_call(f"deploying {p.app_name}", go)
         out.print(f"[{p.app_name}] deployed; server URL: {server_url}", markup=False, soft_wrap=True)
+        from modal_llm_deploy.cli.evalgate import after_deploy  # issue 17: the accuracy gate in the path
+
+        after_deploy(prof, p, gate)
 
     _guard(run)
 
