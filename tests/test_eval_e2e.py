@@ -56,8 +56,11 @@ def harness():
 
 @pytest.fixture(scope="module")
 def standin(sglang_parser, data):
+    argv = BASE.sglang_argv
+    flags = [x for f in ("--reasoning-parser", "--tool-call-parser") if f in argv for x in (f, argv[argv.index(f) + 1])]
     s = StandIn(sglang_parser(BASE.sglang_version), ensure_overlay(REPO / ".cache" / "standin-openai-overlay"),
-                "--api-key", KEY, "--served-model-name", BASE.server.served_name, "--answers", str(data / "answers.json"))
+                "--api-key", KEY, "--served-model-name", BASE.server.served_name, *flags,
+                "--answers", str(data / "answers.json"))
     yield s
     s.stop()
 
@@ -164,22 +167,21 @@ def test_unsourced_warns_then_record_reference_makes_it_a_gate(harness, standin,
     assert any("source: recorded by modal-llm-deploy eval --record-reference" in x for x in r.stdout.splitlines())
 
 
-def test_in_modal_path_runs_the_eval_unit_body(harness, standin, data, monkeypatch, tmp_path):
-    """``eval PROFILE`` without --url calls the app's eval_accuracy function: here its body
-    (runtime.eval_accuracy) runs in process as in the container — the plan from the
-    environment, the key from the secret, the record written and committed on the bench volume,
-    the data pinned on that volume. What stands in: Modal's far side (the server's URL, the
-    function handle, the volume handle), and the SGLang image's python (the benchmark venv, its
-    missing openai appended to sys.path by a sitecustomize on PYTHONPATH)."""
+@pytest.fixture
+def in_modal(harness, standin, data, monkeypatch, tmp_path):
+    """The app's eval_accuracy function, its body (runtime.eval_accuracy) run in process as in
+    the container — the plan from the environment, the key from the secret, the record written
+    and committed on the bench volume, the data pinned on that volume. What stands in: Modal's
+    far side (the server's URL, the function handle, the volume handle), and the SGLang
+    image's python (the benchmark venv, its missing openai appended to sys.path by a
+    sitecustomize on PYTHONPATH)."""
     import modal
 
-    from modal_llm_deploy import cli
     from modal_llm_deploy.cli import modal_cmds
     from modal_llm_deploy.modal_adapter import runtime
     from modal_llm_deploy.plan.models import PLAN_ENV
 
     python, overlay = harness
-    _configure(standin, wrong_rate=0.3)
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(f"import sys; sys.path.extend({list(overlay)!r})\n")
@@ -193,7 +195,7 @@ def test_in_modal_path_runs_the_eval_unit_body(harness, standin, data, monkeypat
     (mount / runtime.EVAL_DATA_DIR / "gsm8k.jsonl").write_text((data / "test.jsonl").read_text())
     monkeypatch.setenv(PLAN_ENV, plan.model_dump_json())
     monkeypatch.setenv(plan.server.api_key_env, KEY)
-    events = []
+    events, calls = [], []
 
     class Vol:
         def __init__(self, name):
@@ -205,18 +207,28 @@ def test_in_modal_path_runs_the_eval_unit_body(harness, standin, data, monkeypat
         def reload(self):
             events.append(("reload", self.name))
 
-    monkeypatch.setattr(runtime, "_volume", Vol)
-    monkeypatch.setattr(runtime, "_SEEN", set())
-    calls = []
-
     class EvalFunction:
         def remote(self, *args):
             calls.append(args)
             return runtime.eval_accuracy(*args)
 
+    def from_name(app, name, **kw):
+        assert (app, name) == (plan.app_name, "eval_accuracy")
+        return EvalFunction()
+
+    monkeypatch.setattr(runtime, "_volume", Vol)
+    monkeypatch.setattr(runtime, "_SEEN", set())
     monkeypatch.setattr(modal_cmds, "_deployed_server", lambda p: type("S", (), {"get_url": lambda self: standin.url})())
-    monkeypatch.setattr(modal.Function, "from_name", lambda app, name, **kw: (app, name) == (plan.app_name, "eval_accuracy")
-                        and EvalFunction())
+    monkeypatch.setattr(modal.Function, "from_name", from_name)
+    return plan, mount, events, calls
+
+
+def test_in_modal_path_runs_the_eval_unit_body(in_modal, standin):
+    """``eval PROFILE`` without --url calls the app's eval_accuracy function."""
+    from modal_llm_deploy import cli
+
+    plan, mount, events, calls = in_modal
+    _configure(standin, wrong_rate=0.3)
     r = CliRunner().invoke(cli.app, ["eval", "glm51_fp8", *[a for s in SETS for a in ("--set", s)]], catch_exceptions=False)
     assert calls == [(standin.url, "quick")]
     assert r.exit_code == 1, r.stdout
@@ -227,3 +239,16 @@ def test_in_modal_path_runs_the_eval_unit_body(harness, standin, data, monkeypat
     assert rec["usd"] is not None and rec["wall_s"] > 0
     assert events == [("commit", plan.app_name + "-bench")]
     assert "FAIL" in r.stdout and "what to suspect" in r.stdout
+
+
+def test_smoke_then_the_gate(in_modal, standin):
+    """``smoke --eval``: the smoke checks, then the quick gate in Modal against the same URL."""
+    from modal_llm_deploy import cli
+
+    plan, mount, events, calls = in_modal
+    _configure(standin)
+    r = CliRunner().invoke(cli.app, ["smoke", "glm51_fp8", "--url", standin.url, "--eval",
+                                     *[a for s in SETS for a in ("--set", s)]], catch_exceptions=False)
+    assert r.exit_code == 0, r.stdout
+    assert calls == [(standin.url, "quick")]
+    assert "PASS quick gsm8k: score 1.0000" in r.stdout

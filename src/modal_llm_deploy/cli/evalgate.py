@@ -113,13 +113,14 @@ def _run_here(plan, tier: str, t, url: str, python: Optional[str], sys_path: tup
                     usd_per_hour=replica_usd_per_hour(plan), echo=lambda m: out.print(m, soft_wrap=False))
 
 
-def _run_in_modal(plan, tier: str):
+def _run_in_modal(plan, tier: str, base: Optional[str] = None):
     import modal
 
     from modal_llm_deploy.cli.modal_cmds import _deployed_server, _modal_call
     from modal_llm_deploy.operate.evalgate import GateRecord
 
-    base = _modal_call(f"looking up {plan.app_name}/{plan.server.unit}", lambda: _deployed_server(plan).get_url())
+    if base is None:
+        base = _modal_call(f"looking up {plan.app_name}/{plan.server.unit}", lambda: _deployed_server(plan).get_url())
     fn = modal.Function.from_name(plan.app_name, "eval_accuracy")
     rec = _modal_call("running the eval_accuracy function (redeploy if it is missing)", lambda: fn.remote(base, tier))
     return GateRecord(**rec)
@@ -168,21 +169,12 @@ def _print_record(rec) -> None:
         out.print(f"  - {p}", soft_wrap=False)
 
 
-def after_deploy(prof, plan, gate: bool) -> None:
-    """``deploy --gate``: the quick tier in Modal right after the deploy (exit 1 when it fails);
-    without --gate, the command that runs it."""
-    from modal_llm_deploy.plan.commands import eval_command
-
-    quick = plan.accuracy.quick if plan.accuracy else None
-    if not gate:
-        if quick is not None:
-            out.print(f"[{plan.app_name}] accuracy gate: {eval_command(prof)}", markup=False, soft_wrap=True)
-        return
+def after_smoke(prof, plan, base_url: str) -> None:
+    """``smoke --eval``: the quick tier in Modal (the app's eval_accuracy function, in the
+    server's region) against the server smoke just checked; exit 1 when it fails."""
     t = _tier(plan, "quick")
-    out.print(f"[{plan.app_name}] the quick accuracy gate wakes the server if none is up (a cold start, "
-              f"~{plan.server.startup_estimate_s} s)", markup=False, soft_wrap=True)
     _print_intro(plan, "quick", t)
-    _finish(prof, _run_in_modal(plan, "quick"), None, None, False)
+    _finish(prof, _run_in_modal(plan, "quick", base_url), None, None, False)
 
 
 def print_accuracy_plan(p) -> None:

@@ -112,7 +112,6 @@ def setup(
 @app.command()
 def deploy(
     profile: str = ProfileArg,
-    gate: bool = typer.Option(False, "--gate", help="Then run the quick accuracy gate (pays a cold start if none is up); exit 1 if it fails."),
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
@@ -125,8 +124,7 @@ def deploy(
     def run() -> None:
         import modal
 
-        prof = _load(profile, sets, file)
-        p = build_plan(prof)
+        p = build_plan(_load(profile, sets, file))
         modal_app, _ = _built_app(p)
 
         def go() -> str:
@@ -136,9 +134,6 @@ def deploy(
 
         server_url = _modal_call(f"deploying {p.app_name}", go)
         out.print(f"[{p.app_name}] deployed; server URL: {server_url}", markup=False, soft_wrap=True)
-        from modal_llm_deploy.cli.evalgate import after_deploy  # issue 17: the accuracy gate in the path
-
-        after_deploy(prof, p, gate)
 
     _guard(run)
 
