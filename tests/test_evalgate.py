@@ -254,3 +254,17 @@ def test_docs_table_comes_from_the_code():
             row = (f"| `{name}` | {tn} | {t.eval} | {t.examples} | {shots} | {t.api} | {t.min_score:.3f} ({t.source_kind}) "
                    f"| ≥ {threshold(t).value:.3f} | {e.concurrency} | ≤ {e.wall_s / 60:.0f} min | ${e.usd:,.2f} |")
             assert row in doc, row
+
+
+def test_thorough_tier_prints_its_cost_then_says_it_cannot_run(monkeypatch):
+    from typer.testing import CliRunner
+
+    from modal_llm_deploy import cli
+
+    monkeypatch.setenv("COLUMNS", "300")
+    r = CliRunner().invoke(cli.app, ["eval", "glm51_fp8", "--tier", "thorough", "--yes"])
+    assert r.exit_code == 2
+    assert "gpqa × 198" in r.stdout and "pass at ≥ 0.813" in r.stdout and "≈ $225.01" in r.stdout
+    assert "does not drive yet" in r.stderr
+    r = CliRunner().invoke(cli.app, ["eval", "glm51_fp8", "--set", "accuracy.thorough=none", "--tier", "thorough"])
+    assert r.exit_code == 2 and "has no accuracy.thorough tier" in r.stderr

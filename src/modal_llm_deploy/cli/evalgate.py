@@ -49,6 +49,10 @@ def eval_gate(
         plan = build_plan(prof)
         t = _tier(plan, tier)
         _print_intro(plan, tier, t)
+        if t.harness != "run_eval":  # printed above with its cost; say loudly that it cannot run
+            raise UsageError(f"accuracy.{tier} ({t.eval}) is scored by sgl-eval (sglang.test.sgl_eval_utils.run_sgl_eval), "
+                             "which this gate does not drive yet: run sgl-eval by hand against the server and compare "
+                             "with the threshold above (docs/accuracy.md)")
         if tier == "thorough" and not yes:
             raise UsageError("a thorough run costs the figure above: pass --yes to start it")
         if url:
@@ -73,7 +77,6 @@ def _tier(plan, tier: str):
 def _print_intro(plan, tier: str, t) -> None:
     from modal_llm_deploy.operate.evalgate import threshold
     from modal_llm_deploy.plan.accuracy import estimate
-    from modal_llm_deploy.plan.cost import replica_usd_per_hour
 
     th = threshold(t)
     shots = f", {t.num_shots}-shot" if t.num_shots is not None else ""
@@ -82,7 +85,7 @@ def _print_intro(plan, tier: str, t) -> None:
     out.print(f"  threshold: pass at ≥ {th.value:.3f} ({th.how})" if th.value is not None else f"  threshold: {th.how}",
               soft_wrap=False)
     out.print(f"  source: {th.source}", soft_wrap=False)
-    est = estimate(t, plan.server.target_concurrency, replica_usd_per_hour(plan))
+    est = estimate(t, plan.server.target_concurrency, plan.cost.server_usd_per_hour * plan.topology.nodes)  # one replica
     out.print(f"  expected: {est.how} (server time; a cold server adds its start-up)", soft_wrap=False)
 
 
