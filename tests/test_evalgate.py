@@ -204,6 +204,8 @@ def test_relay_counts_final_outcomes_and_adds_proxy_headers():
         assert _post(r.url + "/other", {"q": 5}) == 200  # not an example endpoint: not counted
     c = r.counts
     assert (c.examples, c.failed, c.tries, c.retried) == (4, 3, 6, 2)
+    c.repeats = 2  # run_eval --repeat 2 sends each body twice: one answer of q1 is one failed request
+    assert (c.examples, c.failed) == (8, 1 + 2 + 2 + 2)
     assert all(h.get("Modal-Key") == "wk-1" and h.get("Modal-Secret") == "ws-1" for h in up.seen)
     assert up.seen[0]["Authorization"] == "Bearer k"  # the harness's own key passes through
     up.srv.shutdown()

@@ -8,9 +8,10 @@ Why it exists (sglang 0.5.23, read in the package):
   retry anything else (401 included) six times with 1+2+…+32 s of back-off, then return an
   empty answer too; ``run_eval.py`` scores the empty answer as wrong and exits 0. A gate that
   read only the score would call a half-broken server "a low score". The relay sees each
-  request on the wire: a request whose *last* try did not get a 2xx is a failed request,
-  whatever the harness prints. (Retries are recognised by their identical body; a try that
-  fails and then succeeds is not a failure.)
+  request on the wire: a request that never got a 2xx is a failed request, whatever the
+  harness prints. (Retries are recognised by their identical body, so a try that fails and
+  is then answered is not a failure; see RelayCounts for --repeat. Two examples with the same
+  prompt would count as one: GSM8K's questions differ.)
 * **Modal proxy auth.** With ``serving.modal_proxy_auth`` Modal's proxy wants ``Modal-Key`` /
   ``Modal-Secret`` headers on every request. The harness builds ``OpenAI(base_url=…,
   http_client=LargerHttpxClient())`` with no extra headers and sends only ``OPENAI_API_KEY``
@@ -39,27 +40,39 @@ _HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
 
 @dataclass
 class RelayCounts:
-    """Per example request (by body), the status of its last try; and all statuses seen."""
+    """Per example request (by body): how many tries, how many answered (2xx); all statuses seen.
 
-    last_status: dict[str, int] = field(default_factory=dict)
-    tries: int = 0
+    A retry and a repeat (run_eval ``--repeat R`` sends each body R times) look the same on the
+    wire, so the outcome is counted per body against the repeats asked for: a body answered
+    fewer than R times has R − answered failed requests. With R = 1 that is "the last try got
+    no 2xx" (the harness stops retrying once answered)."""
+
+    tries_by_body: Counter = field(default_factory=Counter)
+    ok_by_body: Counter = field(default_factory=Counter)
     statuses: Counter = field(default_factory=Counter)
     upstream_errors: Counter = field(default_factory=Counter)  # connection-level failures, by kind
+    repeats: int = 1
 
     @property
     def examples(self) -> int:
-        return len(self.last_status)
+        """Requests the harness meant to make: distinct bodies × repeats."""
+        return len(self.tries_by_body) * self.repeats
+
+    @property
+    def tries(self) -> int:
+        return sum(self.tries_by_body.values())
 
     @property
     def failed(self) -> int:
-        return sum(1 for s in self.last_status.values() if not 200 <= s < 300)
+        return sum(max(0, self.repeats - self.ok_by_body[b]) for b in self.tries_by_body)
 
     @property
     def retried(self) -> int:
-        return self.tries - self.examples
+        """Tries beyond one per request."""
+        return max(0, self.tries - self.examples)
 
     def as_dict(self) -> dict:
-        return {"examples": self.examples, "failed": self.failed, "tries": self.tries,
+        return {"examples": self.examples, "failed": self.failed, "tries": self.tries, "repeats": self.repeats,
                 "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
                 "upstream_errors": dict(self.upstream_errors)}
 
@@ -67,7 +80,8 @@ class RelayCounts:
 class Relay:
     """``with Relay(upstream, headers) as r: … r.url …`` then ``r.counts``."""
 
-    def __init__(self, upstream: str, add_headers: dict[str, str] | None = None, timeout_s: float = 3600):
+    def __init__(self, upstream: str, add_headers: dict[str, str] | None = None, timeout_s: float = 3600,
+                 repeats: int = 1):
         u = urllib.parse.urlsplit(upstream.rstrip("/"))
         if u.scheme not in ("http", "https") or not u.hostname:
             raise ValueError(f"{upstream!r}: expected an http(s) URL of the server")
@@ -75,7 +89,7 @@ class Relay:
         self._prefix = u.path
         self._add = dict(add_headers or {})
         self._timeout = timeout_s
-        self.counts = RelayCounts()
+        self.counts = RelayCounts(repeats=repeats)
         self._lock = threading.Lock()
         self._srv: ThreadingHTTPServer | None = None
 
@@ -133,9 +147,9 @@ class Relay:
         if method == "POST" and path.split("?", 1)[0] in EXAMPLE_PATHS:
             key = hashlib.sha256(body).hexdigest()
             with self._lock:
-                self.counts.tries += 1
+                self.counts.tries_by_body[key] += 1
+                self.counts.ok_by_body[key] += int(200 <= status < 300)
                 self.counts.statuses[status] += 1
-                self.counts.last_status[key] = status
         h.send_response(status)
         for k, v in rheaders.items():
             h.send_header(k, v)

@@ -224,7 +224,7 @@ def run_gate(*, profile: str, tier_name: str, tier: AccuracyTier, base_url: str,
     env = dict(os.environ)
     env["OPENAI_API_KEY"] = key or "EMPTY"  # run_eval's samplers send it as Bearer
     t0 = time.monotonic()
-    with Relay(base_url, add_headers=proxy) as relay:
+    with Relay(base_url, add_headers=proxy, repeats=tier.repeats) as relay:
         argv = harness_argv(python, relay.url, model, tier, eval_concurrency(target_concurrency), data_path, sys_path)
         echo(f"eval: {tier_name} tier: {' '.join(argv[:2] + ['…'] if '-c' in argv[:2] else argv)}")
         try:
