@@ -252,3 +252,18 @@ def test_smoke_then_the_gate(in_modal, standin):
     assert r.exit_code == 0, r.stdout
     assert calls == [(standin.url, "quick")]
     assert "PASS quick gsm8k: score 1.0000" in r.stdout
+
+
+def test_an_interpreter_without_the_harness_is_not_a_score(standin, data, monkeypatch):
+    """The CLI's default --python is its own interpreter, which has no SGLang here."""
+    import sys
+
+    from modal_llm_deploy import cli
+
+    _configure(standin)
+    monkeypatch.setenv(BASE.server.api_key_env, KEY)
+    r = CliRunner().invoke(cli.app, ["eval", "glm51_fp8", "--url", standin.url, "--data", str(data / "test.jsonl"),
+                                     *[a for s in SETS for a in ("--set", s)]], catch_exceptions=False)
+    assert r.exit_code == 2, r.stdout
+    assert "NOT RUN" in r.stdout and f"the harness did not run with {sys.executable}" in r.stdout
+    assert "No module named 'sglang'" in r.stdout

@@ -245,6 +245,12 @@ def run_gate(*, profile: str, tier_name: str, tier: AccuracyTier, base_url: str,
         rec.usd = round(usd_per_hour * rec.wall_s / 3600, 4)
     if proc.returncode != 0:
         echo("eval: harness output (last lines):\n" + "\n".join(output.splitlines()[-15:]))
+        if counts.tries == 0:  # it never sent a request: a missing harness, not a failing server
+            last = (output.strip().splitlines() or ["no output"])[-1]
+            rec.problems.append(f"the harness did not run with {python} ({last}): name an interpreter that has "
+                                "SGLang's eval harness (--python; --sys-path for openai/httpx)")
+            rec.verdict = "error"
+            return rec
     if out_file.is_file():
         metrics = json.loads(out_file.read_text())
         score = metrics.get("score", metrics.get("mean_score"))
