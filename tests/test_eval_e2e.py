@@ -267,3 +267,26 @@ def test_an_interpreter_without_the_harness_is_not_a_score(standin, data, monkey
     assert r.exit_code == 2, r.stdout
     assert "NOT RUN" in r.stdout and f"the harness did not run with {sys.executable}" in r.stdout
     assert "No module named 'sglang'" in r.stdout
+
+
+def test_behind_modals_proxy_auth_the_relay_sends_the_token(harness, sglang_parser, data, monkeypatch, tmp_path):
+    """serving.modal_proxy_auth: the harness sends only its Bearer key; the relay adds
+    Modal-Key/Modal-Secret to each request, so the stand-in's proxy turns none away."""
+    pk, ps = "wk-eval-e2e", "ws-eval-e2e"
+    argv = BASE.sglang_argv
+    flags = [x for f in ("--reasoning-parser", "--tool-call-parser") if f in argv for x in (f, argv[argv.index(f) + 1])]
+    s = StandIn(sglang_parser(BASE.sglang_version), ensure_overlay(REPO / ".cache" / "standin-openai-overlay"),
+                "--api-key", KEY, "--served-model-name", BASE.server.served_name, *flags,
+                "--answers", str(data / "answers.json"), "--proxy-key", pk, "--proxy-secret", ps)
+    try:
+        monkeypatch.setenv("MODAL_LLM_DEPLOY_PROXY_KEY", pk)
+        monkeypatch.setenv("MODAL_LLM_DEPLOY_PROXY_SECRET", ps)
+        r, text = _eval(harness, s, data, monkeypatch, "--set", "serving.modal_proxy_auth=true",
+                        "--set", "serving.proxy_auth_secret=glm51-proxy-token", "--save", str(tmp_path / "rec.json"))
+        c = s.counts()
+    finally:
+        s.stop()
+    assert r.exit_code == 0, text
+    assert json.loads((tmp_path / "rec.json").read_text())["verdict"] == "pass"
+    assert c["proxy_refused"] == 0 and c["completions"] == N
+    assert pk not in text and ps not in text  # the token never reaches the output

@@ -122,6 +122,11 @@ def _run_in_modal(plan, tier: str, base: Optional[str] = None):
     from modal_llm_deploy.cli.modal_cmds import _deployed_server, _modal_call
     from modal_llm_deploy.operate.evalgate import GateRecord
 
+    s = plan.server
+    if s.modal_proxy_auth and not s.proxy_auth_secret:  # the relay in the eval container needs the token as a secret
+        raise UsageError("serving.proxy_auth_secret is not set: with serving.modal_proxy_auth=true the eval_accuracy "
+                         "function needs a Modal secret holding the proxy token (MODAL_LLM_DEPLOY_PROXY_KEY/_SECRET): "
+                         "set serving.proxy_auth_secret=NAME and redeploy, or run from here with --url")
     if base is None:
         base = _modal_call(f"looking up {plan.app_name}/{plan.server.unit}", lambda: _deployed_server(plan).get_url())
     fn = modal.Function.from_name(plan.app_name, "eval_accuracy")
