@@ -202,8 +202,8 @@ def run_gate(*, profile: str, tier_name: str, tier: AccuracyTier, base_url: str,
              key: Optional[str], target_concurrency: float, proxy: Optional[dict[str, str]] = None,
              data_path: Optional[str] = None, sys_path: tuple[str, ...] = (), usd_per_hour: Optional[float] = None,
              echo: Callable[[str], None] = lambda s: print(s, flush=True)) -> GateRecord:
-    """Preflight, then the harness through the counting relay, then the verdict. Long because
-    it is one sequence whose every exit must leave a record that says why."""
+    """Preflight, then the harness through the counting relay, then the verdict; every exit
+    leaves a record that says why."""
     from modal_llm_deploy.operate.eval_relay import Relay
 
     rec = GateRecord(profile=profile, tier=tier_name, eval=tier.eval, base_url=base_url,
