@@ -126,7 +126,10 @@ ACCURACY = dict(
     # score as quoted in sglang issue 22671 (an FP8 KV cache scored 71.2 there); how many
     # samples the official figure averages is not stated, so its own error is not counted.
     # Sampling and length as in sglang PR 30546's reasoning runs on GLM-5.x (sgl-eval
-    # --max-tokens 65536 --temperature 1.0 --top-p 0.95).
+    # --max-tokens 65536 --temperature 1.0 --top-p 0.95). sgl-eval 0.1.3's "gpqa" is GPQA Diamond
+    # (198 questions) with 8 repeats by default (sgl_eval/evals/_registry.py); one repeat keeps
+    # the run to hours (SE 0.0245 at 198, far below the 15-point FP8-KV loss it must catch);
+    # --set accuracy.thorough.repeats=8 for sgl-eval's pass@1 over 8.
     thorough=dict(
         eval="gpqa", examples=198, api="chat", max_tokens=65536, temperature=1.0, top_p=0.95,
         min_score=0.862, source_kind="reference",
