@@ -162,7 +162,8 @@ def test_variant_with_every_optional_serving_field(box, tmp_path):
     assert plan["server"]["buffer_containers"] == 1 and plan["server"]["modal_proxy_auth"] is True
     bench = next(u for u in plan["units"] if u["role"] == "bench")
     assert bench["secrets"] == ["glm51-api-key", "glm51-proxy-token"]  # the server's stay as they were
-    assert all("glm51-proxy-token" not in u["secrets"] for u in plan["units"] if u["role"] != "bench")
+    assert all("glm51-proxy-token" not in u["secrets"] for u in plan["units"] if u["role"] not in ("bench", "eval"))
+    assert next(u for u in plan["units"] if u["role"] == "eval")["secrets"] == ["glm51-api-key", "glm51-proxy-token"]
     sent = sent_app(box.cp, res.calls)
     assert sorted(sent.units["bench"].secret_names) == ["glm51-api-key", "glm51-proxy-token"]
     problems = compare_plan(plan, sent)

@@ -157,6 +157,7 @@ UNIT_IMPLEMENTATIONS: dict[str, str] = {
     "serve": "SGLangServer.*",
     "bench": "bench",
     "keep_warm": "keep_warm",
+    "eval": "eval_accuracy",
 }
 RUNTIME_MODULE = "modal_llm_deploy.modal_adapter.runtime"
 
@@ -286,6 +287,7 @@ NOT_SENT: dict[str, str] = {
     "plan.topology": "derived: its cluster_size/rdma are checked on each unit (cluster_size, rdma), the "
                      "rest (parallelism, memory fit, per-rank args) is used in the container",
     "plan.commands": "commands printed for the user",
+    "plan.accuracy": "the accuracy gate's tiers, read by the eval unit's body (the unit itself is checked)",
     "plan.plan_env": "name of the env var that carries the plan (checked in `env`)",
     "image.name": "the plan's key for the image",
     "image.provided_by_base": "what the base image already has: nothing to install",

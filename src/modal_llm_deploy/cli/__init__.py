@@ -15,8 +15,11 @@ Modal, and only inside its commands, so the local commands start fast.
 
 from __future__ import annotations
 
-# Register the command groups: importing each module adds its commands to `app`.
-from modal_llm_deploy.cli import local, modal_cmds, operate, revision, steps  # noqa: F401
+# Register the command groups: importing each module adds its commands to `app`, in this order
+# in --help (the accuracy gate's `eval` right after `bench`).
+from modal_llm_deploy.cli import local, modal_cmds, operate  # noqa: F401, I001
+from modal_llm_deploy.cli import evalgate  # noqa: F401, I001
+from modal_llm_deploy.cli import revision, steps  # noqa: F401, I001
 from modal_llm_deploy.cli.common import app
 
 

@@ -154,6 +154,9 @@ def print_plan(p: DeploymentPlan) -> None:
     from modal_llm_deploy.cli.operate import print_operate_plan
 
     print_operate_plan(p)  # issue 9: keep-warm windows and cold-start budgets (cli/operate.py)
+    from modal_llm_deploy.cli.evalgate import print_accuracy_plan
+
+    print_accuracy_plan(p)  # issue 17: each gate tier, its threshold and source (cli/evalgate.py)
     # Both forms carry the overrides in effect (plan/commands.py), so they act on this deployment.
     # One command per line, never wrapped by us (copyable).
     out.print("\n[bold]next[/]:")

@@ -205,6 +205,7 @@ def smoke(
     api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="Variable holding the API key (default: the profile's, API_KEY)."),
     wait: Optional[float] = typer.Option(None, "--wait", help="Seconds to wait for /health (default: the profile's startup budget)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable report."),
+    run_eval: bool = typer.Option(False, "--eval", help="Then run the quick accuracy gate in Modal (issue 17); exit 1 if it fails."),
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
@@ -260,6 +261,10 @@ def smoke(
             sys.stderr.write(f"FAILED {c.name}: {c.detail} — likely cause: {c.cause}\n")
         if not rep.ok:
             raise typer.Exit(1)
+        if run_eval:  # the accuracy gate after a passing smoke (cli/evalgate.py)
+            from modal_llm_deploy.cli.evalgate import after_smoke
+
+            after_smoke(_load(profile, sets, file), plan, base)
 
     _guard(run)
 

@@ -215,3 +215,35 @@ def check(*, sglang_version: str, sm: int, gpu: str, architecture: str | None, r
         f"{what}: known-bad with SGLang {sglang_version} on {gpu} (sm{sm}) for {model}: {e.effect} "
         f"[{e.id}; source: {e.source}]; instead: {e.instead}"
     )
+
+
+# Engine flags whose value can change answers without failing anything: what a failed accuracy
+# gate (operate/evalgate.py) names as suspects, by flag prefix. Each is a knob the sources above
+# show moving accuracy: the KV-cache dtype (sglang issue 22671), attention/DSA backends (sglang
+# issue 27661: a B200 backend pair lowered GLM-5.1's GPQA 85.6 → 82.8), speculative decoding
+# and quantization (they change the numerics of every token).
+ACCURACY_KNOBS: dict[str, str] = {
+    "kv-cache-dtype": "KV cache dtype",
+    "attention-backend": "attention backend",
+    "prefill-attention-backend": "attention backend",
+    "decode-attention-backend": "attention backend",
+    "dsa-prefill-backend": "DSA attention backend",
+    "dsa-decode-backend": "DSA attention backend",
+    "speculative-": "speculative decoding",
+    "quantization": "quantization",
+    "moe-runner-backend": "MoE kernel backend",
+}
+
+
+def accuracy_knob(flag: str) -> str | None:
+    """What kind of accuracy-relevant knob ``flag`` is, or None."""
+    for prefix, what in ACCURACY_KNOBS.items():
+        if flag == prefix or (prefix.endswith("-") and flag.startswith(prefix)):
+            return what
+    return None
+
+
+def accuracy_losses(architecture: str | None, repo_id: str) -> list[KnownBad]:
+    """The table's entries that lose accuracy for this model family (profile validation already
+    refuses a profile that matches one; a failed gate lists them as what was ruled out)."""
+    return [e for e in KNOWN_BAD if "accuracy" in e.effect and family_matches(e, architecture, repo_id)]

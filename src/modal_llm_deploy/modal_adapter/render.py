@@ -31,6 +31,7 @@ _FUNCTIONS = {
     "verify": runtime.verify_setup,
     "bench": runtime.bench,
     "keep_warm": runtime.keep_warm,
+    "eval": runtime.eval_accuracy,
 }
 
 Data = dict[str, Any]  # one object of the plan's JSON (plan/build.py's models, as dumped)

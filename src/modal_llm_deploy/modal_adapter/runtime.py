@@ -558,3 +558,66 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
     _volume(results).commit()
     print(f"bench: results in volume {results}:{out.relative_to(mount.path)}", flush=True)
     return records
+
+
+# --- 7. in-region accuracy gate (CPU, SGLang image, issue 17) ----------------------------------
+
+
+def _eval_credentials(plan: DeploymentPlan) -> tuple[str | None, dict[str, str] | None]:
+    """The API key and the Modal proxy headers from the eval unit's secrets; exit 2 naming the
+    secret when one is missing (never a score)."""
+    from modal_llm_deploy.base.envvars import PROXY_HEADERS, proxy_auth_headers
+
+    s = plan.server
+    proxy = None
+    if s.modal_proxy_auth:
+        proxy = proxy_auth_headers(os.environ)
+        if proxy is None:
+            missing = "/".join(v for v in PROXY_HEADERS if not os.environ.get(v))
+            where = f"Modal secret {s.proxy_auth_secret!r}" if s.proxy_auth_secret else "the eval container"
+            print(f"ERROR: {where} has no {missing}: set serving.proxy_auth_secret to a secret holding the "
+                  "proxy token and redeploy", file=sys.stderr, flush=True)
+            raise SystemExit(2)
+    key = None
+    if s.auth == "api_key":
+        key = os.environ.get(s.api_key_env)
+        if not key:
+            print(f"ERROR: Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
+                  f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>", file=sys.stderr, flush=True)
+            raise SystemExit(2)
+    return key, proxy
+
+
+EVAL_DATA_DIR = "eval-data"  # on the bench volume: <eval>.jsonl, used instead of the harness's download
+
+
+def eval_accuracy(base_url: str, tier: str = "quick") -> dict:
+    """Run the accuracy gate's ``tier`` against the server (operate/evalgate.py ``run_gate``:
+    SGLang's own run_eval through the counting relay); write the record next to the bench
+    results on the bench volume and return it. The verdict is in the record; the CLI exits on it."""
+    import json
+
+    from modal_llm_deploy.operate.evalgate import python_of, run_gate
+    from modal_llm_deploy.plan.cost import replica_usd_per_hour
+
+    plan = current_plan()
+    t = getattr(plan.accuracy, tier, None) if plan.accuracy is not None else None
+    if t is None:
+        print(f"ERROR: the profile has no accuracy.{tier} tier", file=sys.stderr, flush=True)
+        raise SystemExit(2)
+    key, proxy = _eval_credentials(plan)
+    mount = next(m for m in plan.unit("eval").volumes if not m.read_only)
+    _refresh("eval_accuracy", mount.volume)
+    # Pinned data, when the user put it on the volume (docs/accuracy.md); else run_eval fetches
+    # GSM8K's test file itself (sglang/test/simple_eval_mixed_prefix_gsm8k.py GSM8K_URL).
+    data = Path(mount.path) / EVAL_DATA_DIR / f"{t.eval}.jsonl"
+    rec = run_gate(profile=plan.profile, tier_name=tier, tier=t, base_url=base_url, model=plan.server.served_name,
+                   python=python_of(plan.sglang_argv), key=key, target_concurrency=plan.server.target_concurrency,
+                   proxy=proxy, data_path=str(data) if data.is_file() else None,
+                   usd_per_hour=replica_usd_per_hour(plan))
+    out = Path(mount.path) / plan.app_name / "eval" / f"{time.strftime('%Y%m%d-%H%M%S')}-{tier}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rec.as_dict(), indent=2))
+    _volume(mount.volume).commit()
+    print(f"eval: {rec.verdict}: record in volume {mount.volume}:{out.relative_to(mount.path)}", flush=True)
+    return rec.as_dict()

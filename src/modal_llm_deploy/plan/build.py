@@ -42,6 +42,7 @@ from modal_llm_deploy.plan.units import (
     bench_unit,
     compile_unit,
     download_unit,
+    eval_unit,
     keep_warm_unit,
     server_unit,
     verify_unit,
@@ -67,7 +68,7 @@ def build_plan(
     ctx = UnitContext.of(p, topo, cache_env(cache_work_dir))
     keep_warm = keep_warm_plan(s.warm_windows, s.min_containers, s.scaledown_window_s, per_container_usd(p))
     units = [download_unit(ctx), compile_unit(ctx), verify_unit(ctx), server_unit(ctx), bench_unit(ctx),
-             keep_warm_unit(keep_warm)]
+             eval_unit(ctx), keep_warm_unit(keep_warm)]
     return DeploymentPlan(
         profile=p.name,
         plugin=plugin,
@@ -87,6 +88,7 @@ def build_plan(
         cost=cost_plan(p, topo, ctx.load_s),
         commands=plan_commands(p),  # printed commands carry the overrides in effect (plan/commands.py)
         keep_warm=keep_warm,
+        accuracy=p.accuracy,
         cold_start=ColdStartPlan.for_profile(p.weight_load_estimate_s, STARTUP_FIXED_S, p.cold_jit_estimate_s),
     )
 

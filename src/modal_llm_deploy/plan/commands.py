@@ -184,3 +184,70 @@ def fix_commands(profile: Profile | None, changes: Mapping[str, Any], *, validat
         "verify": f"{env}modal run {script}::verify_setup",
         "logs_cli": f"{CLI} logs {name}{sets}",
     }
+
+
+# --- the accuracy gate's lines (issue 17) -----------------------------------------------------
+
+
+def eval_command(profile: Profile, tier: str = "quick", url: str | None = None) -> str:
+    """``modal-llm-deploy eval PROFILE`` with the overrides in effect."""
+    extra = (f" --tier {tier}" if tier != "quick" else "") + (f" --url {shlex.quote(url)}" if url else "")
+    return f"{CLI} eval {profile.name}{extra}{cli_set_args(overrides_in_effect(profile))}"
+
+
+def accuracy_fix_lines(profile: Profile) -> list[str]:
+    """What to suspect when the gate fails, most likely first, each with the command to try:
+
+    1. an accuracy knob the user overrode (``--set``/file/env): redeploy without it;
+    2. the profile's own accuracy knobs: redeploy with SGLang's default for one of them;
+    3. what the known-bad table rules out for this family (validation refused it already)."""
+    from modal_llm_deploy.engine.known_bad import accuracy_knob, accuracy_losses
+
+    ov = overrides_in_effect(profile)
+    lines: list[str] = []
+    for k in ov:
+        flag = k.removeprefix("engine.flags.")
+        if k.startswith("engine.flags.") and accuracy_knob(flag):
+            rest = {kk: vv for kk, vv in ov.items() if kk != k}
+            lines.append(f"you override {k}={render_value(ov[k])} ({accuracy_knob(flag)}): redeploy without it: "
+                         f"{CLI} deploy {profile.name}{cli_set_args(rest)}, then {CLI} eval {profile.name}{cli_set_args(rest)}")
+    for flag, value in profile.engine.flags.items():
+        what = accuracy_knob(flag)
+        if what is None or f"engine.flags.{flag}" in ov:
+            continue
+        trial = {**ov, f"engine.flags.{flag}": None}
+        refused = _refusal(profile, {f"engine.flags.{flag}": None})
+        if refused:  # never print a command validation would refuse (e.g. a known-bad default)
+            lines.append(f"{what}: engine.flags.{flag}={render_value(value)} (SGLang's own choice is refused for "
+                         f"this profile: {refused})")
+            continue
+        lines.append(f"{what}: engine.flags.{flag}={render_value(value)}; try SGLang's own choice: "
+                     f"{CLI} deploy {profile.name}{cli_set_args(trial)}, then {CLI} eval {profile.name}{cli_set_args(trial)}")
+    for e in accuracy_losses(profile.engine.architecture, profile.model.repo_id):
+        lines.append(f"ruled out (validation refuses it): {e.id}: {e.effect} [{e.source}]")
+    return lines
+
+
+def _refusal(profile: Profile, overrides: dict[str, Any]) -> str | None:
+    """Why validation refuses ``profile`` with ``overrides`` (first line), or None."""
+    from pydantic import ValidationError
+
+    from modal_llm_deploy.profile.overrides import apply_overrides, format_validation_error
+
+    try:
+        apply_overrides(profile, overrides)
+    except ValidationError as exc:
+        return format_validation_error(exc).split("; instead:")[0]
+    except ValueError as exc:  # OverrideError: one line already
+        return str(exc)
+    return None
+
+
+def reference_lines(profile: Profile, path: Path) -> list[str]:
+    """How to use a recorded reference file (``eval --record-reference PATH``)."""
+    p = shlex.quote(str(Path(path).resolve()))
+    sets = cli_set_args(overrides_in_effect(profile))
+    return [f"{CLI} plan {profile.name} --file {p}{sets}",
+            f"{CLI} eval {profile.name} --file {p}{sets}",
+            f"MODAL_LLM_DEPLOY_FILE={p} {env_prefix(overrides_in_effect(profile))}modal deploy "
+            f"{shlex.quote(profile.deploy_script)}  (or copy its values into the profile's accuracy section)"]

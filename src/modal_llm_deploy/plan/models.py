@@ -18,6 +18,7 @@ from modal_llm_deploy.base.layout import is_commit_sha
 from modal_llm_deploy.base.serve_unit import serve_unit_problem
 from modal_llm_deploy.engine.phases import ColdStartPlan
 from modal_llm_deploy.plan.schedules import KeepWarmPlan
+from modal_llm_deploy.profile.sections import AccuracySpec
 from modal_llm_deploy.profile.topology import TopologyPlan
 
 PLAN_VERSION = 1
@@ -44,7 +45,7 @@ DOWNLOAD_IMAGE_DEPS = ("pydantic", "pluggy", "huggingface-hub", "hf-xet")
 SGLANG_IMAGE_DEPS = ("pluggy",)
 SGLANG_IMAGE_PROVIDES = ("pydantic", "huggingface-hub")
 
-Role = Literal["download", "compile", "verify", "serve", "bench", "keep_warm"]
+Role = Literal["download", "compile", "verify", "serve", "bench", "keep_warm", "eval"]
 
 # The in-region benchmark's results volume (``<app_name>-bench``) and where it is mounted: the
 # plan's bench unit and the benchmark run (operate/bench.py) both read these.
@@ -227,6 +228,7 @@ class DeploymentPlan(_Data):
     plan_env: str = PLAN_ENV
     keep_warm: KeepWarmPlan | None = None  # issue 9: scheduled min_containers (None = no windows)
     cold_start: ColdStartPlan | None = None  # issue 9: budget per cold-start phase
+    accuracy: AccuracySpec | None = None  # issue 17: the accuracy gate's tiers, as the profile states them
 
     def unit(self, name_or_role: str) -> UnitPlan:
         for u in self.units:

@@ -16,6 +16,7 @@ from modal_llm_deploy.plan.models import (
     UnitPlan,
     VolumeMount,
 )
+from modal_llm_deploy.plan.accuracy import unit_timeout_s
 from modal_llm_deploy.plan.schedules import KeepWarmPlan
 from modal_llm_deploy.profile.model import Profile
 from modal_llm_deploy.profile.topology import TopologyPlan
@@ -157,6 +158,33 @@ def bench_unit(c: UnitContext) -> UnitPlan:
         secrets=c.api_secret + ([s.proxy_auth_secret] if s.proxy_auth_secret else []),
         env=dict(OFFLINE),
         timeout_s=3600,
+        region=s.compute_region,
+    )
+
+
+def eval_unit(c: UnitContext) -> UnitPlan | None:
+    """The in-region accuracy gate (issue 17), planned whenever the profile has a tier.
+
+    SGLang's own eval harness (``sglang.test.run_eval``) runs on the SGLang image — it imports
+    ``sglang.test.test_utils`` and with it torch and torchvision, which that image has, and
+    ``openai``/``httpx``, which SGLang requires — on CPU, in the server's region like ``bench``;
+    records go next to the bench results. Secrets as bench: the API key, and with Modal proxy
+    auth the proxy token (operate/eval_relay.py adds it as Modal-Key/Modal-Secret: the
+    harness cannot send extra headers)."""
+    p, s = c.profile, c.profile.serving
+    tiers = [t for t in (p.accuracy.quick, p.accuracy.thorough) if t is not None]
+    if not tiers:
+        return None
+    return UnitPlan(
+        name="eval_accuracy",
+        role="eval",
+        image="sglang",
+        gpu=None,
+        cpu=2.0,
+        volumes=[VolumeMount(volume=p.app_name + BENCH_VOLUME_SUFFIX, path=BENCH_MOUNT, read_only=False)],
+        secrets=c.api_secret + ([s.proxy_auth_secret] if s.proxy_auth_secret else []),
+        env={},  # not HF_HUB_OFFLINE: run_eval fetches GSM8K's test file itself unless given a path
+        timeout_s=unit_timeout_s(tiers, p.target_concurrency),
         region=s.compute_region,
     )
 

@@ -17,6 +17,8 @@ from modal_llm_deploy.engine import known_bad as _known_bad
 from modal_llm_deploy.engine.phases import KERNEL_CACHE_RESTORE_S, VOLUME_CHECK_S, cold_start_budgets
 from modal_llm_deploy.profile import topology as _topology
 from modal_llm_deploy.profile.sections import (  # noqa: F401  (FlagValue and the specs: re-exported for callers)
+    AccuracySpec,
+    AccuracyTier,
     COLD_JIT_S,
     OWNED_FLAGS,
     STARTUP_FIXED_S,
@@ -51,6 +53,7 @@ class Profile(_Frozen):
     serving: ServingSpec
     download: DownloadSpec = DownloadSpec()
     secrets: SecretsSpec = SecretsSpec()
+    accuracy: AccuracySpec = AccuracySpec()  # the accuracy gate's tiers (issue 17, docs/accuracy.md)
 
     # --- derived values (plain properties: the plan shows them) -----------------------------
 

@@ -477,3 +477,77 @@ class SecretsSpec(_Frozen):
     hf_token_secret: str | None = "huggingface-secret"
     """Modal secret with HF_TOKEN (None for public repos)."""
     hf_token_env: str = "HF_TOKEN"
+
+
+# --- accuracy gate (issue 17) ----------------------------------------------------------------
+
+# What scores each eval, read in sglang 0.5.23: ``sglang/test/run_eval.py`` scores gsm8k itself
+# (simple_eval_mixed_prefix_gsm8k.GSM8KEval over /v1/completions or /v1/chat/completions); the
+# names in ``sglang/test/sgl_eval_utils.py`` SGL_EVAL_BENCHMARKS are refused by run_eval and
+# scored by the separate sgl-eval package through ``run_sgl_eval`` (chat API only).
+RUN_EVAL_EVALS = ("gsm8k",)
+SGL_EVAL_EVALS = ("mmlu", "gpqa", "aime25", "aime26")
+UNSOURCED = "unsourced"
+
+
+class AccuracyTier(_Frozen):
+    """One accuracy check: which eval, on how many examples, with which sampling, and the
+    minimum score with its public source (or ``"unsourced"``: the gate then only warns until
+    ``eval --record-reference`` records a score measured on a known-good deployment).
+
+    ``min_score`` is either a *floor* (a threshold a public test asserts, e.g. SGLang's own CI)
+    or a *reference* (a measured score: the model's published table, or a recorded run). The
+    gate's threshold subtracts a tolerance computed from the standard error of the run's
+    example count (operate/evalgate.py, docs/accuracy.md)."""
+
+    eval: Annotated[str, _words(r"gsm8k|mmlu|gpqa|aime25|aime26", "one of gsm8k (SGLang's run_eval), mmlu, gpqa, aime25, aime26 (sgl-eval)")]
+    examples: Annotated[int, Field(ge=1, le=100000)]
+    num_shots: Annotated[int, Field(ge=0, le=100)] | None = None
+    """Few-shot examples in each prompt (gsm8k only; run_eval's --num-shots)."""
+    api: Annotated[str, _words(r"completion|chat", "completion or chat")] = "completion"
+    max_tokens: Annotated[int, Field(ge=1)] = 512
+    temperature: Annotated[float, Field(ge=0)] | None = None
+    """None: the harness's own default (run_eval: 0.0, greedy)."""
+    top_p: Annotated[float, Field(gt=0, le=1)] | None = None
+    repeats: Annotated[int, Field(ge=1, le=64)] = 1
+    min_score: Annotated[float, Field(gt=0, le=1)] | None = None
+    source: str = UNSOURCED
+    """Where ``min_score`` comes from (a file in a pinned package, a published table, or a
+    recorded run), or ``"unsourced"``."""
+    source_kind: Annotated[str, _words(r"floor|reference", "floor (a threshold a public test asserts) or reference (a measured score)")] = "floor"
+    source_examples: Annotated[int, Field(ge=1)] | None = None
+    """How many examples the source's figure was taken on (its own standard error, for a reference)."""
+
+    @property
+    def harness(self) -> str:
+        return "run_eval" if self.eval in RUN_EVAL_EVALS else "sgl_eval"
+
+    @property
+    def sourced(self) -> bool:
+        return self.min_score is not None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "AccuracyTier":
+        if self.min_score is None and self.source != UNSOURCED:
+            raise ValueError(f"source={self.source!r} without min_score: give min_score, or source={UNSOURCED!r}")
+        if self.min_score is not None and (not self.source.strip() or self.source == UNSOURCED):
+            raise ValueError(f"min_score={self.min_score} needs its source (a public figure or a recorded run); "
+                             "without one, leave min_score unset (unsourced: the gate warns only)")
+        if self.min_score is not None and self.source_kind == "floor" and self.source_examples is None:
+            raise ValueError("a floor min_score needs source_examples (how many examples the source asserts it on)")
+        if self.num_shots is not None and self.eval not in RUN_EVAL_EVALS:
+            raise ValueError(f"num_shots is for gsm8k only; {self.eval} takes its prompts from sgl-eval")
+        if self.eval in SGL_EVAL_EVALS and self.api != "chat":
+            raise ValueError(f"{self.eval} is scored by sgl-eval over the chat API: set api=chat")
+        return self
+
+
+class AccuracySpec(_Frozen):
+    """The accuracy gate's two tiers: ``quick`` (minutes, every deploy) and ``thorough`` (hours,
+    for a new profile, a new SGLang release or a changed risky knob; optional)."""
+
+    # Default: SGLang's own GSM8K mixin defaults (sglang/test/kits/eval_accuracy_kit.py
+    # GSM8KMixin, run_eval backend: 200 questions, 5-shot, completion API, max_tokens 512),
+    # unsourced until a profile cites a figure or records one.
+    quick: AccuracyTier | None = AccuracyTier(eval="gsm8k", examples=200, num_shots=5, api="completion", max_tokens=512)
+    thorough: AccuracyTier | None = None

@@ -18,6 +18,15 @@ the few pure-Python packages its OpenAI layer imports (tests/_support/standin_op
   authorization`` (guide/webhook-proxy-auth; header names: modal 1.6 _partial_function.py
   requires_proxy_auth). Modal's body for a *wrong* token is not documented: the stand-in sends
   the same one, so nothing may depend on more than the 401 and the ``modal-http:`` prefix;
+* ``--answers FILE``: ``/v1/completions`` plays a model taking a GSM8K-style few-shot prompt
+  (``Question: …\nAnswer:`` blocks, as sglang/test/simple_eval_mixed_prefix_gsm8k.py builds
+  it): it answers the *last* question with the answer FILE (JSON, question → number) holds,
+  in GSM8K's "#### N" style, and honours ``stop`` like SGLang. ``--wrong-rate R`` answers a
+  fixed fraction R of the questions wrongly (N+1), ``--fail-rate R`` answers another fixed
+  fraction with ``--fail-status`` (400 by default) every time, ``--flaky-rate R`` fails a
+  fraction once with 500 and answers the retry; which questions is decided by a hash of the
+  question, so runs repeat. ``/standin/counts`` counts each outcome and a POST to ``/standin/config`` changes the
+  rates (and zeroes the counts) between runs;
 * ``--api-key``: Bearer on everything but ``/health*``, ``/metrics*`` (SGLang's rule);
   ``/health`` answers 503 for ``--ready-after`` seconds (a cold start), then 200;
   ``/metrics`` has ``sglang:`` series unless ``--no-metrics`` (SGLang without --enable-metrics).
@@ -35,6 +44,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sglang.srt.entrypoints.openai.protocol import (  # noqa: E402  (the real SGLang 0.5.23)
     ChatCompletionResponse,
+    CompletionResponse,
+    CompletionResponseChoice,
     ChatCompletionResponseChoice,
     ChatCompletionResponseStreamChoice,
     ChatCompletionStreamResponse,
@@ -65,6 +76,29 @@ def generate(body: dict) -> str:
     return f"<think>{THOUGHT}</think>{ANSWER}"
 
 
+def _fraction(salt: str, question: str) -> float:
+    """A fixed number in [0, 1) per (salt, question): which questions a rate picks."""
+    import hashlib
+
+    return int(hashlib.sha256(f"{salt}:{question}".encode()).hexdigest()[:8], 16) / 16**8
+
+
+def last_question(prompt: str) -> str | None:
+    """The question the few-shot prompt ends with (``Question: …\nAnswer:``)."""
+    head, sep, tail = prompt.rpartition("Question: ")
+    if not sep or not tail.rstrip().endswith("Answer:"):
+        return None
+    return tail.rstrip()[: -len("Answer:")].rstrip("\n")
+
+
+def apply_stop(text: str, stop) -> str:
+    for s in [stop] if isinstance(stop, str) else (stop or []):
+        i = text.find(s)
+        if i >= 0:
+            text = text[:i]
+    return text
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
@@ -78,10 +112,18 @@ def main() -> None:
     ap.add_argument("--ready-after", type=float, default=0.0)
     ap.add_argument("--no-metrics", action="store_true")
     ap.add_argument("--token-delay", type=float, default=0.002)
+    ap.add_argument("--answers")
+    ap.add_argument("--wrong-rate", type=float, default=0.0)
+    ap.add_argument("--fail-rate", type=float, default=0.0)
+    ap.add_argument("--fail-status", type=int, default=400)
+    ap.add_argument("--flaky-rate", type=float, default=0.0)
     args = ap.parse_args()
+    answers = json.load(open(args.answers)) if args.answers else {}
+    flaked: set[str] = set()
     t_start = time.monotonic()
     name = args.served_model_name
-    counts = {"requests": 0, "proxy_refused": 0}
+    counts = {"requests": 0, "proxy_refused": 0, "completions": 0, "answered": 0, "wrong": 0, "failed": 0,
+              "flaked": 0, "unknown_question": 0}
     lock = threading.Lock()
 
     def reasoning(text: str) -> tuple[str | None, str]:
@@ -164,11 +206,22 @@ def main() -> None:
         def do_POST(self):
             n = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(n) or b"{}")
+            if self.path == "/standin/config":  # tests switch the rates between runs (not counted)
+                with lock:
+                    for k in ("wrong_rate", "fail_rate", "fail_status", "flaky_rate"):
+                        if k in body:
+                            setattr(args, k, body[k])
+                    flaked.clear()
+                    for k in counts:
+                        counts[k] = 0
+                return self._send(200, b"{}")
             self._count()
             if self._proxy_refuses():
                 return
             if not self._authorized():
                 return self._send(401, b'{"error": "Unauthorized"}')
+            if self.path.split("?", 1)[0] == "/v1/completions" and self._ready():
+                return self._completion(body)
             if self.path.split("?", 1)[0] != "/v1/chat/completions":
                 return self._send(404, b'{"detail": "Not Found"}')
             if not self._ready():
@@ -184,6 +237,38 @@ def main() -> None:
             msg = ChatMessage(role="assistant", content=content or None, reasoning_content=r, tool_calls=calls)
             resp = ChatCompletionResponse(id=rid, created=created, model=name, usage=usage, choices=[
                 ChatCompletionResponseChoice(index=0, message=msg, finish_reason="tool_calls" if calls else "stop")])
+            self._send(200, resp.model_dump_json().encode())
+
+        def _completion(self, body: dict) -> None:
+            """The GSM8K 'model' (see the module docstring); counts every outcome."""
+            q = last_question(str(body.get("prompt") or ""))
+            with lock:
+                counts["completions"] += 1
+            if q is None or q not in answers:
+                with lock:
+                    counts["unknown_question"] += 1
+                text = " I do not know.\n\nQuestion: next"
+            elif _fraction("fail", q) < args.fail_rate:
+                with lock:
+                    counts["failed"] += 1
+                return self._send(args.fail_status, b'{"object": "error", "message": "stand-in failure"}')
+            else:
+                if _fraction("flaky", q) < args.flaky_rate and q not in flaked:
+                    with lock:
+                        flaked.add(q)
+                        counts["flaked"] += 1
+                    return self._send(500, b'{"object": "error", "message": "stand-in transient failure"}')
+                n = answers[q]
+                wrong = _fraction("wrong", q) < args.wrong_rate
+                with lock:
+                    counts["answered"] += 1
+                    counts["wrong"] += int(wrong)
+                text = f" Working it out step by step.\n#### {n + 1 if wrong else n}\n\nQuestion: next one"
+            text = apply_stop(text, body.get("stop"))
+            ntok = max(1, len(text) // 4)
+            resp = CompletionResponse(id=f"cmpl-{uuid.uuid4().hex}", model=name,
+                                      choices=[CompletionResponseChoice(index=0, text=text, finish_reason="stop")],
+                                      usage=UsageInfo(prompt_tokens=100, completion_tokens=ntok, total_tokens=100 + ntok))
             self._send(200, resp.model_dump_json().encode())
 
         def _stream(self, body: dict, raw: str, rid: str, created: int, usage: UsageInfo) -> None:

@@ -112,6 +112,37 @@ SERVING = dict(
     exit_grace_period_s=120,  # let in-flight generations finish on scale-down
 )
 
+# The accuracy gate (modal-llm-deploy eval, docs/accuracy.md).
+ACCURACY = dict(
+    # Quick tier: SGLang's own GSM8K gate for its DSA + MTP (EAGLE) server fixture, the same
+    # architecture family (DSA sparse attention + MTP draft; example model DeepSeek-V3.2):
+    # sglang 0.5.23 sglang/test/server_fixtures/dsa_mtp_fixture.py DsaMtpEvalConfigDefaults
+    # (gsm8k_accuracy_thres 0.925 "measured on the FP8 variants", 500 questions, 20 shots) run
+    # through sglang/test/kits/eval_accuracy_kit.py GSM8KMixin's run_eval backend (completion
+    # API, max_tokens 512, greedy). A floor for the family, not a GLM-5.1 measurement: record
+    # GLM-5.1's own score with `eval --record-reference` on a known-good deployment.
+    quick=dict(
+        eval="gsm8k", examples=500, num_shots=20, api="completion", max_tokens=512,
+        min_score=0.925, source_kind="floor", source_examples=500,
+        source="sglang 0.5.23 sglang/test/server_fixtures/dsa_mtp_fixture.py (DSA+MTP family floor, "
+               "GSM8K 500 questions, 20-shot, completion API)",
+    ),
+    # Thorough tier: GPQA through sgl-eval (hours). 86.2 is GLM-5.1-FP8's official GPQA-Diamond
+    # score as quoted in sglang issue 22671 (an FP8 KV cache scored 71.2 there); how many
+    # samples the official figure averages is not stated, so its own error is not counted.
+    # Sampling and length as in sglang PR 30546's reasoning runs on GLM-5.x (sgl-eval
+    # --max-tokens 65536 --temperature 1.0 --top-p 0.95). sgl-eval 0.1.3's "gpqa" is GPQA Diamond
+    # (198 questions) with 8 repeats by default (sgl_eval/evals/_registry.py); one repeat keeps
+    # the run to hours (SE 0.0245 at 198, far below the 15-point FP8-KV loss it must catch);
+    # --set accuracy.thorough.repeats=8 for sgl-eval's pass@1 over 8.
+    thorough=dict(
+        eval="gpqa", examples=198, api="chat", max_tokens=65536, temperature=1.0, top_p=0.95,
+        min_score=0.862, source_kind="reference",
+        source="GLM-5.1-FP8 official GPQA-Diamond 86.2, as quoted in sglang issue 22671",
+    ),
+)
+
+
 def glm51_profile(name: str, description: str, app_name: str, deploy_script: str, gpu: str, flags: dict,
                   nodes: int = 1, serving: dict | None = None, env: dict | None = None) -> dict:
     """Everything but the GPU generation is shared: same weights, volumes, serving policy.
@@ -143,6 +174,7 @@ def glm51_profile(name: str, description: str, app_name: str, deploy_script: str
         storage=STORAGE,
         serving={**SERVING, **(serving or {})},
         secrets=dict(hf_token_secret="huggingface-secret", hf_token_env="HF_TOKEN"),
+        accuracy=ACCURACY,
     )
 
 
