@@ -32,6 +32,7 @@ from modal_llm_deploy.cli.common import (
 from modal_llm_deploy.cli.modal_cmds import _deployed_server, _modal_call
 from modal_llm_deploy.cli.tables import table as _table
 from modal_llm_deploy.plan.build import build_plan
+from modal_llm_deploy.plan.commands import extend, secret_create
 
 SET_NOTE = ("a `--set` fix: check it with `modal-llm-deploy plan PROFILE --set ...`, put the same key/value in the "
             "deploy script's load_profile(...) overrides, then redeploy")
@@ -280,9 +281,9 @@ def bench(
             # the benchmark runs in the bench container: the proxy token must reach it as a Modal secret
             raise UsageError(
                 f"serving.proxy_auth_secret is not set: with serving.modal_proxy_auth=true the bench function needs a "
-                f"Modal secret with a Proxy Auth Token ({PROXY_TOKEN_HELP}): modal secret create NAME "
-                f"{PROXY_KEY_ENV}=wk-... {PROXY_SECRET_ENV}=ws-..., set serving.proxy_auth_secret=NAME (profile or --set) "
-                "and redeploy")
+                f"Modal secret with a Proxy Auth Token ({PROXY_TOKEN_HELP}): "
+                f"{secret_create('NAME', [PROXY_KEY_ENV, PROXY_SECRET_ENV])}, set serving.proxy_auth_secret=NAME "
+                "(profile or --set) and redeploy")
         try:
             _, cold = cold_start_cost(plan)
         except CostError as exc:
@@ -295,7 +296,7 @@ def bench(
         if up == 0 and not allow_cold_start:
             raise UsageError(
                 f"{plan.app_name}/{plan.server.unit} has no running container: the benchmark would wait for a cold "
-                f"start ({cold}) and measure it as latency. Warm it first ({plan.commands['scale_cli']} --min {plan.topology.nodes}, "
+                f"start ({cold}) and measure it as latency. Warm it first ({extend(plan.commands['scale_cli'], '--min', str(plan.topology.nodes))}, "
                 f"then smoke) or pass --allow-cold-start")
         fn = modal.Function.from_name(plan.app_name, "bench")
         records = _modal_call("running the bench function (redeploy if it is missing)",

@@ -1,11 +1,15 @@
-"""The commands we print for the user to run next, carrying the overrides in effect.
+"""THE printer: every command the tool tells a user to run next is rendered here, carrying the
+overrides in effect. No other module formats a ``modal run|deploy|secret|setup`` or a
+``modal-llm-deploy <command>`` string (tests/test_printed_commands.py guards it with an AST scan
+and shows a bypass failing).
 
-A printed command (a verify fix line, a "next:" line, ``plan.commands``) must act on the same
-deployment the user is looking at. The overrides in effect are derived, not tracked: they are
-the dotted-key difference between the profile as its plugin registered it and the effective
-profile, however the difference came about (``--set``, ``--file``, the environment variables,
-or a deploy script calling ``load_profile(name, {...})``). Re-applying them is idempotent, so a
-command that carries an override the environment also sets is still correct.
+A printed command (a verify fix line, a "next:" line, ``plan.commands``, a smoke/bench cause, a
+cold-start warning, a CLI error hint) must act on the same deployment the user is looking at. The
+overrides in effect are derived, not tracked: they are the dotted-key difference between the
+profile as its plugin registered it and the effective profile, however the difference came about
+(``--set``, ``--file``, the environment variables, or a deploy script calling
+``load_profile(name, {...})``). Re-applying them is idempotent, so a command that carries an
+override the environment also sets is still correct.
 
 Two renderings:
 
@@ -14,20 +18,73 @@ Two renderings:
   ``load_profile`` reads, ``MODAL_LLM_DEPLOY_SET='k=v …' modal run script::download_model``.
 
 Values are rendered so that ``overrides.parse_value`` reads them back unchanged (tested).
+
+The API, for every caller (the CLI, the Modal adapter, operate code, triage):
+
+* ``plan_commands(profile)`` → ``plan.commands``: the first steps from a fresh machine
+  (``modal_setup``, the secrets the profile names: ``hf_secret``, ``api_key_secret``,
+  ``proxy_secret``), the ``modal run``/``modal deploy`` forms (``download``, ``compile``,
+  ``verify``, ``setup``, ``deploy``) and the CLI forms (``setup_cli``, ``deploy_cli``,
+  ``plan_cli``, ``logs_cli``, ``logs_triage_cli``, ``scale_cli``, ``smoke_cli``, ``bench_cli``) and
+  ``repair`` (the download with ``--repair``).
+  ``FIRST_STEPS`` / ``NEXT_CLI`` / ``NEXT_SCRIPT`` name them in the order they are printed.
+* ``commands_with(profile, extra)`` → the same dict for the profile with ``extra`` overrides
+  added on top of those in effect (a fix such as
+  ``{"engine.flags.mem-fraction-static": 0.85}``): ``plan_cli`` to check it, ``deploy_cli`` and
+  ``deploy`` (with ``MODAL_LLM_DEPLOY_SET=…``) to ship it. This is what triage's fix lines need:
+  a pasted fix then redeploys the fixed server, not the old one.
+* ``cli_command(sub, profile, *args)``: any other CLI command of a profile with its overrides
+  (e.g. ``cli_command("scale", prof, "--min", "1")``); ``cli_usage(sub, *words)`` names a
+  command generically (help text, ``PROFILE`` placeholders); ``local_command`` the local steps
+  on the same directories.
+* ``secret_create(name, env_names)``: ``modal secret create NAME KEY="${KEY:?…}"`` — the values
+  come from the user's shell at paste time and are never printed (bash refuses an unset one);
+  ``modal_setup()``; ``activate_venv()`` (the venv this CLI runs from, when it runs from one).
+* ``extend(command, *args)``: a printed command with more arguments (shell-quoted).
+
+Every rendered command is recorded: ``printed()`` returns them for this process, and with
+``MODAL_LLM_DEPLOY_RECORD_COMMANDS=FILE`` each is appended to FILE (one JSON string per line), so
+a test can prove that each command line in the output came from here.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from modal_llm_deploy.base.envvars import RECORD_COMMANDS_ENV
 from modal_llm_deploy.profile.model import Profile
 from modal_llm_deploy.profile.overrides import FREEFORM, SET_ENV, parse_value
 
 CLI = "modal-llm-deploy"
+
+# plan.commands keys in the order "next" prints them: from a fresh machine (after the venv is
+# active) to a running server.
+FIRST_STEPS = ("modal_setup", "hf_secret", "api_key_secret", "proxy_secret")
+NEXT_CLI = ("setup_cli", "deploy_cli")
+NEXT_SCRIPT = ("setup", "deploy")
+
+_printed: set[str] = set()
+
+
+def _record(command: str) -> str:
+    """Every rendered command passes here (see the module docstring)."""
+    _printed.add(command)
+    path = os.environ.get(RECORD_COMMANDS_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(command) + "\n")
+    return command
+
+
+def printed() -> frozenset[str]:
+    """The commands rendered in this process so far."""
+    return frozenset(_printed)
 
 # Overrides the local CLI steps add themselves from --weights-dir/--cache-dir/--python: a
 # printed local command carries those options instead.
@@ -117,32 +174,108 @@ def env_prefix(overrides: Mapping[str, Any]) -> str:
     return f"{SET_ENV}={quoted} "
 
 
-def plan_commands(profile: Profile) -> dict[str, str]:
-    """``plan.commands``: the ``modal run``/``modal deploy`` lines for the profile's deploy
-    script, and the equivalent CLI lines (``setup_cli``, ``deploy_cli``), with the overrides."""
-    ov = overrides_in_effect(profile)
-    env, script, sets = env_prefix(ov), shlex.quote(profile.deploy_script), cli_set_args(ov)
-    return {
-        "download": f"{env}modal run {script}::download_model",
-        "compile": f"{env}modal run {script}::compile_deepgemm",
-        "verify": f"{env}modal run {script}::verify_setup",
-        "setup": f"{env}modal run {script}",
-        "deploy": f"{env}modal deploy {script}",
-        "setup_cli": f"{CLI} setup {profile.name}{sets}",
-        "deploy_cli": f"{CLI} deploy {profile.name}{sets}",
+def _cli(sub: str, name: str | None, args: Iterable[str], overrides: Mapping[str, Any]) -> str:
+    words = "".join(f" {shlex.quote(str(a))}" for a in args)
+    return _record(f"{CLI} {sub}{'' if name is None else ' ' + shlex.quote(name)}{words}{cli_set_args(overrides)}")
+
+
+def cli_command(sub: str, profile: Profile, *args: str) -> str:
+    """``modal-llm-deploy SUB PROFILE ARGS… --set …``: a CLI command on this deployment."""
+    return _cli(sub, profile.name, args, overrides_in_effect(profile))
+
+
+def cli_usage(sub: str, *words: str) -> str:
+    """A CLI command named generically, unquoted (``modal-llm-deploy plan PROFILE --set ...``):
+    help text and notes that speak of no particular deployment."""
+    return _record(" ".join((CLI, sub, *words)))
+
+
+def extend(command: str, *args: str) -> str:
+    """``command`` (one this module rendered) with more arguments, shell-quoted."""
+    return _record(command + "".join(f" {shlex.quote(str(a))}" for a in args))
+
+
+def modal_setup() -> str:
+    """Modal's one-time login (modal/cli/entry_point.py: ``setup``, "Bootstrap Modal's configuration")."""
+    return _record("modal setup")
+
+
+def secret_create(name: str, env_names: Iterable[str]) -> str:
+    """``modal secret create NAME KEY="${KEY:?…}" …`` (modal/cli/secret.py: ``create`` takes
+    ``KEY=VALUE`` items and suggests ``<KEY>="$ENV_VAR"``): each value is read from the user's
+    shell when pasted, so no value is ever printed, and bash refuses to run it with one unset
+    instead of creating an empty secret."""
+    items = " ".join(f'{k}="${{{k}:?}}"' for k in env_names)
+    return _record(f"modal secret create {shlex.quote(name)} {items}")
+
+
+def activate_venv() -> str | None:
+    """``source <venv>/bin/activate`` for the virtual environment this CLI runs from (the README's
+    try-it command installs into ``.venv`` and runs ``.venv/bin/modal-llm-deploy``, so ``modal``
+    is not on PATH until it is active); None outside a venv."""
+    if sys.prefix == sys.base_prefix:
+        return None
+    return _record(f"source {shlex.quote(str(Path(sys.prefix) / 'bin' / 'activate'))}")
+
+
+def _script(verb: str, target: str, overrides: Mapping[str, Any]) -> str:
+    return _record(f"{env_prefix(overrides)}modal {verb} {target}")
+
+
+def _family(profile: Profile, ov: Mapping[str, Any]) -> dict[str, str]:
+    script, name = shlex.quote(profile.deploy_script), profile.name
+    cmds: dict[str, str] = {"modal_setup": modal_setup()}
+    sec, srv = profile.secrets, profile.serving
+    if sec.hf_token_secret:
+        cmds["hf_secret"] = secret_create(sec.hf_token_secret, [sec.hf_token_env])
+    if srv.api_key_secret and not srv.public:
+        cmds["api_key_secret"] = secret_create(srv.api_key_secret, [srv.api_key_env])
+    if srv.modal_proxy_auth and srv.proxy_auth_secret:
+        from modal_llm_deploy.base.envvars import PROXY_KEY_ENV, PROXY_SECRET_ENV
+
+        cmds["proxy_secret"] = secret_create(srv.proxy_auth_secret, [PROXY_KEY_ENV, PROXY_SECRET_ENV])
+    cmds.update({
+        "download": _script("run", f"{script}::download_model", ov),
+        # runtime.download_model(repair=True): Modal's CLI turns the parameter into --repair
+        "repair": extend(_script("run", f"{script}::download_model", ov), "--repair"),
+        "compile": _script("run", f"{script}::compile_deepgemm", ov),
+        "verify": _script("run", f"{script}::verify_setup", ov),
+        "setup": _script("run", script, ov),
+        "deploy": _script("deploy", script, ov),
+        "plan_cli": _cli("plan", name, (), ov),
+        "setup_cli": _cli("setup", name, (), ov),
+        "deploy_cli": _cli("deploy", name, (), ov),
         # what fix lines name after the deploy (smoke, bench, cold-start warnings): with the
         # overrides too, or they would read/scale the un-overridden app (e.g. --set app_name=…)
-        "logs_cli": f"{CLI} logs {profile.name}{sets}",
-        "scale_cli": f"{CLI} scale {profile.name}{sets}",
-    }
+        "logs_cli": _cli("logs", name, (), ov),
+        "logs_triage_cli": _cli("logs", name, ("--triage",), ov),
+        "scale_cli": _cli("scale", name, (), ov),
+        "smoke_cli": _cli("smoke", name, (), ov),
+        "bench_cli": _cli("bench", name, (), ov),
+    })
+    return cmds
 
 
-def local_command(step: str, profile: Profile, weights_dir: Path, cache_dir: Path | None = None) -> str:
+def plan_commands(profile: Profile) -> dict[str, str]:
+    """``plan.commands``: the first steps, the ``modal run``/``modal deploy`` lines for the
+    profile's deploy script and the equivalent CLI lines, all with the overrides in effect."""
+    return _family(profile, overrides_in_effect(profile))
+
+
+def commands_with(profile: Profile, extra: Mapping[str, Any]) -> dict[str, str]:
+    """``plan_commands`` for the profile with ``extra`` overrides on top of those in effect (a
+    later value wins), e.g. a triage fix: ``commands_with(prof, {"engine.flags.x": 0.85})["deploy"]``
+    deploys the fixed server with ``MODAL_LLM_DEPLOY_SET=…``. ``extra`` is not validated here:
+    ``plan_cli`` is the command that checks it."""
+    return _family(profile, {**overrides_in_effect(profile), **extra})
+
+
+def local_command(step: str, profile: Profile, weights_dir: Path, cache_dir: Path | None = None,
+                  *args: str) -> str:
     """A local CLI step on the same directories (absolute, so it works from any directory) and
     the same overrides, e.g. verify's fix line ``modal-llm-deploy download glm51_fp8
     --weights-dir /abs/weights --set model.repo_id=acme/X``."""
-    dirs = f" --weights-dir {shlex.quote(str(Path(weights_dir).resolve()))}"
+    dirs = ["--weights-dir", str(Path(weights_dir).resolve())]
     if cache_dir is not None:
-        dirs += f" --cache-dir {shlex.quote(str(Path(cache_dir).resolve()))}"
-    sets = cli_set_args(overrides_in_effect(profile, exclude=LOCAL_KEYS))
-    return f"{CLI} {step} {profile.name}{dirs}{sets}"
+        dirs += ["--cache-dir", str(Path(cache_dir).resolve())]
+    return _cli(step, profile.name, [*dirs, *args], overrides_in_effect(profile, exclude=LOCAL_KEYS))
