@@ -85,7 +85,7 @@ def test_over_budget_advice_names_this_deployments_logs_command():
     plan = build_plan(load_profile("glm51_fp8", {"app_name": "glm-tiny"}))
     warnings = _boot(Clock()).over_budget(ColdStartPlan.for_profile(400, 100), plan.commands["logs_triage_cli"])
     ready = [w for w in warnings if w.split()[3] == "ready"]
-    assert ready and "(modal-llm-deploy logs glm51_fp8 --triage --set app_name=glm-tiny)" in ready[0], warnings
+    assert ready and "(modal-llm-deploy logs glm51_fp8 --set app_name=glm-tiny --triage)" in ready[0], warnings
     assert not any("PROFILE" in w for w in warnings)
 
 

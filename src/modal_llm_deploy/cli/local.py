@@ -154,7 +154,7 @@ def print_plan(p: DeploymentPlan) -> None:
 
 
 def _per_month(usd_per_hour: float) -> str:
-    """`` (≈ $X/month)`` for an always-on cost (min_containers ≥ 1), else ``""``; the month is
+    """`` ($X/month)`` for an always-on cost (min_containers ≥ 1), else ``""``; the month is
     plan/cost.py's HOURS_PER_MONTH, as in `cost`."""
     if usd_per_hour <= 0:
         return ""

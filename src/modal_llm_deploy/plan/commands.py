@@ -248,7 +248,7 @@ def _family(profile: Profile, ov: Mapping[str, Any]) -> dict[str, str]:
         # what fix lines name after the deploy (smoke, bench, cold-start warnings): with the
         # overrides too, or they would read/scale the un-overridden app (e.g. --set app_name=…)
         "logs_cli": _cli("logs", name, (), ov),
-        "logs_triage_cli": _cli("logs", name, ("--triage",), ov),
+        "logs_triage_cli": extend(_cli("logs", name, (), ov), "--triage"),
         "scale_cli": _cli("scale", name, (), ov),
         "smoke_cli": _cli("smoke", name, (), ov),
         "bench_cli": _cli("bench", name, (), ov),
