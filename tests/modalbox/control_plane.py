@@ -103,6 +103,13 @@ class ControlPlane(ControlPlaneBase):
         layout = api_pb2.AppLayout(function_ids=self.app_objects.get(req.app_id, {}))
         return api_pb2.AppGetLayoutResponse(app_layout=layout)
 
+    def rpc_AppGetOrCreate(self, req, md):
+        # app.py: _App.lookup(name) (the `logs` command); a name never deployed is NOT_FOUND.
+        app_id = self.apps.get(req.app_name)
+        if not app_id:
+            raise GRPCError(Status.NOT_FOUND, f"modalbox: App {req.app_name!r} not found")
+        return api_pb2.AppGetOrCreateResponse(app_id=app_id)
+
     def rpc_AppCreate(self, req, md):
         app_id = self._id("ap")
         self.app_names[app_id] = req.description
