@@ -431,3 +431,33 @@ def test_a_bypass_in_the_output_is_caught(tmp_path):
     assert "modal-llm-deploy deploy glm51_fp8 --set app_name=glm-bypass" in recorded(record)  # what the printer gave
     _, bad = commands_in(r.stdout, recorded(record))
     assert bad == ["modal-llm-deploy deploy glm51_fp8"], bad
+
+
+# --- the README's deploy steps are the printer's ----------------------------------------------------
+
+
+def readme_deploy_steps() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    m = re.search(r"<!-- deploy-steps -->\s*```bash\n(.*?)```\s*<!-- /deploy-steps -->", text, re.S)
+    assert m, "README.md: the deploy-steps block is missing"
+    lines = [re.split(r"\s{2,}#", ln)[0].strip() for ln in m.group(1).splitlines()]
+    return [ln for ln in lines if ln and not ln.startswith("#")]
+
+
+def test_readme_deploy_steps_start_from_a_fresh_machine_with_the_printers_commands():
+    steps = readme_deploy_steps()
+    # the try-it command installed into .venv: nothing runs before it is active, no bare pip
+    assert steps[0] == "source .venv/bin/activate", steps
+    assert not [s for s in steps if s.split()[0] in ("pip", "pip3")], steps
+    c = build_plan(load_profile(PROFILE)).commands
+    want = [c[k] for k in ("modal_setup", "hf_secret", "api_key_secret", "download", "compile", "verify", "setup",
+                           "deploy")]
+    assert [s for s in steps if s in want] == want, (steps, want)  # the printer's, in the printed order
+    exports = [s.split("=")[0].split()[1] for s in steps if s.startswith("export ")]
+    assert exports == ["HF_TOKEN", "API_KEY"]  # what the secret commands read, set before them
+    venv = REPO / ".venv"
+    if (venv / "bin" / "activate").exists():  # the README's venv is the one running these tests
+        r = subprocess.run(["bash", "-c", f"{steps[0]} && command -v modal modal-llm-deploy"], cwd=REPO,
+                           env={"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp")},
+                           capture_output=True, text=True, timeout=60)
+        assert r.stdout.split() == [str(venv / "bin" / "modal"), str(venv / "bin" / "modal-llm-deploy")], r
