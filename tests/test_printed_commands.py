@@ -274,9 +274,13 @@ def shipped_plans(box, res) -> list[dict]:
 
 def test_the_path_from_secrets_to_deploy_runs_as_printed(box, plan_json, plan_text, env, record):
     c = plan_json["commands"]
-    # Before the secrets exist, the deploy stops at Modal's lookup of the first one.
+    # Before the secrets exist, the deploy stops at Modal's lookup of one, in one line that ends
+    # with the printer's command creating it.
     res = shell(box, c["deploy_cli"], env)
-    assert res.returncode == 1 and "printed-" in res.stderr, res.stdout + res.stderr
+    assert res.returncode == 1 and res.stderr.count("\n") == 1, res.stdout + res.stderr
+    found, bad = commands_in(res.stderr, recorded(record))
+    assert not bad and len(found) == 1 and found[0] in (c["hf_secret"], c["api_key_secret"]), res.stderr
+    assert res.stderr.rstrip().endswith(found[0]), res.stderr
     # The secret commands: refused by bash while the variable is unset, nothing sent...
     unset = {**env, "HF_TOKEN": "", "API_KEY": ""}
     for key in ("hf_secret", "api_key_secret"):
