@@ -465,3 +465,9 @@ def test_readme_deploy_steps_start_from_a_fresh_machine_with_the_printers_comman
                            env={"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp")},
                            capture_output=True, text=True, timeout=60)
         assert r.stdout.split() == [str(venv / "bin" / "modal"), str(venv / "bin" / "modal-llm-deploy")], r
+
+
+def test_docs_quote_the_printers_secret_fix():
+    """docs/steps.md's failure table shows the runtime's line for a secret without its key."""
+    fix = printer.extend(printer.secret_create("glm51-api-key", ["API_KEY"]), "--force")
+    assert f"Modal secret 'glm51-api-key' has no API_KEY: {fix}`" in (REPO / "docs" / "steps.md").read_text()
