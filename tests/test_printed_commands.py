@@ -248,6 +248,7 @@ def test_piped_plan_fits_80_columns_but_commands(name, env, record):
     line, so it runs when pasted); it must be a whole command the printer rendered."""
     r = cli("plan", name, "--set", "serving.min_containers=0", env=env)
     assert r.returncode == 0, r.stderr
+    assert "$0.00/h idle, up to" in " ".join(r.stdout.split())  # no month figure for nothing kept warm
     rec = recorded(record)
     long = [ln for ln in r.stdout.splitlines() if len(ln) > 80]
     not_commands = [ln for ln in long if ln.strip() not in rec]
@@ -370,6 +371,10 @@ def test_logs_smoke_and_scale_act_on_the_overridden_app(box, plan_json, env):
     (upd,) = res.of("FunctionUpdateSchedulingParams")
     server = box.cp.app_objects[box.cp.apps["glm-printed"]][plan_json["server"]["unit"]]
     assert upd.function_id == server and upd.settings.min_containers == 1
+    from modal_llm_deploy.plan.cost import HOURS_PER_MONTH  # the month of `cost`, one source
+
+    usd = plan_json["cost"]["server_usd_per_hour"]
+    assert f"idle cost now ${usd:.2f}/h (${usd * HOURS_PER_MONTH:,.0f}/month)" in res.stdout, res.stdout
 
 
 def test_plan_cli_prints_the_same_plan(plan_json, plan_text, env):
@@ -471,3 +476,21 @@ def test_docs_quote_the_printers_secret_fix():
     """docs/steps.md's failure table shows the runtime's line for a secret without its key."""
     fix = printer.extend(printer.secret_create("glm51-api-key", ["API_KEY"]), "--force")
     assert f"Modal secret 'glm51-api-key' has no API_KEY: {fix}`" in (REPO / "docs" / "steps.md").read_text()
+
+
+def test_revision_pin_commands_deploy_the_pinned_plan(box, tmp_path, hub_server, hub_repo, env, record):
+    """`revision` prints the pin joined to the overrides in effect; its deploy, run as printed,
+    ships the plan pinned to the sha the fake hub resolved."""
+    hub = {**env, "HF_ENDPOINT": hub_server.endpoint, "HF_HUB_DISABLE_XET": "1", "HF_HOME": str(tmp_path / "hf")}
+    sets = ["--set", f"model.repo_id={hub_repo.repo_id}", "--set", "app_name=glm-pinned"]
+    r = cli("revision", PROFILE, *sets, env=hub)
+    assert r.returncode == 0, r.stderr
+    found, bad = commands_in(r.stdout, recorded(record))
+    assert not bad, bad
+    sha = hub_repo.refs["main"]
+    (deploy,) = [f for f in found if f.startswith("modal-llm-deploy deploy ")]
+    res = shell(box, deploy, env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert [p.name for p in res.of("AppPublish")] == ["glm-pinned"]
+    plans = shipped_plans(box, res)
+    assert plans and {(p["weights"]["repo_id"], p["weights"]["revision"]) for p in plans} == {(hub_repo.repo_id, sha)}

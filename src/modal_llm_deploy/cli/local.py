@@ -17,7 +17,7 @@ from modal_llm_deploy.cli.common import (
     app,
     out,
 )
-from modal_llm_deploy.cli.tables import argv_lines, pairs, records
+from modal_llm_deploy.cli.tables import argv_lines, pairs, per_month, records
 from modal_llm_deploy.plan.build import build_plan
 from modal_llm_deploy.plan.models import DeploymentPlan
 from modal_llm_deploy.profile.plugins import broken_plugins, list_profiles
@@ -142,7 +142,7 @@ def print_plan(p: DeploymentPlan) -> None:
         f"\n[bold]cost[/] ({c.gpu} at ${c.gpu_usd_per_hour:.2f}/GPU-h): ${c.server_usd_per_hour:.2f}/h per container, "
         + (f"${c.cluster_usd_per_hour:.2f}/h per {p.topology.nodes}-node cluster (one replica), "
            if p.topology.nodes > 1 else "")
-        + f"${c.idle_usd_per_hour:.2f}/h idle{_per_month(c.idle_usd_per_hour)}, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
+        + f"${c.idle_usd_per_hour:.2f}/h idle{per_month(c.idle_usd_per_hour)}, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
         f"kernel compile once ≈ ${c.compile_once_usd:.2f} (again after any kernel-shaping flag change: new key), "
         f"download once ≈ ${c.download_once_usd:.2f}. {c.note}",
         soft_wrap=False,
@@ -151,16 +151,6 @@ def print_plan(p: DeploymentPlan) -> None:
 
     print_operate_plan(p)  # issue 9: keep-warm windows and cold-start budgets (cli/operate.py)
     print_next(p)
-
-
-def _per_month(usd_per_hour: float) -> str:
-    """`` ($X/month)`` for an always-on cost (min_containers ≥ 1), else ``""``; the month is
-    plan/cost.py's HOURS_PER_MONTH, as in `cost`."""
-    if usd_per_hour <= 0:
-        return ""
-    from modal_llm_deploy.plan.cost import HOURS_PER_MONTH
-
-    return f" (${usd_per_hour * HOURS_PER_MONTH:,.0f}/month)"
 
 
 def print_next(p: DeploymentPlan) -> None:

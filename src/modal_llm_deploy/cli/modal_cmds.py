@@ -18,6 +18,7 @@ from modal_llm_deploy.cli.common import (
     app,
     out,
 )
+from modal_llm_deploy.cli.tables import per_month
 from modal_llm_deploy.plan.build import build_plan
 from modal_llm_deploy.plan.models import DeploymentPlan
 
@@ -206,9 +207,10 @@ def scale(
             lambda: _deployed_server(p).autoscaler.update(**update),
         )
         # Modal answers with the settings now in force (changed and unchanged ones).
+        idle = (now.min_containers or 0) * p.cost.server_usd_per_hour
         out.print(f"{p.app_name}/{s.unit}: min {now.min_containers or 0}, max {now.max_containers}, buffer "
                   f"{now.buffer_containers or 0}, scaledown {now.scaledown_window} s (until the next deploy); "
-                  f"idle cost now ${(now.min_containers or 0) * p.cost.server_usd_per_hour:.2f}/h")
+                  f"idle cost now ${idle:.2f}/h{per_month(idle)}")
 
     _guard(run)
 

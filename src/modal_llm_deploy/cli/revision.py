@@ -25,7 +25,7 @@ from modal_llm_deploy.cli.common import (
     app,
     out,
 )
-from modal_llm_deploy.plan.commands import commands_with, env_prefix, render_value
+from modal_llm_deploy.plan.commands import commands_with, env_assignment, render_value
 
 
 @app.command()
@@ -59,7 +59,7 @@ def revision(
         item = f"model.revision={render_value(sha)}"
         cmds = {
             "set": f"--set {item}",
-            "env": f"{env_prefix({'model.revision': sha})}".strip(),
+            "env": env_assignment({"model.revision": sha}),
             "deploy_cli": pinned["deploy_cli"],
             "deploy": pinned["deploy"],
         }

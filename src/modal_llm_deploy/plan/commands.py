@@ -40,7 +40,8 @@ The API, for every caller (the CLI, the Modal adapter, operate code, triage):
 * ``secret_create(name, env_names)``: ``modal secret create NAME KEY="${KEY:?…}"`` — the values
   come from the user's shell at paste time and are never printed (bash refuses an unset one);
   ``modal_setup()``; ``activate_venv()`` (the venv this CLI runs from, when it runs from one).
-* ``extend(command, *args)``: a printed command with more arguments (shell-quoted).
+* ``extend(command, *args)``: a printed command with more arguments (shell-quoted);
+  ``env_assignment(overrides)``: the ``MODAL_LLM_DEPLOY_SET=…`` word alone.
 
 Every rendered command is recorded: ``printed()`` returns them for this process, and with
 ``MODAL_LLM_DEPLOY_RECORD_COMMANDS=FILE`` each is appended to FILE (one JSON string per line), so
@@ -172,6 +173,11 @@ def env_prefix(overrides: Mapping[str, Any]) -> str:
     else:
         quoted = shlex.quote(value)
     return f"{SET_ENV}={quoted} "
+
+
+def env_assignment(overrides: Mapping[str, Any]) -> str:
+    """``MODAL_LLM_DEPLOY_SET='k=v …'`` alone: to export, or to put before ``modal run``."""
+    return _record(env_prefix(overrides).strip())
 
 
 def _cli(sub: str, name: str | None, args: Iterable[str], overrides: Mapping[str, Any]) -> str:
