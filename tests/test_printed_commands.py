@@ -353,7 +353,7 @@ def _until_call(box, cmd: str, env: dict[str, str], method: str, timeout: float 
     return [c for c in box.cp.recorder.since(mark) if c.method == method], out + err
 
 
-def test_logs_smoke_and_scale_act_on_the_overridden_app(box, plan_json, env):
+def test_logs_smoke_bench_and_scale_act_on_the_overridden_app(box, plan_json, env, record):
     c = plan_json["commands"]
     if "glm-printed" not in box.cp.apps:  # run alone: the first steps and the deploy, as printed
         for key in ("hf_secret", "api_key_secret", "deploy_cli"):
@@ -364,9 +364,12 @@ def test_logs_smoke_and_scale_act_on_the_overridden_app(box, plan_json, env):
         assert calls and {x.request.app_id for x in calls} == {box.cp.apps["glm-printed"]}, (key, out)
     calls, out = _until_call(box, c["smoke_cli"], {**env, "API_KEY": "k"}, "FunctionGet")
     assert calls and calls[0].request.app_name == "glm-printed", out
-    # bench's "warm it first" fix: the scale command with --min, from the printer
-    warm = printer.extend(c["scale_cli"], "--min", "1")
-    res = shell(box, warm, env)
+    # bench, with no container up, refuses in one line whose fix is the scale command with --min
+    res = shell(box, c["bench_cli"], env)
+    assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stdout + res.stderr
+    found, bad = commands_in(res.stderr, recorded(record))
+    assert not bad and found == [printer.extend(c["scale_cli"], "--min", "1")], (found, bad, res.stderr)
+    res = shell(box, found[0], env)
     assert res.returncode == 0, res.stdout + res.stderr
     (upd,) = res.of("FunctionUpdateSchedulingParams")
     server = box.cp.app_objects[box.cp.apps["glm-printed"]][plan_json["server"]["unit"]]
@@ -494,3 +497,10 @@ def test_revision_pin_commands_deploy_the_pinned_plan(box, tmp_path, hub_server,
     assert [p.name for p in res.of("AppPublish")] == ["glm-pinned"]
     plans = shipped_plans(box, res)
     assert plans and {(p["weights"]["repo_id"], p["weights"]["revision"]) for p in plans} == {(hub_repo.repo_id, sha)}
+
+
+def test_cost_note_names_this_deployments_bench(plan_json, env, record):
+    r = cli("cost", PROFILE, *SET_ARGS, env=env)
+    assert r.returncode == 0, r.stderr
+    found, bad = commands_in(r.stdout, recorded(record))
+    assert not bad and found == [printer.extend(plan_json["commands"]["bench_cli"], "--save", "bench.jsonl")], (found, bad)

@@ -176,7 +176,7 @@ def cost(
                 t.add_row(m.source, f"{m.output_tok_per_s:,.0f}" if m.output_tok_per_s else "-", f"{m.usd_per_mtok:,.2f}")
             out.print(t)
         for n in r.notes:
-            out.print(f"[dim]note: {n}[/]")
+            out.print(f"note: {n}", style="dim", markup=False)  # a note may hold a command with [..] values
 
     _guard(run)
 
