@@ -160,7 +160,7 @@ def cost(
             print(json.dumps(r.as_dict(), indent=2))
             return
         out.print(f"[bold]{r.profile}[/]: ${r.usd_per_container_hour:.2f} per container-hour "
-                  f"(prices {r.price_checked}: {r.price_source})")
+                  f"(prices {r.price_checked}: {r.price_source})", soft_wrap=False)  # prose: wraps at the width
         t = _table("per month", "container-h", "$", "how")
         for x in r.monthly:
             t.add_row(x.item, f"{x.container_hours:,.1f}", f"{x.usd:,.2f}", x.how)
