@@ -98,17 +98,20 @@ class ControlPlane(ControlPlaneBase):
         # runner.py: _init_local_app_from_name; an empty app_id means "not deployed yet".
         return api_pb2.AppGetByDeploymentNameResponse(app_id=self.apps.get(req.name, ""))
 
+    def rpc_AppGetOrCreate(self, req, md):
+        # app.py: App.lookup(name) (`logs` reads a deployed app's logs through it); without
+        # create_if_missing an unknown name is NOT_FOUND, as Modal answers.
+        app_id = self.apps.get(req.app_name, "")
+        if not app_id:
+            if req.object_creation_type != api_pb2.OBJECT_CREATION_TYPE_CREATE_IF_MISSING:
+                raise GRPCError(Status.NOT_FOUND, f"modalbox: App {req.app_name!r} not found")
+            app_id = self.apps[req.app_name] = self._id("ap")
+        return api_pb2.AppGetOrCreateResponse(app_id=app_id)
+
     def rpc_AppGetLayout(self, req, md):
         # runner.py: _init_local_app_existing (a redeploy reuses the function ids).
         layout = api_pb2.AppLayout(function_ids=self.app_objects.get(req.app_id, {}))
         return api_pb2.AppGetLayoutResponse(app_layout=layout)
-
-    def rpc_AppGetOrCreate(self, req, md):
-        # app.py: _App.lookup(name) (the `logs` command); a name never deployed is NOT_FOUND.
-        app_id = self.apps.get(req.app_name)
-        if not app_id:
-            raise GRPCError(Status.NOT_FOUND, f"modalbox: App {req.app_name!r} not found")
-        return api_pb2.AppGetOrCreateResponse(app_id=app_id)
 
     def rpc_AppCreate(self, req, md):
         app_id = self._id("ap")

@@ -25,7 +25,7 @@ from modal_llm_deploy.cli.common import (
     app,
     out,
 )
-from modal_llm_deploy.plan.commands import commands_with, env_assignment, render_value
+from modal_llm_deploy.plan.commands import env_assignment, fix_commands, render_value
 
 
 @app.command()
@@ -55,7 +55,7 @@ def revision(
                                retry=RetryPolicy(attempts=d.attempts, delays_s=tuple(d.backoff_s)))
         # The pin joins whatever other overrides are in effect, so the printed commands act on
         # this deployment (plan/commands.py), with model.revision replaced by the sha.
-        pinned = commands_with(prof, {"model.revision": sha})
+        pinned = fix_commands(prof, {"model.revision": sha})
         item = f"model.revision={render_value(sha)}"
         cmds = {
             "set": f"--set {item}",

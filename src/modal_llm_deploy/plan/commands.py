@@ -28,11 +28,11 @@ The API, for every caller (the CLI, the Modal adapter, operate code, triage):
   ``plan_cli``, ``logs_cli``, ``logs_triage_cli``, ``scale_cli``, ``smoke_cli``, ``bench_cli``) and
   ``repair`` (the download with ``--repair``).
   ``FIRST_STEPS`` / ``NEXT_CLI`` / ``NEXT_SCRIPT`` name them in the order they are printed.
-* ``commands_with(profile, extra)`` → the same dict for the profile with ``extra`` overrides
-  added on top of those in effect (a fix such as
-  ``{"engine.flags.mem-fraction-static": 0.85}``): ``plan_cli`` to check it, ``deploy_cli`` and
-  ``deploy`` (with ``MODAL_LLM_DEPLOY_SET=…``) to ship it. This is what triage's fix lines need:
-  a pasted fix then redeploys the fixed server, not the old one.
+* ``fix_commands(profile, changes)`` → the same dict for the profile with ``changes`` added on
+  top of the overrides in effect (a fix such as ``{"engine.flags.mem-fraction-static": 0.85}``):
+  ``plan_cli`` to check it, ``deploy_cli`` and ``deploy`` (with ``MODAL_LLM_DEPLOY_SET=…``) to
+  ship it. Triage's fix lines and ``revision``'s pin use it: a pasted fix redeploys the fixed
+  server, not the old one. ``fix_commands(None, changes, name=…)`` names the script generically.
 * ``cli_command(sub, profile, *args)``: any other CLI command of a profile with its overrides
   (e.g. ``cli_command("scale", prof, "--min", "1")``); ``cli_usage(sub, *words)`` names a
   command generically (help text, ``PROFILE`` placeholders); ``local_command`` the local steps
@@ -268,14 +268,6 @@ def plan_commands(profile: Profile) -> dict[str, str]:
     return _family(profile, overrides_in_effect(profile))
 
 
-def commands_with(profile: Profile, extra: Mapping[str, Any]) -> dict[str, str]:
-    """``plan_commands`` for the profile with ``extra`` overrides on top of those in effect (a
-    later value wins), e.g. a triage fix: ``commands_with(prof, {"engine.flags.x": 0.85})["deploy"]``
-    deploys the fixed server with ``MODAL_LLM_DEPLOY_SET=…``. ``extra`` is not validated here:
-    ``plan_cli`` is the command that checks it."""
-    return _family(profile, {**overrides_in_effect(profile), **extra})
-
-
 def local_command(step: str, profile: Profile, weights_dir: Path, cache_dir: Path | None = None,
                   *args: str) -> str:
     """A local CLI step on the same directories (absolute, so it works from any directory) and
@@ -285,3 +277,35 @@ def local_command(step: str, profile: Profile, weights_dir: Path, cache_dir: Pat
     if cache_dir is not None:
         dirs += ["--cache-dir", str(Path(cache_dir).resolve())]
     return _cli(step, profile.name, [*dirs, *args], overrides_in_effect(profile, exclude=LOCAL_KEYS))
+
+
+def fix_commands(profile: Profile | None, changes: Mapping[str, Any], *, validate: bool = True,
+                 name: str = "<PROFILE>") -> dict[str, str]:
+    """A fix that changes profile fields (triage's fix lines, ``revision``'s pin): the commands
+    of ``plan_commands`` for ``profile`` with ``changes`` (dotted keys) added to the overrides
+    already in effect (a later value wins), so a command pasted as printed acts on the fixed
+    values: ``plan_cli`` to check it, ``deploy`` (``MODAL_LLM_DEPLOY_SET='k=v …' modal deploy
+    …``) and ``deploy_cli`` to ship it, the ``modal run`` steps, ``logs_cli`` and the rest.
+
+    With ``validate`` the changed profile is validated first (raises as ``--set`` would); a
+    value the user must choose (``<COMMIT_SHA>``) cannot be, so pass ``validate=False``.
+    Without a profile (triage of a log with no ``--profile``) the script and the profile are
+    named generically (``<deploy script>``, ``name``)."""
+    if profile is None:
+        ov, script = dict(changes), "<deploy script>"
+        sets = cli_set_args(ov)
+        return {
+            "plan_cli": _record(f"{CLI} plan {name}{sets}"),
+            "deploy": _script("deploy", script, ov),
+            "deploy_cli": _record(f"{CLI} deploy {name}{sets}"),
+            "download": _script("run", f"{script}::download_model", ov),
+            "compile": _script("run", f"{script}::compile_deepgemm", ov),
+            "verify": _script("run", f"{script}::verify_setup", ov),
+            "logs_cli": _record(f"{CLI} logs {name}{sets}"),
+        }
+    if validate:
+        from modal_llm_deploy.profile.overrides import apply_overrides
+
+        apply_overrides(profile, changes)
+    # re-setting a key the user already overrode: the later value wins, in its first place
+    return _family(profile, {**overrides_in_effect(profile), **changes})
