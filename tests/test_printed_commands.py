@@ -227,6 +227,9 @@ def test_plan_prints_only_printer_commands_with_the_overrides(plan_text, plan_js
     rec = recorded(record)
     found, bad = commands_in(plan_text, rec)
     assert not bad, bad
+    # piped with COLUMNS unset: 80 columns, but for whole command lines (one logical line each)
+    wide = [ln for ln in plan_text.splitlines() if len(ln) > 80 and ln.strip() not in rec]
+    assert not wide, "\n".join(wide)
     c = plan_json["commands"]
     assert set(c.values()) <= rec, set(c.values()) - rec  # plan --json's commands too
     nxt = plan_text[plan_text.index("next"):]
