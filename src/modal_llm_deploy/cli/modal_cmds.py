@@ -45,7 +45,7 @@ def _modal_call(what: str, fn: Callable[[], Any], plan: DeploymentPlan | None = 
 
 
 def _missing_secret_hint(plan: DeploymentPlan | None, msg: str) -> str:
-    """``; create it first: modal secret create NAME KEY="${KEY:?}"`` when Modal's not-found
+    """``; create it first (…): modal secret create NAME KEY="${KEY:?}"`` when Modal's not-found
     message names one of the plan's secrets (the first steps ``plan`` prints), else ``""``."""
     import shlex
 

@@ -68,7 +68,7 @@ def revision(
             return
         already = " (already a commit sha: it exists)" if want == sha else ""
         out.print(f"{repo_id} @ {want} → {sha}{already}", markup=False, soft_wrap=False)
-        out.print("pin it with the override (--set for the CLI; a deploy script under Modal's CLI reads the environment form):", markup=False)
+        out.print("pin it (--set for the CLI; a deploy script reads the environment form):", markup=False)
         for key in ("set", "env", "deploy_cli", "deploy"):
             out.print(f"  {cmds[key]}", markup=False, soft_wrap=True)
 
