@@ -530,3 +530,30 @@ def test_fix_commands_add_a_fix_to_the_overrides_in_effect_and_are_recorded():
     g = printer.fix_commands(None, {"model.revision": "<COMMIT_SHA>"}, name="<PROFILE>")
     assert g["plan_cli"] == "modal-llm-deploy plan <PROFILE> --set 'model.revision=<COMMIT_SHA>'"
     assert g["deploy"] == f"{printer.env_prefix({'model.revision': '<COMMIT_SHA>'})}modal deploy <deploy script>"
+
+
+@pytest.mark.parametrize("name", ["glm51_fp8", "glm51_fp8_h200", "glm51_fp8_h100x2"])
+def test_every_plan_command_is_one_shell_command_that_reads_its_overrides_back(name):
+    """Each command of plan.commands is valid bash on its own, and the overrides it carries are
+    what the shell hands the program: --set items through the CLI's parser, the env prefix
+    through MODAL_LLM_DEPLOY_SET's."""
+    from modal_llm_deploy.profile.overrides import parse_set_env, parse_set_options
+
+    ov = {"description": "it's $HOME `x` \"q\"", "serving.max_containers": 6, "model.allow_patterns": ["*.json"]}
+    prof = load_profile(name, ov)
+    # bash runs each command with `modal` / `modal-llm-deploy` replaced by a function that
+    # prints what it got: the variable and the arguments, as the real program would see them
+    stub = "printf '%s\\0' \"${MODAL_LLM_DEPLOY_SET-}\" \"$@\""
+    for key, cmd in build_plan(prof).commands.items():
+        if key in printer.FIRST_STEPS:
+            assert "--set" not in cmd and SET_ENV not in cmd  # modal setup / secret create: no overrides
+            continue
+        r = subprocess.run(["bash", "-c", f"modal() {{ {stub}; }}; modal-llm-deploy() {{ {stub}; }}; {cmd}"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, (key, cmd, r.stderr)
+        env_value, *argv = r.stdout.split("\0")[:-1]
+        if "modal-llm-deploy " in cmd:
+            sets = [argv[i + 1] for i, w in enumerate(argv) if w == "--set"]
+            assert parse_set_options(sets) == ov and not env_value, (key, cmd)
+        else:
+            assert parse_set_env(env_value) == ov and "--set" not in argv, (key, cmd)
