@@ -245,7 +245,9 @@ def test_bench_on_a_proxy_auth_deployment_needs_the_token_secret_first(monkeypat
     r = CliRunner().invoke(cli.app, ["bench", "glm51_fp8", "--set", "serving.modal_proxy_auth=true"])
     assert r.exit_code == 2, r.output
     assert r.output.count("\n") == 1 and "serving.proxy_auth_secret is not set" in r.output
-    assert "MODAL_LLM_DEPLOY_PROXY_KEY=wk-" in r.output and "MODAL_LLM_DEPLOY_PROXY_SECRET=ws-" in r.output
+    # the printer's command (plan/commands.py secret_create): values read from the shell, never printed
+    assert ('modal secret create NAME MODAL_LLM_DEPLOY_PROXY_KEY="${MODAL_LLM_DEPLOY_PROXY_KEY:?}" '
+            'MODAL_LLM_DEPLOY_PROXY_SECRET="${MODAL_LLM_DEPLOY_PROXY_SECRET:?}"') in r.output, r.output
     assert "https://modal.com/settings/proxy-auth-tokens" in r.output
     assert looked_up == []
 
@@ -320,7 +322,8 @@ def test_runtime_bench_sends_the_proxy_headers_and_never_prints_them(tmp_path, m
     assert exc.value.code == 2
     out, err = capfd.readouterr()
     assert err.count("\n") == 1 and "Modal secret 'glm51-proxy-token' has no MODAL_LLM_DEPLOY_PROXY_SECRET" in err
-    assert "modal secret create glm51-proxy-token MODAL_LLM_DEPLOY_PROXY_KEY=wk-" in err
+    assert ('modal secret create glm51-proxy-token MODAL_LLM_DEPLOY_PROXY_KEY="${MODAL_LLM_DEPLOY_PROXY_KEY:?}" '
+            'MODAL_LLM_DEPLOY_PROXY_SECRET="${MODAL_LLM_DEPLOY_PROXY_SECRET:?}" --force') in err, err
     assert PROXY["Modal-Key"] not in out + err
 
     monkeypatch.setenv("MODAL_LLM_DEPLOY_PROXY_SECRET", PROXY["Modal-Secret"])

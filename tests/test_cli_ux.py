@@ -74,8 +74,12 @@ def test_help_has_no_type_noise(cmd):
 
 def identifiers(name: str) -> list[str]:
     p = build_plan(load_profile(name))
+    # the key directory is shown as "<mount>/<kernel key>" next to the key in full (it is 86
+    # columns for the multi-node key: whole, it would not fit 80)
+    k = p.kernel_cache
+    key_dir = k.dir[:-len(k.key)] + "<kernel key>" if k.dir.endswith("/" + k.key) else k.dir
     out = [p.profile, p.app_name, p.weights.repo_id, p.weights.revision, p.weights.volume, p.kernel_cache.volume,
-           p.kernel_cache.key, p.kernel_cache.dir, p.weights.dir, p.server.api_key_secret or ""]
+           p.kernel_cache.key, key_dir, p.weights.dir, p.server.api_key_secret or ""]
     for u in p.units:
         out += [u.name, *u.secrets, *(m.volume for m in u.volumes)]
     return [i for i in out if i]

@@ -568,7 +568,7 @@ def test_failed_update_leaves_the_old_commit_complete_and_servable(hub_server, h
     # Nothing half-old, half-new: C's files, C's marker; verify passes and says an update is pending.
     assert_tree(tmp_path, hub_files)
     assert recorded_revision(tmp_path) == c and pending_update(tmp_path) is None
-    rep = verify_weights(tmp_path, revision=c, fixes=Fixes("dl", "cc"))
+    rep = verify_weights(tmp_path, revision=c, fixes=Fixes("dl", "cc", "rp"))
     assert rep.ok and [w.kind for w in rep.warnings] == ["weights.update_in_progress"]
     assert d[:12] in rep.warnings[0].message and "stays complete and in use" in rep.warnings[0].message
     # The outage ends: the update resumes (config.json is not fetched again) and completes.
@@ -602,7 +602,7 @@ def test_an_interrupted_swap_is_never_presented_as_complete(hub_server, hub_file
         run(hub_server, tmp_path, revision="main", update=True)
     monkeypatch.setattr(os, "replace", real_replace)
     assert recorded_revision(tmp_path) is None and "was interrupted" in (pending_update(tmp_path) or "")
-    rep = verify_weights(tmp_path, revision=None, fixes=Fixes("dl", "cc"))
+    rep = verify_weights(tmp_path, revision=None, fixes=Fixes("dl", "cc", "rp"))
     assert not rep.ok and "update from commit" in rep.problems[0].message
     run(hub_server, tmp_path, revision="main", update=True)  # the fix finishes it
     assert_tree(tmp_path, moved_files(hub_files))

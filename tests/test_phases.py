@@ -70,11 +70,11 @@ def test_phases_from_sglang_lines():
 def test_over_budget_phases_warn_with_what_to_do():
     pc = _boot(Clock(), warmup_s=900.0)  # a first request that JIT-compiles DeepGEMM
     budget = ColdStartPlan.for_profile(weight_load_estimate_s=300, fixed_s=300)
-    warnings = pc.over_budget(budget)
+    warnings = pc.over_budget(budget, "modal-llm-deploy logs glm51_fp8 --triage")
     assert [w.split()[3] for w in warnings] == ["weights", "warmup"]
     assert "333 s, over its 300 s budget" in warnings[0] and "num_threads" in warnings[0]
     assert "compile step" in warnings[1]
-    assert _boot(Clock()).over_budget(ColdStartPlan.for_profile(400, 1000)) == []
+    assert _boot(Clock()).over_budget(ColdStartPlan.for_profile(400, 1000), "x") == []
 
 
 def test_over_budget_advice_names_this_deployments_logs_command():
@@ -83,7 +83,7 @@ def test_over_budget_advice_names_this_deployments_logs_command():
     from modal_llm_deploy import build_plan, load_profile
 
     plan = build_plan(load_profile("glm51_fp8", {"app_name": "glm-tiny"}))
-    warnings = _boot(Clock()).over_budget(ColdStartPlan.for_profile(400, 100), plan.commands["logs_cli"])
+    warnings = _boot(Clock()).over_budget(ColdStartPlan.for_profile(400, 100), plan.commands["logs_triage_cli"])
     ready = [w for w in warnings if w.split()[3] == "ready"]
     assert ready and "(modal-llm-deploy logs glm51_fp8 --set app_name=glm-tiny --triage)" in ready[0], warnings
     assert not any("PROFILE" in w for w in warnings)

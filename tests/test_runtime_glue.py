@@ -149,4 +149,4 @@ def test_failures_are_one_line_and_fail_the_call(container, capsys, monkeypatch)
     monkeypatch.delenv("API_KEY")
     with pytest.raises(SystemExit):
         runtime.SGLangServer().boot()
-    assert "modal secret create glm51-api-key API_KEY=<key>" in capsys.readouterr().err
+    assert 'modal secret create glm51-api-key API_KEY="${API_KEY:?}" --force' in capsys.readouterr().err

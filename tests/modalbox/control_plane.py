@@ -317,6 +317,11 @@ class ControlPlane(ControlPlaneBase):
             ),
         )
 
+    def rpc_FlashContainerList(self, req, md):
+        # _server.py: Server._experimental_list_containers (bench's "is a container up?"). The box
+        # runs no containers: none is ever serving.
+        return api_pb2.FlashContainerListResponse()
+
     def rpc_FunctionUpdateSchedulingParams(self, req, md):
         # _server.py ServerAutoscaler.update: only the fields the caller set have presence; the
         # server merges them into the current settings (AutoscalerSettings fields are optional).

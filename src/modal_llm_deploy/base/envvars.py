@@ -14,6 +14,11 @@ FILE_ENV = "MODAL_LLM_DEPLOY_FILE"
 PLAN_CACHE_ENV = "MODAL_LLM_DEPLOY_PLAN_CACHE"
 CACHE_DIR_ENV = "MODAL_LLM_DEPLOY_CACHE_DIR"
 
+# An audit trail of the printer (plan/commands.py): when set to a file path, every command the
+# printer renders is appended to it, one JSON string per line, so a test (or a user who wants to
+# know where a printed line came from) can check each printed command came from the one printer.
+RECORD_COMMANDS_ENV = "MODAL_LLM_DEPLOY_RECORD_COMMANDS"
+
 # Modal proxy auth (serving.modal_proxy_auth): a Proxy Auth Token's ID (wk-…) and secret (ws-…),
 # sent as the Modal-Key / Modal-Secret headers (modal 1.6 _partial_function.py requires_proxy_auth:
 # "Require Modal-Key and Modal-Secret HTTP Headers on requests"; modal/cli/workspace.py

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from modal_llm_deploy.base.errors import StepError
+from modal_llm_deploy.plan.commands import cli_usage
 from modal_llm_deploy.profile.loader import load_profile
 from modal_llm_deploy.profile.model import Profile
 from modal_llm_deploy.profile.overrides import (
@@ -47,12 +48,15 @@ def _main(
                                  help="Print the version and exit."),
 ) -> None:
     """Deploy very large open LLMs on Modal with SGLang. Profiles in, a complete Modal app out."""
-# Piped output (CI logs, `| less`) gets a wide console instead of rich's 80-column default,
-# unless COLUMNS says otherwise (rich reads it when width is None).
+# A terminal gets its own width; piped output (CI logs, `| less`, a file) 80 columns, unless
+# COLUMNS says otherwise (rich reads it when width is None). Rich alone would take a piped
+# stdout's width from stdin or stderr when those are terminals (rich/console.py: Console.size
+# tries each standard stream), so piped is decided here, on stdout. soft_wrap=True: a command
+# printed with out.print stays one line (copyable); prose passes soft_wrap=False to wrap.
 out = Console(highlight=False, soft_wrap=True,
-              width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
+              width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 80)
 
-ProfileArg = typer.Argument(..., metavar="PROFILE", help="Profile name (see `modal-llm-deploy profiles`).")
+ProfileArg = typer.Argument(..., metavar="PROFILE", help=f"Profile name (see `{cli_usage('profiles')}`).")
 SetOpt = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override a profile field, e.g. serving.max_containers=5 (repeatable).")
 FileOpt = typer.Option(None, "--file", "-f", metavar="TOML", help="TOML file of overrides.")
 

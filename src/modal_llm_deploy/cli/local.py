@@ -17,7 +17,7 @@ from modal_llm_deploy.cli.common import (
     app,
     out,
 )
-from modal_llm_deploy.cli.tables import argv_lines, pairs, records
+from modal_llm_deploy.cli.tables import argv_lines, pairs, per_month, records
 from modal_llm_deploy.plan.build import build_plan
 from modal_llm_deploy.plan.models import DeploymentPlan
 from modal_llm_deploy.profile.plugins import broken_plugins, list_profiles
@@ -93,12 +93,15 @@ def print_plan(p: DeploymentPlan) -> None:
 
     from modal_llm_deploy.plan.pinning import revision_display
 
+    # the key directory is mount + key (90 columns for a multi-node key): name the key, shown in
+    # full on its own row below, instead of repeating it where it would not fit 80 columns
+    key_dir = f"{k.dir[:-len(k.key)]}<kernel key>" if k.key and k.dir.endswith("/" + k.key) else k.dir
     rows = [
         ("model", f"{w.repo_id} @ {revision_display(p)}"),
         ("topology", describe_topology(p.topology)),  # issue 10: nodes × GPUs, TP/PP/DP, memory fit
         *topology_rows(p.topology),  # issue 14: layout, bind and peer family, heads per rank and padding
         ("weights", f"volume {w.volume} → {w.dir} (~{w.expected_size_bytes / 1e9:.0f} GB)"),
-        ("kernel cache", f"volume {k.volume} → {k.dir}" if k.enabled else "off"),
+        ("kernel cache", f"volume {k.volume} → {key_dir}" if k.enabled else "off"),
         ("SGLang image", p.images["sglang"].release_note or p.images["sglang"].ref or "-"),
     ]
     if k.enabled:
@@ -114,7 +117,7 @@ def print_plan(p: DeploymentPlan) -> None:
                      "refused: a server without compiled kernels for its key does not start (run the compile step; "
                      "kernel_cache.allow_cold_jit=true to allow)"))]
     rows.append(("SGLang caches", f"{k.work_dir} in compile and serve" + (
-        f"; compiled tree published to {k.dir}" if k.enabled else " (not kept: no compile step)")))
+        f"; compiled tree published to {key_dir}" if k.enabled else " (not kept: no compile step)")))
     auth = f"API key from secret {s.api_key_secret}:{s.api_key_env}" if s.auth == "api_key" else "PUBLIC (no API key)"
     rows += [
         ("server", f"port {s.port}, {auth}" + (", + Modal proxy auth" if s.modal_proxy_auth else "")),
@@ -146,7 +149,7 @@ def print_plan(p: DeploymentPlan) -> None:
         f"\n[bold]cost[/] ({c.gpu} at ${c.gpu_usd_per_hour:.2f}/GPU-h): ${c.server_usd_per_hour:.2f}/h per container, "
         + (f"${c.cluster_usd_per_hour:.2f}/h per {p.topology.nodes}-node cluster (one replica), "
            if p.topology.nodes > 1 else "")
-        + f"${c.idle_usd_per_hour:.2f}/h idle, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
+        + f"${c.idle_usd_per_hour:.2f}/h idle{per_month(c.idle_usd_per_hour)}, up to ${c.max_usd_per_hour:.2f}/h at max scale; "
         f"kernel compile once ≈ ${c.compile_once_usd:.2f} (again after any kernel-shaping flag change: new key), "
         f"download once ≈ ${c.download_once_usd:.2f}. {c.note}",
         soft_wrap=False,
@@ -157,11 +160,34 @@ def print_plan(p: DeploymentPlan) -> None:
     from modal_llm_deploy.cli.evalgate import print_accuracy_plan
 
     print_accuracy_plan(p)  # issue 17: each gate tier, its threshold and source (cli/evalgate.py)
-    # Both forms carry the overrides in effect (plan/commands.py), so they act on this deployment.
-    # One command per line, never wrapped by us (copyable).
-    out.print("\n[bold]next[/]:")
-    for x in ("setup_cli", "deploy_cli"):
-        out.print(f"  {p.commands[x]}", markup=False)
+    print_next(p)
+
+
+def print_next(p: DeploymentPlan) -> None:
+    """From a fresh machine to a running server: the venv, Modal's login, the secrets the profile
+    names, then setup and deploy. Every line comes from the printer (plan/commands.py) and carries
+    the overrides in effect; one command per line, never wrapped (copyable)."""
+    from modal_llm_deploy.base.envvars import PROXY_KEY_ENV, PROXY_SECRET_ENV
+    from modal_llm_deploy.plan.commands import FIRST_STEPS, NEXT_CLI, NEXT_SCRIPT, activate_venv
+
+    def show(cmd: str) -> None:
+        out.print(f"  {cmd}", markup=False, soft_wrap=True)
+
+    out.print("\n[bold]next[/], from a fresh machine:")
+    venv = activate_venv()  # the try-it command installs into a venv: `modal` is on PATH once it is active
+    for cmd in ([venv] if venv else []) + [p.commands["modal_setup"]]:
+        show(cmd)
+    secrets = [k for k in FIRST_STEPS if k != "modal_setup" and k in p.commands]
+    if secrets:
+        what = {"hf_secret": [f"{p.weights.token_env} (your Hugging Face token)"],
+                "api_key_secret": [f"{p.server.api_key_env} (the key clients will send)"],
+                "proxy_secret": [f"{PROXY_KEY_ENV}/{PROXY_SECRET_ENV} (a Modal proxy auth token)"]}
+        out.print(f"  with {', '.join(w for k in secrets for w in what[k])} exported in this shell (the "
+                  "commands read them; no value is printed):", markup=False, soft_wrap=False)
+        for k in secrets:
+            show(p.commands[k])
+    for k in NEXT_CLI:
+        show(p.commands[k])
     out.print("or, with a deploy script:")
-    for x in ("setup", "deploy"):
-        out.print(f"  {p.commands[x]}", markup=False)
+    for k in NEXT_SCRIPT:
+        show(p.commands[k])

@@ -18,6 +18,7 @@ from modal_llm_deploy.cli.common import (
     app,
     out,
 )
+from modal_llm_deploy.cli.tables import per_month
 from modal_llm_deploy.plan.build import build_plan
 from modal_llm_deploy.plan.models import DeploymentPlan
 
@@ -30,15 +31,29 @@ def _deployed_server(p: DeploymentPlan):
     return modal.Server.from_name(p.app_name, p.server.unit)
 
 
-def _modal_call(what: str, fn: Callable[[], Any]) -> Any:
-    """Run a call against Modal; any failure (no token, app not deployed) is one line, exit 1."""
+def _modal_call(what: str, fn: Callable[[], Any], plan: DeploymentPlan | None = None) -> Any:
+    """Run a call against Modal; any failure (no token, app not deployed) is one line, exit 1.
+    With ``plan``, a secret Modal does not know gets the printer's command that creates it."""
     import modal.exception
 
     try:
         return fn()
     except (modal.exception.Error, OSError) as exc:
         msg = " ".join(str(exc).split()) or type(exc).__name__
-        raise StepError(f"{what}: {msg}") from None
+        hint = _missing_secret_hint(plan, msg) if isinstance(exc, modal.exception.NotFoundError) else ""
+        raise StepError(f"{what}: {msg}{hint}") from None
+
+
+def _missing_secret_hint(plan: DeploymentPlan | None, msg: str) -> str:
+    """``; create it first (…): modal secret create NAME KEY="${KEY:?}"`` when Modal's not-found
+    message names one of the plan's secrets (the first steps ``plan`` prints), else ``""``."""
+    import shlex
+
+    for key in ("hf_secret", "api_key_secret", "proxy_secret"):
+        cmd = (plan.commands if plan else {}).get(key)
+        if cmd and shlex.split(cmd)[3] in msg:  # modal secret create NAME …
+            return f"; create it first (with the variable exported): {cmd}"
+    return ""
 
 
 def _built_app(p: DeploymentPlan):
@@ -101,7 +116,7 @@ def setup(
                                     f"the line above; fix it, then re-run: {p.commands['setup_cli']}",
                                     exit_code=code) from None
 
-        _modal_call(f"setting up {p.app_name} on Modal", go)
+        _modal_call(f"setting up {p.app_name} on Modal", go, p)
         # markup=False: rich would read "[app-name]" as a style tag and drop it (and a
         # command with "[...]" in an override value would lose it too).
         out.print(f"[{p.app_name}] volumes ready. Next: {p.commands['deploy_cli']}", markup=False, soft_wrap=True)
@@ -132,7 +147,7 @@ def deploy(
                 modal_app.deploy()
             return _deployed_server(p).get_url()
 
-        server_url = _modal_call(f"deploying {p.app_name}", go)
+        server_url = _modal_call(f"deploying {p.app_name}", go, p)
         out.print(f"[{p.app_name}] deployed; server URL: {server_url}", markup=False, soft_wrap=True)
 
     _guard(run)
@@ -192,9 +207,10 @@ def scale(
             lambda: _deployed_server(p).autoscaler.update(**update),
         )
         # Modal answers with the settings now in force (changed and unchanged ones).
+        idle = (now.min_containers or 0) * p.cost.server_usd_per_hour
         out.print(f"{p.app_name}/{s.unit}: min {now.min_containers or 0}, max {now.max_containers}, buffer "
                   f"{now.buffer_containers or 0}, scaledown {now.scaledown_window} s (until the next deploy); "
-                  f"idle cost now ${(now.min_containers or 0) * p.cost.server_usd_per_hour:.2f}/h")
+                  f"idle cost now ${idle:.2f}/h{per_month(idle)}")
 
     _guard(run)
 

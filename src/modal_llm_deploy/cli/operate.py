@@ -32,6 +32,7 @@ from modal_llm_deploy.cli.common import (
 from modal_llm_deploy.cli.modal_cmds import _deployed_server, _modal_call
 from modal_llm_deploy.cli.tables import table as _table
 from modal_llm_deploy.plan.build import build_plan
+from modal_llm_deploy.plan.commands import extend, secret_create
 
 # Exit status of `triage` and `logs --triage` (docs/steps.md): a script can tell "a known
 # failure is in this log" from "nothing recognised" and from bad input (2, like every command).
@@ -178,7 +179,7 @@ def cost(
             print(json.dumps(r.as_dict(), indent=2))
             return
         out.print(f"[bold]{r.profile}[/]: ${r.usd_per_container_hour:.2f} per container-hour "
-                  f"(prices {r.price_checked}: {r.price_source})")
+                  f"(prices {r.price_checked}: {r.price_source})", soft_wrap=False)  # prose: wraps at the width
         t = _table("per month", "container-h", "$", "how")
         for x in r.monthly:
             t.add_row(x.item, f"{x.container_hours:,.1f}", f"{x.usd:,.2f}", x.how)
@@ -194,7 +195,7 @@ def cost(
                 t.add_row(m.source, f"{m.output_tok_per_s:,.0f}" if m.output_tok_per_s else "-", f"{m.usd_per_mtok:,.2f}")
             out.print(t)
         for n in r.notes:
-            out.print(f"[dim]note: {n}[/]")
+            out.print(f"note: {n}", style="dim", markup=False)  # a note may hold a command with [..] values
 
     _guard(run)
 
@@ -304,9 +305,9 @@ def bench(
             # the benchmark runs in the bench container: the proxy token must reach it as a Modal secret
             raise UsageError(
                 f"serving.proxy_auth_secret is not set: with serving.modal_proxy_auth=true the bench function needs a "
-                f"Modal secret with a Proxy Auth Token ({PROXY_TOKEN_HELP}): modal secret create NAME "
-                f"{PROXY_KEY_ENV}=wk-... {PROXY_SECRET_ENV}=ws-..., set serving.proxy_auth_secret=NAME (profile or --set) "
-                "and redeploy")
+                f"Modal secret with a Proxy Auth Token ({PROXY_TOKEN_HELP}): "
+                f"{secret_create('NAME', [PROXY_KEY_ENV, PROXY_SECRET_ENV])}, set serving.proxy_auth_secret=NAME "
+                "(profile or --set) and redeploy")
         try:
             _, cold = cold_start_cost(plan)
         except CostError as exc:
@@ -319,7 +320,7 @@ def bench(
         if up == 0 and not allow_cold_start:
             raise UsageError(
                 f"{plan.app_name}/{plan.server.unit} has no running container: the benchmark would wait for a cold "
-                f"start ({cold}) and measure it as latency. Warm it first ({plan.commands['scale_cli']} --min {plan.topology.nodes}, "
+                f"start ({cold}) and measure it as latency. Warm it first ({extend(plan.commands['scale_cli'], '--min', str(plan.topology.nodes))}, "
                 f"then smoke) or pass --allow-cold-start")
         fn = modal.Function.from_name(plan.app_name, "bench")
         records = _modal_call("running the bench function (redeploy if it is missing)",

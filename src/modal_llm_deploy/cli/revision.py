@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import sys
 from pathlib import Path
 from typing import Optional
@@ -27,13 +26,7 @@ from modal_llm_deploy.cli.common import (
     app,
     out,
 )
-from modal_llm_deploy.plan.commands import (
-    CLI,
-    cli_set_args,
-    env_prefix,
-    overrides_in_effect,
-    render_value,
-)
+from modal_llm_deploy.plan.commands import env_assignment, fix_commands, render_value
 
 
 @app.command()
@@ -67,22 +60,20 @@ def revision(
                                fail_fast=True, say=lambda line: print(line, file=sys.stderr, flush=True))
         # The pin joins whatever other overrides are in effect, so the printed commands act on
         # this deployment (plan/commands.py), with model.revision replaced by the sha.
-        ov = {k: v for k, v in overrides_in_effect(prof).items() if k != "model.revision"}
-        ov["model.revision"] = sha
+        pinned = fix_commands(prof, {"model.revision": sha})
         item = f"model.revision={render_value(sha)}"
-        script = shlex.quote(prof.deploy_script)
         cmds = {
             "set": f"--set {item}",
-            "env": f"{env_prefix({'model.revision': sha})}".strip(),
-            "deploy_cli": f"{CLI} deploy {prof.name}{cli_set_args(ov)}",
-            "deploy": f"{env_prefix(ov)}modal deploy {script}",
+            "env": env_assignment({"model.revision": sha}),
+            "deploy_cli": pinned["deploy_cli"],
+            "deploy": pinned["deploy"],
         }
         if as_json:
             print(json.dumps({"repo_id": repo_id, "ref": want, "sha": sha, "pinned": want == sha, **cmds}, indent=2))
             return
         already = " (already a commit sha: it exists)" if want == sha else ""
         out.print(f"{repo_id} @ {want} → {sha}{already}", markup=False, soft_wrap=False)
-        out.print("pin it with the override (CLI; scripts and `modal deploy` read the environment form):", markup=False)
+        out.print("pin it (--set for the CLI; a deploy script reads the environment form):", markup=False)
         for key in ("set", "env", "deploy_cli", "deploy"):
             out.print(f"  {cmds[key]}", markup=False, soft_wrap=True)
 

@@ -62,6 +62,7 @@ def _local_fixes(prof: Profile, weights_dir: Path, cache_dir: Path) -> "Fixes":
     return Fixes(
         download=local_command("download", prof, weights_dir),
         compile=local_command("compile", prof, weights_dir, cache_dir),
+        repair=local_command("download", prof, weights_dir, None, "--repair"),
     )
 
 

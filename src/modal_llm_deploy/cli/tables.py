@@ -112,6 +112,16 @@ def argv_lines(argv: Sequence[str], width: int) -> str:
     return " \\\n  ".join(lines)
 
 
+def per_month(usd_per_hour: float) -> str:
+    """`` ($X/month)`` after an always-on hourly cost (min_containers ≥ 1), else ``""``: the month
+    is plan/cost.py's HOURS_PER_MONTH, as in `cost`."""
+    if usd_per_hour <= 0:
+        return ""
+    from modal_llm_deploy.plan.cost import HOURS_PER_MONTH
+
+    return f" (${usd_per_hour * HOURS_PER_MONTH:,.0f}/month)"
+
+
 def table(*headers: str, **kw: Any) -> Table:
     """A rich table whose cells wrap instead of being cut with "…" (a name must stay readable)."""
     t = Table(**kw)

@@ -101,7 +101,7 @@ PHASE_ADVICE = {
     "graph_capture": "CUDA graphs are captured for every batch size up to the max: capture fewer with "
                      "engine.flags.cuda-graph-max-bs-decode",
     "ready": "SGLang took long between graph capture and serving: read the log lines in between "
-             "({logs_cli} --triage)",
+             "({logs_triage_cli})",
     "warmup": "a slow first request usually means DeepGEMM kernels were JIT-compiled: run the compile step once",
 }
 

@@ -186,7 +186,7 @@ def setup(deep_verify: bool = False, force_compile: bool = False) -> None:
     if len(_BUILT) != 1:
         raise SystemExit(
             f"this script built {len(_BUILT)} apps ({', '.join(_BUILT)}); build one app per "
-            "deploy script so `modal run` knows which pipeline to run"
+            "deploy script so Modal's run command knows which pipeline to run"
         )
     (b,) = _BUILT.values()
     plan, handles = b.plan, b.handles

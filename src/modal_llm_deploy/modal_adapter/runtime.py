@@ -80,7 +80,7 @@ def _refresh(fn: str, *names: str) -> None:
 def fixes_for(plan: DeploymentPlan) -> "Fixes":
     from modal_llm_deploy.steps.verify import Fixes
 
-    return Fixes(download=plan.commands["download"], compile=plan.commands["compile"])
+    return Fixes(download=plan.commands["download"], compile=plan.commands["compile"], repair=plan.commands["repair"])
 
 
 def pinned_plan(plan: DeploymentPlan, weights_dir: Path, *, required: bool = False) -> DeploymentPlan:
@@ -288,9 +288,11 @@ def _server_api_key(s) -> str | None:
     if s.auth == "api_key":
         api_key = os.environ.get(s.api_key_env)
         if not api_key:
+            from modal_llm_deploy.plan.commands import extend, secret_create  # the printer, on this error path only
+
             raise StepError(
                 f"Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
-                f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>"
+                f"{extend(secret_create(s.api_key_secret, [s.api_key_env]), '--force')}"
             )
     return api_key
 
@@ -407,7 +409,7 @@ class SGLangServer:
                 self.supervisor.warmup()
             phases.mark("warm")
             print(phases.line(), flush=True)
-            for warning in phases.over_budget(plan.cold_start, plan.commands["logs_cli"]) if plan.cold_start else []:
+            for warning in phases.over_budget(plan.cold_start, plan.commands["logs_triage_cli"]) if plan.cold_start else []:
                 print(warning, flush=True)
             if info is not None:
                 self.peers.start()
@@ -514,7 +516,9 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
         proxy = proxy_auth_headers(os.environ)
         if proxy is None:
             missing = "/".join(v for v in PROXY_HEADERS if not os.environ.get(v))
-            fix = (f"modal secret create {s.proxy_auth_secret} {PROXY_KEY_ENV}=wk-... {PROXY_SECRET_ENV}=ws-... "
+            from modal_llm_deploy.plan.commands import extend, secret_create  # the printer, on this error path only
+
+            fix = (f"{extend(secret_create(s.proxy_auth_secret, [PROXY_KEY_ENV, PROXY_SECRET_ENV]), '--force')} "
                    f"({PROXY_TOKEN_HELP})" if s.proxy_auth_secret else
                    "the app was deployed without serving.proxy_auth_secret: set it and redeploy")
             where = f"Modal secret {s.proxy_auth_secret!r}" if s.proxy_auth_secret else "the bench container"
@@ -528,8 +532,10 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
     if s.auth == "api_key":
         key = os.environ.get(s.api_key_env)
         if not key:
+            from modal_llm_deploy.plan.commands import extend, secret_create  # the printer, on this error path only
+
             print(f"ERROR: Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
-                  f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>", file=sys.stderr, flush=True)
+                  f"{extend(secret_create(s.api_key_secret, [s.api_key_env]), '--force')}", file=sys.stderr, flush=True)
             raise SystemExit(2)
         env["OPENAI_API_KEY"] = key  # sglang/benchmark/serving.py sends it as Bearer
         refused = key_refused(base_url, key, proxy=proxy)

@@ -60,6 +60,12 @@ class Check:
     seconds: float = 0.0
 
 
+def _generic_logs_triage() -> str:
+    from modal_llm_deploy.plan.commands import cli_usage  # the printer (pydantic): only when no plan is given
+
+    return cli_usage("logs", "PROFILE", "--triage")
+
+
 @dataclass
 class SmokeTarget:
     base_url: str  # without /v1
@@ -69,8 +75,8 @@ class SmokeTarget:
     reasoning_parser: Optional[str]
     tool_call_parser: Optional[str]
     profile: str = "<PROFILE>"
-    # the logs command with the overrides in effect (plan.commands["logs_cli"]), named in causes
-    logs_cli: str = "modal-llm-deploy logs <PROFILE>"
+    # `logs --triage` with the overrides in effect (plan.commands["logs_triage_cli"]), named in causes
+    logs_triage_cli: str = field(default_factory=lambda: _generic_logs_triage())
 
     @classmethod
     def from_plan(cls, plan: "DeploymentPlan", base_url: str) -> "SmokeTarget":
@@ -81,7 +87,7 @@ class SmokeTarget:
 
         return cls(base_url.rstrip("/"), plan.server.served_name, plan.server.auth == "public",
                    plan.server.startup_timeout_s, flag("--reasoning-parser"), flag("--tool-call-parser"), plan.profile,
-                   plan.commands["logs_cli"])
+                   plan.commands["logs_triage_cli"])
 
 
 @dataclass
@@ -150,7 +156,7 @@ def wait_healthy(t: SmokeTarget, on_wait: Callable[[float, str], None] | None = 
         left = t.startup_budget_s - (clock() - t0)
         if left <= 0:
             return Check("health", False, f"not ready after {t.startup_budget_s:.0f} s (last: {last})",
-                         f"the server did not start within its startup budget: {t.logs_cli} --triage",
+                         f"the server did not start within its startup budget: {t.logs_triage_cli}",
                          clock() - t0)
         if on_wait:
             on_wait(left, last)
@@ -174,14 +180,14 @@ def run_smoke(t: SmokeTarget, api_key: Optional[str], *, on_wait=None, request_t
     c = _Checks(t, rep, client, openai, proxy, max_tokens)
     c.attempt("models", c.models, "the server is not SGLang's OpenAI API, or the URL is wrong")
     c.attempt("auth", c.auth, "")
-    c.attempt("chat", c.chat, f"chat completions fail: {t.logs_cli} --triage")
-    c.attempt("stream", c.stream, f"streaming fails: {t.logs_cli} --triage")
+    c.attempt("chat", c.chat, f"chat completions fail: {t.logs_triage_cli}")
+    c.attempt("stream", c.stream, f"streaming fails: {t.logs_triage_cli}")
     if t.tool_call_parser:
-        c.attempt("tool_call", c.tools, f"tool calls fail: {t.logs_cli} --triage")
+        c.attempt("tool_call", c.tools, f"tool calls fail: {t.logs_triage_cli}")
     else:
         rep.checks.append(Check("tool_call", None, "skipped: the profile sets no --tool-call-parser"))
     if t.reasoning_parser:
-        c.attempt("reasoning", c.reasoning, f"reasoning request fails: {t.logs_cli} --triage")
+        c.attempt("reasoning", c.reasoning, f"reasoning request fails: {t.logs_triage_cli}")
     else:
         rep.checks.append(Check("reasoning", None, "skipped: the profile sets no --reasoning-parser"))
     rep.checks.append(c.metrics())

@@ -1,11 +1,15 @@
-"""The commands we print for the user to run next, carrying the overrides in effect.
+"""THE printer: every command the tool tells a user to run next is rendered here, carrying the
+overrides in effect. No other module formats a ``modal run|deploy|secret|setup`` or a
+``modal-llm-deploy <command>`` string (tests/test_printed_commands.py guards it with an AST scan
+and shows a bypass failing).
 
-A printed command (a verify fix line, a "next:" line, ``plan.commands``) must act on the same
-deployment the user is looking at. The overrides in effect are derived, not tracked: they are
-the dotted-key difference between the profile as its plugin registered it and the effective
-profile, however the difference came about (``--set``, ``--file``, the environment variables,
-or a deploy script calling ``load_profile(name, {...})``). Re-applying them is idempotent, so a
-command that carries an override the environment also sets is still correct.
+A printed command (a verify fix line, a "next:" line, ``plan.commands``, a smoke/bench cause, a
+cold-start warning, a CLI error hint) must act on the same deployment the user is looking at. The
+overrides in effect are derived, not tracked: they are the dotted-key difference between the
+profile as its plugin registered it and the effective profile, however the difference came about
+(``--set``, ``--file``, the environment variables, or a deploy script calling
+``load_profile(name, {...})``). Re-applying them is idempotent, so a command that carries an
+override the environment also sets is still correct.
 
 Two renderings:
 
@@ -14,20 +18,74 @@ Two renderings:
   ``load_profile`` reads, ``MODAL_LLM_DEPLOY_SET='k=v …' modal run script::download_model``.
 
 Values are rendered so that ``overrides.parse_value`` reads them back unchanged (tested).
+
+The API, for every caller (the CLI, the Modal adapter, operate code, triage):
+
+* ``plan_commands(profile)`` → ``plan.commands``: the first steps from a fresh machine
+  (``modal_setup``, the secrets the profile names: ``hf_secret``, ``api_key_secret``,
+  ``proxy_secret``), the ``modal run``/``modal deploy`` forms (``download``, ``compile``,
+  ``verify``, ``setup``, ``deploy``) and the CLI forms (``setup_cli``, ``deploy_cli``,
+  ``plan_cli``, ``logs_cli``, ``logs_triage_cli``, ``scale_cli``, ``smoke_cli``, ``bench_cli``) and
+  ``repair`` (the download with ``--repair``).
+  ``FIRST_STEPS`` / ``NEXT_CLI`` / ``NEXT_SCRIPT`` name them in the order they are printed.
+* ``fix_commands(profile, changes)`` → the same dict for the profile with ``changes`` added on
+  top of the overrides in effect (a fix such as ``{"engine.flags.mem-fraction-static": 0.85}``):
+  ``plan_cli`` to check it, ``deploy_cli`` and ``deploy`` (with ``MODAL_LLM_DEPLOY_SET=…``) to
+  ship it. Triage's fix lines and ``revision``'s pin use it: a pasted fix redeploys the fixed
+  server, not the old one. ``fix_commands(None, changes, name=…)`` names the script generically.
+* ``cli_command(sub, profile, *args)``: any other CLI command of a profile with its overrides
+  (e.g. ``cli_command("scale", prof, "--min", "1")``); ``cli_usage(sub, *words)`` names a
+  command generically (help text, ``PROFILE`` placeholders); ``local_command`` the local steps
+  on the same directories.
+* ``secret_create(name, env_names)``: ``modal secret create NAME KEY="${KEY:?…}"`` — the values
+  come from the user's shell at paste time and are never printed (bash refuses an unset one);
+  ``modal_setup()``; ``activate_venv()`` (the venv this CLI runs from, when it runs from one).
+* ``extend(command, *args)``: a printed command with more arguments (shell-quoted);
+  ``env_assignment(overrides)``: the ``MODAL_LLM_DEPLOY_SET=…`` word alone.
+
+Every rendered command is recorded: ``printed()`` returns them for this process, and with
+``MODAL_LLM_DEPLOY_RECORD_COMMANDS=FILE`` each is appended to FILE (one JSON string per line), so
+a test can prove that each command line in the output came from here.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from modal_llm_deploy.base.envvars import FILE_ENV, RECORD_COMMANDS_ENV
 from modal_llm_deploy.profile.model import Profile
 from modal_llm_deploy.profile.overrides import FREEFORM, SET_ENV, parse_value
 
 CLI = "modal-llm-deploy"
+
+# plan.commands keys in the order "next" prints them: from a fresh machine (after the venv is
+# active) to a running server.
+FIRST_STEPS = ("modal_setup", "hf_secret", "api_key_secret", "proxy_secret")
+NEXT_CLI = ("setup_cli", "deploy_cli")
+NEXT_SCRIPT = ("setup", "deploy")
+
+_printed: set[str] = set()
+
+
+def _record(command: str) -> str:
+    """Every rendered command passes here (see the module docstring)."""
+    _printed.add(command)
+    path = os.environ.get(RECORD_COMMANDS_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(command) + "\n")
+    return command
+
+
+def printed() -> frozenset[str]:
+    """The commands rendered in this process so far."""
+    return frozenset(_printed)
 
 # Overrides the local CLI steps add themselves from --weights-dir/--cache-dir/--python: a
 # printed local command carries those options instead.
@@ -117,73 +175,140 @@ def env_prefix(overrides: Mapping[str, Any]) -> str:
     return f"{SET_ENV}={quoted} "
 
 
-def plan_commands(profile: Profile) -> dict[str, str]:
-    """``plan.commands``: the ``modal run``/``modal deploy`` lines for the profile's deploy
-    script, and the equivalent CLI lines (``setup_cli``, ``deploy_cli``), with the overrides."""
-    ov = overrides_in_effect(profile)
-    env, script, sets = env_prefix(ov), shlex.quote(profile.deploy_script), cli_set_args(ov)
-    return {
-        "download": f"{env}modal run {script}::download_model",
-        "compile": f"{env}modal run {script}::compile_deepgemm",
-        "verify": f"{env}modal run {script}::verify_setup",
-        "setup": f"{env}modal run {script}",
-        "deploy": f"{env}modal deploy {script}",
-        "setup_cli": f"{CLI} setup {profile.name}{sets}",
-        "deploy_cli": f"{CLI} deploy {profile.name}{sets}",
+def env_assignment(overrides: Mapping[str, Any]) -> str:
+    """``MODAL_LLM_DEPLOY_SET='k=v …'`` alone: to export, or to put before ``modal run``."""
+    return _record(env_prefix(overrides).strip())
+
+
+def _cli(sub: str, name: str | None, args: Iterable[str], overrides: Mapping[str, Any]) -> str:
+    words = "".join(f" {shlex.quote(str(a))}" for a in args)
+    return _record(f"{CLI} {sub}{'' if name is None else ' ' + shlex.quote(name)}{words}{cli_set_args(overrides)}")
+
+
+def cli_command(sub: str, profile: Profile, *args: str) -> str:
+    """``modal-llm-deploy SUB PROFILE ARGS… --set …``: a CLI command on this deployment."""
+    return _cli(sub, profile.name, args, overrides_in_effect(profile))
+
+
+def cli_usage(sub: str, *words: str) -> str:
+    """A CLI command named generically, unquoted (``modal-llm-deploy plan PROFILE --set ...``):
+    help text and notes that speak of no particular deployment."""
+    return _record(" ".join((CLI, sub, *words)))
+
+
+def extend(command: str, *args: str) -> str:
+    """``command`` (one this module rendered) with more arguments, shell-quoted."""
+    return _record(command + "".join(f" {shlex.quote(str(a))}" for a in args))
+
+
+def modal_setup() -> str:
+    """Modal's one-time login (modal/cli/entry_point.py: ``setup``, "Bootstrap Modal's configuration")."""
+    return _record("modal setup")
+
+
+def secret_create(name: str, env_names: Iterable[str]) -> str:
+    """``modal secret create NAME KEY="${KEY:?…}" …`` (modal/cli/secret.py: ``create`` takes
+    ``KEY=VALUE`` items and suggests ``<KEY>="$ENV_VAR"``): each value is read from the user's
+    shell when pasted, so no value is ever printed, and bash refuses to run it with one unset
+    instead of creating an empty secret."""
+    items = " ".join(f'{k}="${{{k}:?}}"' for k in env_names)
+    return _record(f"modal secret create {shlex.quote(name)} {items}")
+
+
+def activate_venv() -> str | None:
+    """``source <venv>/bin/activate`` for the virtual environment this CLI runs from (the README's
+    try-it command installs into ``.venv`` and runs ``.venv/bin/modal-llm-deploy``, so ``modal``
+    is not on PATH until it is active); None outside a venv."""
+    if sys.prefix == sys.base_prefix:
+        return None
+    return _record(f"source {shlex.quote(str(Path(sys.prefix) / 'bin' / 'activate'))}")
+
+
+def _script(verb: str, target: str, overrides: Mapping[str, Any]) -> str:
+    return _record(f"{env_prefix(overrides)}modal {verb} {target}")
+
+
+def _family(profile: Profile, ov: Mapping[str, Any]) -> dict[str, str]:
+    script, name = shlex.quote(profile.deploy_script), profile.name
+    cmds: dict[str, str] = {"modal_setup": modal_setup()}
+    sec, srv = profile.secrets, profile.serving
+    if sec.hf_token_secret:
+        cmds["hf_secret"] = secret_create(sec.hf_token_secret, [sec.hf_token_env])
+    if srv.api_key_secret and not srv.public:
+        cmds["api_key_secret"] = secret_create(srv.api_key_secret, [srv.api_key_env])
+    if srv.modal_proxy_auth and srv.proxy_auth_secret:
+        from modal_llm_deploy.base.envvars import PROXY_KEY_ENV, PROXY_SECRET_ENV
+
+        cmds["proxy_secret"] = secret_create(srv.proxy_auth_secret, [PROXY_KEY_ENV, PROXY_SECRET_ENV])
+    cmds.update({
+        "download": _script("run", f"{script}::download_model", ov),
+        # runtime.download_model(repair=True): Modal's CLI turns the parameter into --repair
+        "repair": extend(_script("run", f"{script}::download_model", ov), "--repair"),
+        "compile": _script("run", f"{script}::compile_deepgemm", ov),
+        "verify": _script("run", f"{script}::verify_setup", ov),
+        "setup": _script("run", script, ov),
+        "deploy": _script("deploy", script, ov),
+        "plan_cli": _cli("plan", name, (), ov),
+        "setup_cli": _cli("setup", name, (), ov),
+        "deploy_cli": _cli("deploy", name, (), ov),
         # what fix lines name after the deploy (smoke, bench, cold-start warnings): with the
         # overrides too, or they would read/scale the un-overridden app (e.g. --set app_name=…)
-        "logs_cli": f"{CLI} logs {profile.name}{sets}",
-        "scale_cli": f"{CLI} scale {profile.name}{sets}",
-    }
+        "logs_cli": _cli("logs", name, (), ov),
+        "logs_triage_cli": extend(_cli("logs", name, (), ov), "--triage"),
+        "scale_cli": _cli("scale", name, (), ov),
+        "smoke_cli": _cli("smoke", name, (), ov),
+        "bench_cli": _cli("bench", name, (), ov),
+    })
+    return cmds
 
 
-def local_command(step: str, profile: Profile, weights_dir: Path, cache_dir: Path | None = None) -> str:
+def plan_commands(profile: Profile) -> dict[str, str]:
+    """``plan.commands``: the first steps, the ``modal run``/``modal deploy`` lines for the
+    profile's deploy script and the equivalent CLI lines, all with the overrides in effect."""
+    return _family(profile, overrides_in_effect(profile))
+
+
+def local_command(step: str, profile: Profile, weights_dir: Path, cache_dir: Path | None = None,
+                  *args: str) -> str:
     """A local CLI step on the same directories (absolute, so it works from any directory) and
     the same overrides, e.g. verify's fix line ``modal-llm-deploy download glm51_fp8
     --weights-dir /abs/weights --set model.repo_id=acme/X``."""
-    dirs = f" --weights-dir {shlex.quote(str(Path(weights_dir).resolve()))}"
+    dirs = ["--weights-dir", str(Path(weights_dir).resolve())]
     if cache_dir is not None:
-        dirs += f" --cache-dir {shlex.quote(str(Path(cache_dir).resolve()))}"
-    sets = cli_set_args(overrides_in_effect(profile, exclude=LOCAL_KEYS))
-    return f"{CLI} {step} {profile.name}{dirs}{sets}"
-
+        dirs += ["--cache-dir", str(Path(cache_dir).resolve())]
+    return _cli(step, profile.name, [*dirs, *args], overrides_in_effect(profile, exclude=LOCAL_KEYS))
 
 
 def fix_commands(profile: Profile | None, changes: Mapping[str, Any], *, validate: bool = True,
                  name: str = "<PROFILE>") -> dict[str, str]:
-    """A fix that changes profile fields (triage's fix lines): the commands for ``profile`` with
-    ``changes`` (dotted keys) added to the overrides already in effect, so a command pasted as
-    printed acts on the fixed values:
-
-    * ``plan_cli``:   ``modal-llm-deploy plan glm51_fp8 --set k=v …`` (check it first);
-    * ``deploy``:     ``MODAL_LLM_DEPLOY_SET='k=v …' modal deploy examples/glm51_deploy.py``;
-    * ``deploy_cli``: ``modal-llm-deploy deploy glm51_fp8 --set k=v …``;
-    * ``download``, ``compile``, ``verify``: the ``modal run`` steps, likewise;
-    * ``logs_cli``:   ``modal-llm-deploy logs glm51_fp8 --set k=v …``.
+    """A fix that changes profile fields (triage's fix lines, ``revision``'s pin): the commands
+    of ``plan_commands`` for ``profile`` with ``changes`` (dotted keys) added to the overrides
+    already in effect (a later value wins), so a command pasted as printed acts on the fixed
+    values: ``plan_cli`` to check it, ``deploy`` (``MODAL_LLM_DEPLOY_SET='k=v …' modal deploy
+    …``) and ``deploy_cli`` to ship it, the ``modal run`` steps, ``logs_cli`` and the rest.
 
     With ``validate`` the changed profile is validated first (raises as ``--set`` would); a
     value the user must choose (``<COMMIT_SHA>``) cannot be, so pass ``validate=False``.
-    Without a profile (triage of a log with no ``--profile``) the script is named generically."""
+    Without a profile (triage of a log with no ``--profile``) the script and the profile are
+    named generically (``<deploy script>``, ``name``)."""
     if profile is None:
         ov, script = dict(changes), "<deploy script>"
-    else:
-        if validate:
-            from modal_llm_deploy.profile.overrides import apply_overrides
+        sets = cli_set_args(ov)
+        return {
+            "plan_cli": _record(f"{CLI} plan {name}{sets}"),
+            "deploy": _script("deploy", script, ov),
+            "deploy_cli": _record(f"{CLI} deploy {name}{sets}"),
+            "download": _script("run", f"{script}::download_model", ov),
+            "compile": _script("run", f"{script}::compile_deepgemm", ov),
+            "verify": _script("run", f"{script}::verify_setup", ov),
+            "logs_cli": _record(f"{CLI} logs {name}{sets}"),
+        }
+    if validate:
+        from modal_llm_deploy.profile.overrides import apply_overrides
 
-            apply_overrides(profile, changes)
-        # re-setting a key the user already overrode: the later value wins, in its first place
-        ov = {**overrides_in_effect(profile), **changes}
-        script, name = shlex.quote(profile.deploy_script), profile.name
-    env, sets = env_prefix(ov), cli_set_args(ov)
-    return {
-        "plan_cli": f"{CLI} plan {name}{sets}",
-        "deploy": f"{env}modal deploy {script}",
-        "deploy_cli": f"{CLI} deploy {name}{sets}",
-        "download": f"{env}modal run {script}::download_model",
-        "compile": f"{env}modal run {script}::compile_deepgemm",
-        "verify": f"{env}modal run {script}::verify_setup",
-        "logs_cli": f"{CLI} logs {name}{sets}",
-    }
+        apply_overrides(profile, changes)
+    # re-setting a key the user already overrode: the later value wins, in its first place
+    return _family(profile, {**overrides_in_effect(profile), **changes})
 
 
 # --- the accuracy gate's lines (issue 17) -----------------------------------------------------
@@ -192,7 +317,7 @@ def fix_commands(profile: Profile | None, changes: Mapping[str, Any], *, validat
 def eval_command(profile: Profile, tier: str = "quick", url: str | None = None) -> str:
     """``modal-llm-deploy eval PROFILE`` with the overrides in effect."""
     extra = (f" --tier {tier}" if tier != "quick" else "") + (f" --url {shlex.quote(url)}" if url else "")
-    return f"{CLI} eval {profile.name}{extra}{cli_set_args(overrides_in_effect(profile))}"
+    return _record(f"{CLI} eval {shlex.quote(profile.name)}{extra}{cli_set_args(overrides_in_effect(profile))}")
 
 
 def accuracy_fix_lines(profile: Profile) -> list[str]:
@@ -210,7 +335,7 @@ def accuracy_fix_lines(profile: Profile) -> list[str]:
         if k.startswith("engine.flags.") and accuracy_knob(flag):
             rest = {kk: vv for kk, vv in ov.items() if kk != k}
             lines.append(f"you override {k}={render_value(ov[k])} ({accuracy_knob(flag)}): redeploy without it: "
-                         f"{CLI} deploy {profile.name}{cli_set_args(rest)}, then {CLI} eval {profile.name}{cli_set_args(rest)}")
+                         f"{_cli('deploy', profile.name, [], rest)}, then {_cli('eval', profile.name, [], rest)}")
     for flag, value in profile.engine.flags.items():
         what = accuracy_knob(flag)
         if what is None or f"engine.flags.{flag}" in ov:
@@ -222,7 +347,7 @@ def accuracy_fix_lines(profile: Profile) -> list[str]:
                          f"this profile: {refused})")
             continue
         lines.append(f"{what}: engine.flags.{flag}={render_value(value)}; try SGLang's own choice: "
-                     f"{CLI} deploy {profile.name}{cli_set_args(trial)}, then {CLI} eval {profile.name}{cli_set_args(trial)}")
+                     f"{_cli('deploy', profile.name, [], trial)}, then {_cli('eval', profile.name, [], trial)}")
     for e in accuracy_losses(profile.engine.architecture, profile.model.repo_id):
         lines.append(f"ruled out (validation refuses it): {e.id}: {e.effect} [{e.source}]")
     return lines
@@ -245,9 +370,9 @@ def _refusal(profile: Profile, overrides: dict[str, Any]) -> str | None:
 
 def reference_lines(profile: Profile, path: Path) -> list[str]:
     """How to use a recorded reference file (``eval --record-reference PATH``)."""
-    p = shlex.quote(str(Path(path).resolve()))
-    sets = cli_set_args(overrides_in_effect(profile))
-    return [f"{CLI} plan {profile.name} --file {p}{sets}",
-            f"{CLI} eval {profile.name} --file {p}{sets}",
-            f"MODAL_LLM_DEPLOY_FILE={p} {env_prefix(overrides_in_effect(profile))}modal deploy "
-            f"{shlex.quote(profile.deploy_script)}  (or copy its values into the profile's accuracy section)"]
+    ref = str(Path(path).resolve())
+    ov = overrides_in_effect(profile)
+    deploy = _record(f"{FILE_ENV}={shlex.quote(ref)} {env_prefix(ov)}modal deploy {shlex.quote(profile.deploy_script)}")
+    return [_cli("plan", profile.name, ["--file", ref], ov),
+            _cli("eval", profile.name, ["--file", ref], ov),
+            f"{deploy}  (or copy its values into the profile's accuracy section)"]

@@ -166,8 +166,10 @@ def estimate(plan: "DeploymentPlan", t: Traffic, bench_rows: list[dict] | None =
         if mtok > 0:
             per_mtok.append(TokenPrice("traffic (monthly $ / monthly output tokens)", None, monthly / mtok))
     if not per_mtok:
-        notes.append("no $/Mtok: run `modal-llm-deploy bench` and pass --bench FILE, or give --requests-per-day "
-                     "and --output-tokens")
+        from modal_llm_deploy.plan.commands import extend
+
+        notes.append(f"no $/Mtok: run `{extend(plan.commands['bench_cli'], '--save', 'bench.jsonl')}` and pass "
+                     "--bench bench.jsonl, or give --requests-per-day and --output-tokens")
     p = prices()
     return CostReport(plan.profile, rate, lines, monthly, one_time, per_mtok, notes, p["source"], p["checked"])
 

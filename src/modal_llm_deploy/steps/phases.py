@@ -75,15 +75,16 @@ class PhaseClock:
             "total": span(None, "warm"),
         }
 
-    def over_budget(self, plan: ColdStartPlan, logs_cli: str = "modal-llm-deploy logs <PROFILE>") -> list[str]:
-        """``logs_cli``: the deployment's logs command (plan.commands["logs_cli"], overrides included)."""
+    def over_budget(self, plan: ColdStartPlan, logs_triage_cli: str) -> list[str]:
+        """``logs_triage_cli``: the deployment's ``logs --triage`` command, rendered by the printer
+        (plan.commands["logs_triage_cli"], overrides included)."""
         out = []
         s = self.summary()
         for name in PHASE_ORDER:
             took, budget = s.get(name), plan.budgets_s.get(name)
             if took is not None and budget is not None and took > budget:
                 out.append(f"WARNING: cold-start phase {name} took {took:.0f} s, over its {budget} s budget: "
-                           f"{PHASE_ADVICE[name].replace('{logs_cli}', logs_cli)}")
+                           f"{PHASE_ADVICE[name].replace('{logs_triage_cli}', logs_triage_cli)}")
         return out
 
     def line(self) -> str:

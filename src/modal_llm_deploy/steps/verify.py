@@ -51,18 +51,19 @@ GB = 1e9
 @dataclass(frozen=True)
 class Fixes:
     """The exact commands shown to the user, e.g.
-    ``modal run examples/glm51_deploy.py::download_model``."""
+    ``modal run examples/glm51_deploy.py::download_model``, rendered by the caller with the
+    printer (plan/commands.py: ``plan.commands`` or ``local_command``); steps never format one."""
 
     download: str
     compile: str
-    repair: str | None = None
+    repair: str
     """Re-hashes the weights against the manifest and re-fetches what differs (the fix for a
-    corrupt file). Default: the download command with ``--repair`` (runtime.download_model and
-    the local ``download`` command both take it)."""
+    corrupt file): the download command with ``--repair`` (runtime.download_model and the local
+    ``download`` command both take it)."""
 
     @property
     def repair_command(self) -> str:
-        return self.repair or f"{self.download} --repair"
+        return self.repair
 
 
 @dataclass

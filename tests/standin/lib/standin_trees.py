@@ -33,6 +33,7 @@ KEY_SM90 = f"sm90-sglang{SGLANG_VERSION}-glm-5.1-fp8-rev{REVISION[:12]}-tp8-ep1"
 FIXES = Fixes(
     download="modal run examples/glm51_deploy.py::download_model",
     compile="modal run examples/glm51_deploy.py::compile_kernels",
+    repair="modal run examples/glm51_deploy.py::download_model --repair",
 )
 KERNEL = KernelExpectation(key=KEY_SM100, arch="sm100", sglang_version=SGLANG_VERSION, marker_name=MARKER_NAME)
 
