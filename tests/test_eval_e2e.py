@@ -163,7 +163,7 @@ def test_unsourced_warns_then_record_reference_makes_it_a_gate(harness, standin,
     assert r.exit_code == 0, r.stdout
     line = next(x for x in r.stdout.splitlines() if x.strip().startswith("quick: gsm8k"))
     assert f"pass at ≥" in line and f"reference {float(recorded.group(1)):.3f}" in line
-    assert any("source: recorded by modal-llm-deploy eval --record-reference" in x for x in r.stdout.splitlines())
+    assert any("source: recorded by `eval --record-reference`" in x for x in r.stdout.splitlines())
 
 
 @pytest.fixture

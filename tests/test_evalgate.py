@@ -224,7 +224,7 @@ def test_reference_file_round_trips_through_the_profile(tmp_path):
     f.write_text(reference_toml(reference_overrides(rec)))
     t = load_profile("glm51_fp8", file=f).accuracy.quick
     assert (t.min_score, t.source_kind, t.source_examples) == (0.9512, "reference", 500)
-    assert "recorded by modal-llm-deploy eval --record-reference" in t.source
+    assert "recorded by `eval --record-reference`" in t.source
     failed = decide(GateRecord("glm51_fp8", "quick", "gsm8k", "u", examples_asked=500, examples_sent=500, score=0.99,
                                failed_requests=3, harness_exit=0), QUICK)
     with pytest.raises(ValueError, match="failed run"):

@@ -196,8 +196,9 @@ def print_accuracy_plan(p) -> None:
     if not tiers:
         out.print("\n[bold]accuracy gate[/]: none (the profile has no accuracy tier)", soft_wrap=False)
         return
-    out.print(f"\n[bold]accuracy gate[/] (modal-llm-deploy eval {p.profile} [--tier thorough]; unit eval_accuracy):",
+    out.print("\n[bold]accuracy gate[/] (unit eval_accuracy; the quick tier, add --tier thorough for the other):",
               soft_wrap=False)
+    out.print(f"  {p.commands['eval_cli']}", markup=False, soft_wrap=True)
     for name, t in tiers:
         th = threshold(t)
         est = estimate(t, p.server.target_concurrency, p.cost.server_usd_per_hour * p.topology.nodes)  # one replica

@@ -588,8 +588,10 @@ def _eval_credentials(plan: DeploymentPlan) -> tuple[str | None, dict[str, str] 
     if s.auth == "api_key":
         key = os.environ.get(s.api_key_env)
         if not key:
+            from modal_llm_deploy.plan.commands import secret_create  # the printer, on this error path only
+
             print(f"ERROR: Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
-                  f"modal secret create {s.api_key_secret} {s.api_key_env}=<key>", file=sys.stderr, flush=True)
+                  f"{secret_create(s.api_key_secret, [s.api_key_env], force=True)}", file=sys.stderr, flush=True)
             raise SystemExit(2)
     return key, proxy
 

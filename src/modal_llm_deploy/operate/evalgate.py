@@ -275,7 +275,7 @@ def reference_overrides(rec: GateRecord) -> dict[str, object]:
         f"{t}.min_score": round(rec.score, 4),
         f"{t}.source_kind": "reference",
         f"{t}.source_examples": rec.examples_sent,
-        f"{t}.source": f"recorded by modal-llm-deploy eval --record-reference on {rec.base_url} at {rec.started_utc} "
+        f"{t}.source": f"recorded by `eval --record-reference` on {rec.base_url} at {rec.started_utc} "
                        f"({rec.examples_sent} examples)",
     }
 

@@ -123,6 +123,8 @@ def fix_values(profile: "Profile | None", name: Optional[str] = None) -> dict[st
     """Placeholder → text for the fix templates. Without a profile (offline triage of a file
     with no ``--profile``) the placeholders stay readable (``<MEM_DOWN>``) instead of guessing
     numbers."""
+    from modal_llm_deploy.plan.commands import cli_usage, secret_create
+
     if profile is None:
         from modal_llm_deploy.plan.commands import fix_commands
 
@@ -131,6 +133,10 @@ def fix_values(profile: "Profile | None", name: Optional[str] = None) -> dict[st
             "api_secret", "api_env", "repo")}
         cmds = fix_commands(None, {}, name=name or "<PROFILE>")  # the printer, with no profile to fill in
         return {**generic, "profile": name or "<PROFILE>",
+                "profiles_cli": cli_usage("profiles"),
+                "cost_cli": cli_usage("cost", name or "<PROFILE>", "--cold-starts", "N"),
+                "hf_secret_cmd": secret_create("<HF_SECRET>", ["<HF_ENV>"], force=True),
+                "api_secret_cmd": secret_create("<API_SECRET>", ["<API_ENV>"], force=True),
                 **{k: cmds[k] for k in ("download", "compile", "verify", "deploy", "logs_cli")}}
     from modal_llm_deploy.plan.build import build_plan
 
@@ -158,6 +164,11 @@ def fix_values(profile: "Profile | None", name: Optional[str] = None) -> dict[st
         "api_secret": plan.server.api_key_secret or "<secret>",
         "api_env": plan.server.api_key_env,
         "repo": plan.weights.repo_id,
+        "profiles_cli": cli_usage("profiles"),
+        "cost_cli": cli_usage("cost", plan.profile, "--cold-starts", "N"),
+        # the printer's secret lines: the value comes from the user's shell, never printed
+        "hf_secret_cmd": secret_create(hf[0] if hf else "huggingface-secret", [plan.weights.token_env], force=True),
+        "api_secret_cmd": secret_create(plan.server.api_key_secret or "<secret>", [plan.server.api_key_env], force=True),
         **{k: plan.commands[k] for k in ("download", "compile", "verify", "deploy", "logs_cli")},
     }
 

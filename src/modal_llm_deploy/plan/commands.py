@@ -206,13 +206,14 @@ def modal_setup() -> str:
     return _record("modal setup")
 
 
-def secret_create(name: str, env_names: Iterable[str]) -> str:
+def secret_create(name: str, env_names: Iterable[str], *, force: bool = False) -> str:
     """``modal secret create NAME KEY="${KEY:?…}" …`` (modal/cli/secret.py: ``create`` takes
     ``KEY=VALUE`` items and suggests ``<KEY>="$ENV_VAR"``): each value is read from the user's
     shell when pasted, so no value is ever printed, and bash refuses to run it with one unset
-    instead of creating an empty secret."""
+    instead of creating an empty secret. ``force``: replace an existing secret (the same file's
+    ``--force``: "Overwrite the secret if it already exists")."""
     items = " ".join(f'{k}="${{{k}:?}}"' for k in env_names)
-    return _record(f"modal secret create {shlex.quote(name)} {items}")
+    return _record(f"modal secret create {shlex.quote(name)} {items}" + (" --force" if force else ""))
 
 
 def activate_venv() -> str | None:
@@ -258,6 +259,7 @@ def _family(profile: Profile, ov: Mapping[str, Any]) -> dict[str, str]:
         "scale_cli": _cli("scale", name, (), ov),
         "smoke_cli": _cli("smoke", name, (), ov),
         "bench_cli": _cli("bench", name, (), ov),
+        "eval_cli": _cli("eval", name, (), ov),
     })
     return cmds
 
