@@ -159,7 +159,8 @@ def _unit_checks(plan: dict, unit: dict, u: SentUnit) -> dict[str, Callable[[], 
     serve = unit["role"] == "serve"
     # The module-level object each role runs (modal_llm_deploy/runtime.py); Modal imports it by name.
     impl = {"download": "download_model", "compile": "compile_deepgemm", "verify": "verify_setup",
-            "serve": "SGLangServer.*", "bench": "bench", "keep_warm": "keep_warm"}
+            "serve": "SGLangServer.*", "bench": "bench", "keep_warm": "keep_warm",
+            "preflight": "preflight_hub"}
     return {
         "name": lambda: [("function name", unit["name"], fn.function_name)],
         "role": lambda: [("implementation", ("modal_llm_deploy.modal_adapter.runtime", impl[unit["role"]], serve),

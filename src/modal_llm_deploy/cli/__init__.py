@@ -16,7 +16,7 @@ Modal, and only inside its commands, so the local commands start fast.
 from __future__ import annotations
 
 # Register the command groups: importing each module adds its commands to `app`.
-from modal_llm_deploy.cli import local, modal_cmds, operate, revision, steps  # noqa: F401
+from modal_llm_deploy.cli import local, modal_cmds, operate, preflight, revision, steps  # noqa: F401
 from modal_llm_deploy.cli.common import app
 
 

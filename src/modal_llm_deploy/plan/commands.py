@@ -146,3 +146,34 @@ def local_command(step: str, profile: Profile, weights_dir: Path, cache_dir: Pat
         dirs += f" --cache-dir {shlex.quote(str(Path(cache_dir).resolve()))}"
     sets = cli_set_args(overrides_in_effect(profile, exclude=LOCAL_KEYS))
     return f"{CLI} {step} {profile.name}{dirs}{sets}"
+
+
+# --- preflight (issue 16): the fix lines of its checklist ------------------------------------
+
+
+def cli_command(verb: str, profile: Profile, extra: Mapping[str, Any] | None = None) -> str:
+    """``modal-llm-deploy <verb> <profile> --set …``: the overrides in effect plus ``extra`` (a
+    fix's own change, e.g. ``{"engine.expert_parallel_size": 8}``), later keys winning."""
+    ov = {**overrides_in_effect(profile), **(extra or {})}
+    return f"{CLI} {verb} {profile.name}{cli_set_args(ov)}"
+
+
+def secret_create_command(name: str, keys: Iterable[str]) -> str:
+    """``modal secret create NAME 'KEY=<value>' …`` with placeholders: a secret's value is never
+    printed (the user types it)."""
+    items = " ".join(shlex.quote(f"{k}=<{k.lower().replace('_', ' ')}>") for k in keys)
+    return f"modal secret create {shlex.quote(name)} {items}"
+
+
+def preflight_fixes(profile: Profile) -> dict[str, str]:
+    """The commands preflight's ✗ rows name: re-run it, set up, log in to Modal, create a secret."""
+    s = profile.secrets
+    return {
+        "rerun": cli_command("preflight", profile),
+        "setup": cli_command("setup", profile),
+        "modal_token": "modal token new",
+        "hf_secret": (secret_create_command(s.hf_token_secret, [s.hf_token_env]) if s.hf_token_secret
+                      else cli_command("preflight", profile, {"secrets.hf_token_secret": "huggingface-secret"})),
+        "set_repo": cli_command("preflight", profile, {"model.repo_id": "<owner/name>"}),
+        "set_revision": cli_command("preflight", profile, {"model.revision": "<branch, tag or 40-hex sha>"}),
+    }
