@@ -54,6 +54,7 @@ ROLE_STEP = {
     "serve": "modal_llm_deploy.steps.serve",
     "bench": "modal_llm_deploy.operate.bench",
     "keep_warm": "modal_llm_deploy.operate.keep_warm",
+    "preflight": "modal_llm_deploy.operate.preflight.hub",
 }
 
 # Runs inside the isolated interpreter. argv[1]: JSON spec. Prints one JSON line on success.

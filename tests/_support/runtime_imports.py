@@ -39,6 +39,7 @@ ROLE_ENTRY = {
     "serve": "SGLangServer",
     "bench": "bench",
     "keep_warm": "keep_warm",
+    "preflight": "preflight_hub",
 }
 
 

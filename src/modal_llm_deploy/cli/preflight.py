@@ -48,8 +48,10 @@ def preflight(
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """Check the Modal token and secrets, the weights repo, its config against the profile, the
-    registry image and the volumes, before any GPU. Exit 1 if a check fails.
+    """Check token, secrets, repo, image and volumes before any GPU.
+
+    The Modal token and secrets, the weights repo, its config against the profile (with the
+    pinned SGLang's own shape rules), the registry image and the volumes. Exit 1 if a check fails.
 
     The Hub is read with HF_TOKEN (or the local login) when there is one, else in a CPU Modal
     function with the profile's HF secret."""
