@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from modal_llm_deploy.engine import checkpoint_rules, known_bad
 from modal_llm_deploy.operate.preflight.hub import CONFIG, INDEX, parsed
-from modal_llm_deploy.operate.preflight.rows import Row, fail, ok, warn
+from modal_llm_deploy.operate.preflight.rows import Row, fail, info, ok, warn
 from modal_llm_deploy.plan.commands import cli_command
 from modal_llm_deploy.profile.model import Profile
 from modal_llm_deploy.profile.overrides import format_validation_error
@@ -103,7 +103,9 @@ def shape_rows(profile: Profile, config: dict, architecture: str | None) -> list
     rows = []
     for f in findings:
         where = f"SGLang {e.sglang_version} {f.source}"
-        if f.ok:
+        if f.ok and not f.certain:
+            rows.append(info("config", f.rule, f"{f.detail} [{where}]"))
+        elif f.ok:
             rows.append(ok("config", f.rule, f"{f.detail} [{where}]"))
         elif f.certain:
             rows.append(fail("config", f.rule, f"SGLang refuses: \"{f.detail}\" [{where}]", fix))
