@@ -325,3 +325,23 @@ def test_no_network_fails_fast(box, sides):
                   env={**env, "HF_ENDPOINT": "http://127.0.0.1:9", "MODAL_SERVER_URL": "http://127.0.0.1:9"})
     assert time.monotonic() - t0 < 15
     assert res.returncode == 1 and "preflight needs the network" in res.stdout, res.stdout
+
+
+def test_no_modal_token_json_rows_and_the_docs_table(box, sides, repo):
+    res = preflight(box, sides, "glm51_fp8", "--json", env={"MODAL_TOKEN_ID": "", "MODAL_TOKEN_SECRET": ""})
+    assert res.returncode == 1
+    rows = json.loads(res.stdout)
+    (token,) = [r for r in rows if r["name"] == "token"]
+    assert token["status"] == "fail" and "Token missing" in token["found"] and token["fix"] == "modal token new"
+    assert not [r for r in rows if r["family"] == "volumes"]  # nothing asked of Modal without a token
+    # every row a healthy run prints is in docs/preflight.md's table (names with their variable part)
+    ok = json.loads(preflight(box, sides, "glm51_fp8", "--json").stdout)
+    doc = (repo / "docs" / "preflight.md").read_text()
+    table = [line for line in doc.splitlines() if line.startswith("| ")]
+    generic = {"secret": "secret NAME", "access to": "access to REPO", "weights volume": "weights volume"}
+    for r in ok:
+        name = next((v for k, v in generic.items() if r["name"].startswith(k)), r["name"])
+        if r["family"] == "config" and name not in ("architecture", "weights size", "memory fit (real size)",
+                                                    "known-bad combinations"):
+            name = "SGLang shape rules"  # one row per rule that applies
+        assert any(f"| {r['family']} |" in line and name in line for line in table), (r["family"], name)
