@@ -8,7 +8,6 @@ scripts/models/qwen3-235B-A22B.sh); FP8 blocks of 128 (issue 16, from public cop
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 from pathlib import Path
 
