@@ -344,3 +344,16 @@ def test_no_modal_token_json_rows_and_the_docs_table(box, sides, repo):
                                                     "known-bad combinations"):
             name = "SGLang shape rules"  # one row per rule that applies
         assert any(f"| {r['family']} |" in line and name in line for line in table), (r["family"], name)
+
+
+def test_a_small_file_the_hub_fails_to_serve_is_a_row(box, sides):
+    from hubserver import Fault
+
+    hub = sides[0]
+    hub.add_fault(Fault(where="resolve", path="config.json", status=500, times=None))
+    try:
+        res = preflight(box, sides, "glm51_fp8")
+    finally:
+        hub.clear_faults()
+    assert res.returncode == 1
+    assert "config.json: the Hub answered HTTP 500" in row(res, f"access to {GLM_REPO}")

@@ -73,7 +73,12 @@ class ModalApiProbe:
             with app.run():
                 return fn.remote()
 
-        return _call("running preflight_hub on Modal", go)
+        try:
+            return _call("running preflight_hub on Modal", go)
+        except ProbeError:
+            raise
+        except Exception as exc:  # raised in the container and re-raised here (modal _process_result)
+            raise ProbeError(f"preflight_hub failed on Modal: {type(exc).__name__}: {_one_line(exc)}") from None
 
 
 def server_url() -> str:

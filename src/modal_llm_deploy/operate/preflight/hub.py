@@ -80,10 +80,15 @@ def hub_probe(repo_id: str, ref: str, token: str | None, *, endpoint: str | None
             if (sizes[name] or 0) > MAX_SMALL_FILE:
                 out["small"][name] = None
                 continue
-            path = hf_hub_download(repo_id, name, revision=info_.sha, token=token or False, endpoint=endpoint,
-                                   cache_dir=tmp)
-            with open(path, encoding="utf-8") as fh:
-                out["small"][name] = fh.read()
+            try:
+                path = hf_hub_download(repo_id, name, revision=info_.sha, token=token or False, endpoint=endpoint,
+                                       cache_dir=tmp)
+                with open(path, encoding="utf-8") as fh:
+                    out["small"][name] = fh.read()
+            except Exception as exc:  # listed but unreadable now: a row, never a traceback
+                kind, words = _access_error(exc, repo_id, info_.sha, bool(token))
+                words = f"{name}: {words}"
+                return {"ok": False, "kind": kind, "error": words.replace(token, "<HF_TOKEN>") if token else words}
     return out
 
 
