@@ -357,3 +357,34 @@ def test_a_small_file_the_hub_fails_to_serve_is_a_row(box, sides):
         hub.clear_faults()
     assert res.returncode == 1
     assert "config.json: the Hub answered HTTP 500" in row(res, f"access to {GLM_REPO}")
+
+
+def test_revision_not_found_memory_fit_known_bad_and_a_volume_of_another_repo(box, sides):
+    hub = sides[0]
+    res = preflight(box, sides, "glm51_fp8", "--set", "model.revision=no-such-branch")
+    assert res.returncode == 1
+    assert "revision 'no-such-branch' does not exist in" in row(res, f"access to {GLM_REPO}")
+    assert "model.revision=<branch, tag or 40-hex sha>" in fix_of(res, f"access to {GLM_REPO}")
+    # an index of 1.4 TB against 8×H200: the real size does not fit, whatever the profile claimed
+    big = FakeRepo("fake-org/Big-FP8")
+    big.add_commit(repo_files(GLM_STANDIN_CONFIG, 1_400_000_000_000))
+    hub.add_repo(big)
+    res = preflight(box, sides, "glm51_fp8_h200", "--set", "model.repo_id=fake-org/Big-FP8",
+                    "--set", "storage.weights_volume=big-weights")
+    assert res.returncode == 1
+    assert "memory: 1400 GB of weights over tp 8" in row(res, "memory fit (real size)")
+    # known-bad evaluated with the architecture the repo holds, not the one the profile claims
+    # (none here, and a repo name no known-bad glob matches): an FP8 KV cache for GLM-5
+    res = preflight(box, sides, "glm51_fp8", "--set", "model.repo_id=fake-org/Big-FP8", "--set",
+                    "engine.architecture=none", "--set", "engine.flags.kv-cache-dtype=fp8_e4m3",
+                    "--set", "model.expected_size_gb=1400", "--set", "hardware.gpu=B300",
+                    "--set", "storage.weights_volume=big-weights")
+    assert "[glm5-fp8-kv-cache; source:" in row(res, "known-bad combinations")
+    assert row(res, "architecture").startswith("!")  # the profile states none: the fix adds it
+    # a weights volume that holds another repo's download
+    box.cp.put_volume_file("shared-weights", f"GLM-5.1-FP8/{STATE_DIR}/{COMPLETE_NAME}",
+                           json.dumps({"repo_id": "someone/else", "revision": "0" * 40}).encode())
+    res = preflight(box, sides, "glm51_fp8", "--set", "storage.weights_volume=shared-weights")
+    assert "holds someone/else, not zai-org/GLM-5.1-FP8" in row(res, "weights volume shared-weights")
+    fixed = run_fix(box, sides, fix_of(res, "weights volume shared-weights"))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr

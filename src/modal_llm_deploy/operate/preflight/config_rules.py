@@ -69,7 +69,8 @@ def size_rows(profile: Profile, probe: dict[str, Any]) -> list[Row]:
         again = Profile.model_validate(data)
     except ValidationError as exc:
         rows.append(fail("config", "memory fit (real size)", format_validation_error(exc),
-                         cli_command("preflight", profile, {"hardware.nodes": profile.hardware.nodes + 1})))
+                         "more GPUs (hardware.nodes with engine.tensor_parallel_size) or a larger hardware.gpu, "
+                         f"then: {cli_command('preflight', profile)}"))
     else:
         t = again.topology
         rows.append(ok("config", "memory fit (real size)", f"{t.weight_share_gb_per_gpu:.1f} GB of weights per GPU, "
