@@ -137,17 +137,6 @@ def plan_commands(profile: Profile) -> dict[str, str]:
     }
 
 
-def local_command(step: str, profile: Profile, weights_dir: Path, cache_dir: Path | None = None) -> str:
-    """A local CLI step on the same directories (absolute, so it works from any directory) and
-    the same overrides, e.g. verify's fix line ``modal-llm-deploy download glm51_fp8
-    --weights-dir /abs/weights --set model.repo_id=acme/X``."""
-    dirs = f" --weights-dir {shlex.quote(str(Path(weights_dir).resolve()))}"
-    if cache_dir is not None:
-        dirs += f" --cache-dir {shlex.quote(str(Path(cache_dir).resolve()))}"
-    sets = cli_set_args(overrides_in_effect(profile, exclude=LOCAL_KEYS))
-    return f"{CLI} {step} {profile.name}{dirs}{sets}"
-
-
 # --- preflight (issue 16): the fix lines of its checklist ------------------------------------
 
 
@@ -177,3 +166,15 @@ def preflight_fixes(profile: Profile) -> dict[str, str]:
         "set_repo": cli_command("preflight", profile, {"model.repo_id": "<owner/name>"}),
         "set_revision": cli_command("preflight", profile, {"model.revision": "<branch, tag or 40-hex sha>"}),
     }
+
+
+def local_command(step: str, profile: Profile, weights_dir: Path, cache_dir: Path | None = None) -> str:
+    """A local CLI step on the same directories (absolute, so it works from any directory) and
+    the same overrides, e.g. verify's fix line ``modal-llm-deploy download glm51_fp8
+    --weights-dir /abs/weights --set model.repo_id=acme/X``."""
+    dirs = f" --weights-dir {shlex.quote(str(Path(weights_dir).resolve()))}"
+    if cache_dir is not None:
+        dirs += f" --cache-dir {shlex.quote(str(Path(cache_dir).resolve()))}"
+    sets = cli_set_args(overrides_in_effect(profile, exclude=LOCAL_KEYS))
+    return f"{CLI} {step} {profile.name}{dirs}{sets}"
+
