@@ -177,4 +177,3 @@ def local_command(step: str, profile: Profile, weights_dir: Path, cache_dir: Pat
         dirs += f" --cache-dir {shlex.quote(str(Path(cache_dir).resolve()))}"
     sets = cli_set_args(overrides_in_effect(profile, exclude=LOCAL_KEYS))
     return f"{CLI} {step} {profile.name}{dirs}{sets}"
-
