@@ -27,6 +27,10 @@ TEMPLATE_FILES = ("chat_template.jinja", "chat_template.json")
 TOKENIZER_CONFIG = "tokenizer_config.json"
 SMALL_FILES = (CONFIG, INDEX, *TEMPLATE_FILES, TOKENIZER_CONFIG)
 MAX_SMALL_FILE = 16 * 1024 * 1024  # an index of a 1 TB model is ~2 MB; never read anything larger
+# huggingface_hub 2.4 sends requests with no timeout unless given one (HfApi.model_info(timeout=None)
+# by default): a network that drops packets would hang preflight. hf_hub_download bounds its
+# metadata request with etag_timeout (10 s by default); the small bodies follow.
+API_TIMEOUT_S = 20.0
 
 
 def _access_error(exc: BaseException, repo: str, ref: str, token_given: bool) -> tuple[str, str]:
@@ -64,7 +68,7 @@ def hub_probe(repo_id: str, ref: str, token: str | None, *, endpoint: str | None
 
     api = HfApi(endpoint=endpoint, token=token or False)
     try:
-        info_ = api.model_info(repo_id, revision=ref, files_metadata=True)
+        info_ = api.model_info(repo_id, revision=ref, files_metadata=True, timeout=API_TIMEOUT_S)
     except Exception as exc:  # every failure is a row, never a traceback
         kind, words = _access_error(exc, repo_id, ref, bool(token))
         return {"ok": False, "kind": kind, "error": words.replace(token, "<HF_TOKEN>") if token else words}
