@@ -59,7 +59,7 @@ def test_version():
 
 @pytest.mark.parametrize("cmd", [[], ["profiles"], ["plan"], ["download"], ["verify"], ["compile"], ["serve"],
                                  ["setup"], ["deploy"], ["url"], ["scale"], ["triage"], ["logs"], ["cost"],
-                                 ["smoke"], ["bench"], ["eval"]])
+                                 ["smoke"], ["bench"], ["eval"], ["preflight"]])
 def test_help_has_no_type_noise(cmd):
     r = run(*cmd, "--help", COLUMNS="80")
     assert r.returncode == 0, r.stderr

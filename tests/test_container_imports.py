@@ -55,6 +55,7 @@ ROLE_STEP = {
     "bench": "modal_llm_deploy.operate.bench",
     "keep_warm": "modal_llm_deploy.operate.keep_warm",
     "eval": "modal_llm_deploy.operate.evalgate",
+    "preflight": "modal_llm_deploy.operate.preflight.hub",
 }
 
 # Runs inside the isolated interpreter. argv[1]: JSON spec. Prints one JSON line on success.

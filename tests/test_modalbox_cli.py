@@ -52,7 +52,7 @@ def test_cli_deploy_with_a_differing_plan_is_caught(box):
 
 def test_cli_setup_runs_download_compile_verify_in_order(box):
     box.cp.outcomes.clear()
-    res = box.mld("setup", PROFILE)
+    res = box.mld("setup", PROFILE, "--skip-preflight")
     assert res.returncode == 0, res.stdout + res.stderr
     assert calls_of(box, res) == [
         ("download_model", (), {}),
@@ -66,14 +66,14 @@ def test_cli_setup_runs_download_compile_verify_in_order(box):
 
 def test_cli_setup_passes_its_options(box):
     box.cp.outcomes.clear()
-    res = box.mld("setup", PROFILE, "--deep", "--force-compile")
+    res = box.mld("setup", PROFILE, "--skip-preflight", "--deep", "--force-compile")
     assert res.returncode == 0, res.stdout + res.stderr
     assert [c[2] for c in calls_of(box, res)][1:] == [{"force": True}, {"deep": True}]
 
 
 def test_cli_setup_compile_failure_stops_before_verify_with_one_line(box, tmp_path):
     with compile_fails(box, tmp_path) as outcome:
-        res = box.mld("setup", PROFILE)
+        res = box.mld("setup", PROFILE, "--skip-preflight")
     names = [n for n, _, _ in calls_of(box, res)]
     assert names == ["download_model", "compile_deepgemm"], names  # verify never started
     assert res.returncode == 1, res.stdout + res.stderr

@@ -82,7 +82,7 @@ def test_plan_shows_topology_memory_and_cluster_cost():
     assert t.kv_headroom_gb_per_gpu >= MIN_KV_HEADROOM_FRACTION * 80
     assert c.cluster_usd_per_hour == pytest.approx(2 * c.server_usd_per_hour, abs=0.011)
     assert c.max_usd_per_hour == pytest.approx(4 * c.server_usd_per_hour, abs=0.011)  # Modal counts containers
-    assert [u.cluster_size for u in plan.units] == [None, 2, None, 2, None, None]  # download, compile, verify, server, bench, eval
+    assert [u.cluster_size for u in plan.units] == [None, 2, None, 2, None, None, None]  # download, compile, verify, server, bench, eval, preflight_hub
     # its kernels under their own key: sm90 like H200, but pp2 + nodes2 + another argv hash
     h200 = build_plan(load_profile("glm51_fp8_h200")).kernel_cache
     assert "-tp8-" in plan.kernel_cache.key and "-pp2-" in plan.kernel_cache.key and "-nodes2-" in plan.kernel_cache.key

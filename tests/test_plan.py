@@ -67,7 +67,7 @@ def test_glm_plan_values():
     assert plan.sglang_argv[:3] == ["python3", "-m", "sglang.launch_server"]
 
     units = {u.name: u for u in plan.units}
-    assert list(units) == ["download_model", "compile_deepgemm", "verify_setup", "server", "bench", "eval_accuracy"]
+    assert list(units) == ["download_model", "compile_deepgemm", "verify_setup", "server", "bench", "eval_accuracy", "preflight_hub"]
     b = units["bench"]  # issue 9: SGLang's benchmark next to the server, CPU only, results to a volume
     assert b.image == "sglang" and b.gpu is None and b.secrets == units["server"].secrets
     assert [(m.volume, m.read_only) for m in b.volumes] == [("glm51-model-weights", True), ("glm-5.1-production-bench", False)]

@@ -58,7 +58,7 @@ SET_ARGS = [a for s in SETS for a in ("--set", s)]
 # --- what a command looks like ------------------------------------------------------------------
 
 SUBCOMMANDS = ("profiles", "plan", "revision", "download", "compile", "verify", "serve", "setup", "deploy", "url",
-               "scale", "triage", "logs", "cost", "smoke", "bench", "eval")
+               "scale", "triage", "logs", "cost", "smoke", "bench", "eval", "preflight")
 COMMAND = re.compile(rf"(?:{SET_ENV}=|source \S+/activate\b|\bmodal (?:run|deploy|secret|setup)\b|"
                      rf"modal-llm-deploy (?:{'|'.join(SUBCOMMANDS)})\b)")
 

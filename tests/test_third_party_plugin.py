@@ -229,7 +229,7 @@ def test_plan_shows_the_plugin_profile(overlay):
     assert proc.returncode == 0, proc.stderr
     plan = json.loads(proc.stdout)
     assert plan["gpu_arch"] == "sm89"
-    assert {u["role"] for u in plan["units"]} == {"download", "verify", "serve", "bench", "eval"}  # no compile unit
+    assert {u["role"] for u in plan["units"]} == {"download", "verify", "serve", "bench", "eval", "preflight"}  # no compile unit
     assert {u["role"]: u for u in plan["units"]}["serve"]["gpu"] == "L40S:1"
     assert plan["kernel_cache"]["enabled"] is False and plan["compile_argv"] is None
 

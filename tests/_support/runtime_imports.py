@@ -40,6 +40,7 @@ ROLE_ENTRY = {
     "bench": "bench",
     "keep_warm": "keep_warm",
     "eval": "eval_accuracy",
+    "preflight": "preflight_hub",
 }
 
 

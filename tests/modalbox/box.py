@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from .blobs import BlobServer
 from .control_plane import ControlPlane
 from .server import Call, ServerThread
 
@@ -100,9 +101,12 @@ def box(tmp_path_factory):
     cp = ControlPlane()
     cp.secrets |= KNOWN_SECRETS
     server = ServerThread(cp).start()
+    blobs = BlobServer(cp).start()
+    cp.blob_url = blobs.url
     b = Box(cp, server, tmp_path_factory.mktemp("modalbox-home"))
     try:
         yield b
     finally:
         server.stop()
+        blobs.stop()
     b.assert_clean()

@@ -158,6 +158,7 @@ UNIT_IMPLEMENTATIONS: dict[str, str] = {
     "bench": "bench",
     "keep_warm": "keep_warm",
     "eval": "eval_accuracy",
+    "preflight": "preflight_hub",
 }
 RUNTIME_MODULE = "modal_llm_deploy.modal_adapter.runtime"
 

@@ -71,15 +71,30 @@ class ControlPlane(ControlPlaneBase):
         self.calls: list[FunctionCall] = []
         self._pending: dict[str, FunctionCall] = {}
         self.autoscaler: dict[str, api_pb2.AutoscalerSettings] = {}  # function id -> settings now
+        self.refused_tokens: set[str] = set()  # token ids the control plane answers UNAUTHENTICATED
+        self.volume_files: dict[str, dict[str, bytes]] = {}  # volume name -> path -> content
+        self.blob_url: str = ""  # base URL of the block store (modalbox/blobs.py), set by the box
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}-modalbox{next(self._ids):06d}"
 
     # --- hello, environment -------------------------------------------------------------------
 
+    def _check_token(self, md) -> None:
+        # The client sends its token as x-modal-token-id metadata (modal/client.py _get_metadata);
+        # the text is the control plane's own, not Modal's (which the client does not contain).
+        if md.get("x-modal-token-id") in self.refused_tokens:
+            raise GRPCError(Status.UNAUTHENTICATED, "modalbox: token refused")
+
     def rpc_ClientHello(self, req, md):
         # modal/client.py: _Client.hello; a real server checks the token here too.
+        self._check_token(md)
         return api_pb2.ClientHelloResponse()
+
+    def rpc_WorkspaceNameLookup(self, req, md):
+        # modal/_workspace.py: Workspace.from_context() hydration reads `username`.
+        self._check_token(md)
+        return api_pb2.WorkspaceNameLookupResponse(workspace_name=self.WORKSPACE, username=self.WORKSPACE)
 
     def rpc_EnvironmentGetOrCreate(self, req, md):
         # modal/_environments.py: _get_environment_cached; the image builder version must be
@@ -192,6 +207,26 @@ class ControlPlane(ControlPlaneBase):
         return api_pb2.VolumeGetOrCreateResponse(
             volume_id=self.volumes[req.deployment_name], version=api_pb2.VOLUME_FS_VERSION_V2
         )
+
+    def rpc_VolumeGetFile2(self, req, md):
+        # volume.py: Volume.read_file → VolumeGetFile2 (NOT_FOUND → FileNotFoundError), then one
+        # GET per block URL (aiohttp); our files are small: one block on the local block store.
+        name = next((n for n, vid in self.volumes.items() if vid == req.volume_id), None)
+        data = self.volume_files.get(name or "", {}).get(req.path.lstrip("/"))
+        if data is None:
+            raise GRPCError(Status.NOT_FOUND, f"modalbox: no file {req.path!r} in volume {name!r}")
+        return api_pb2.VolumeGetFile2Response(get_urls=[f"{self.blob_url}/{req.volume_id}/{req.path.lstrip('/')}"],
+                                              size=len(data), start=0, len=len(data))
+
+    def blob(self, volume_id: str, path: str) -> bytes | None:
+        name = next((n for n, vid in self.volumes.items() if vid == volume_id), None)
+        return self.volume_files.get(name or "", {}).get(path)
+
+    def put_volume_file(self, volume: str, path: str, data: bytes) -> None:
+        """A file in a named volume (creating the volume), as a step's commit would leave it."""
+        with self._lock:
+            self.volumes.setdefault(volume, self._id("vo"))
+            self.volume_files.setdefault(volume, {})[path.lstrip("/")] = data
 
     def rpc_SecretGetOrCreate(self, req, md):
         # Two shapes reach here. secret.py: Secret.from_name sends the name only; the client turns

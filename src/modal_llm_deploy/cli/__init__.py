@@ -19,6 +19,7 @@ from __future__ import annotations
 # in --help (the accuracy gate's `eval` right after `bench`).
 from modal_llm_deploy.cli import local, modal_cmds, operate  # noqa: F401, I001
 from modal_llm_deploy.cli import evalgate  # noqa: F401, I001
+from modal_llm_deploy.cli import preflight  # noqa: F401, I001
 from modal_llm_deploy.cli import revision, steps  # noqa: F401, I001
 from modal_llm_deploy.cli.common import app
 

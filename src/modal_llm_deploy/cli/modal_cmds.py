@@ -69,10 +69,11 @@ def setup(
     profile: str = ProfileArg,
     deep: bool = typer.Option(False, "--deep", help="Verify also sha256-hashes every file."),
     force_compile: bool = typer.Option(False, "--force-compile", help="Recompile kernels even if the marker exists."),
+    skip_preflight: bool = typer.Option(False, "--skip-preflight", help="Do not run `preflight` first."),
     sets: Optional[list[str]] = SetOpt,
     file: Optional[Path] = FileOpt,
 ) -> None:
-    """On Modal: download → compile kernels → verify.
+    """On Modal: preflight → download → compile kernels → verify.
 
     Each step in its own container; a failure stops before the next, more expensive one.
 
@@ -85,6 +86,11 @@ def setup(
 
         prof = _load(profile, sets, file)
         p = build_plan(prof)
+        if not skip_preflight:
+            # issue 16: a failed check stops setup before download_model is called
+            from modal_llm_deploy.cli.preflight import checklist
+
+            checklist(prof, p)
         modal_app, handles = _built_app(p)
 
         current: list[str] = []  # the step whose .remote() is running, for the verdict line

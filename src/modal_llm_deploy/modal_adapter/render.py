@@ -32,6 +32,7 @@ _FUNCTIONS = {
     "bench": runtime.bench,
     "keep_warm": runtime.keep_warm,
     "eval": runtime.eval_accuracy,
+    "preflight": runtime.preflight_hub,
 }
 
 Data = dict[str, Any]  # one object of the plan's JSON (plan/build.py's models, as dumped)
@@ -93,6 +94,19 @@ def _clustered(unit: Data, obj):
     if not unit["cluster_size"]:
         return obj
     return modal.clustered(size=unit["cluster_size"], rdma=unit["rdma"])(obj)
+
+
+def render_preflight(plan: "DeploymentPlan") -> tuple[modal.App, Any]:
+    """A small app of the plan's ``preflight_hub`` unit alone (issue 16): preflight runs it
+    without building the SGLang image (a wrong tag is one of the things it checks)."""
+    plan_json = plan.model_dump_json()
+    data = json.loads(plan_json)
+    unit = next(u for u in data["units"] if u["role"] == "preflight")
+    app = modal.App(f"{data['app_name']}-preflight")
+    images = {unit["image"]: render_image(data["images"][unit["image"]])}
+    fn = app.function(**_common(unit, images, plan_json), name=unit["name"], timeout=unit["timeout_s"],
+                      max_containers=unit["max_containers"])(runtime.preflight_hub)
+    return app, fn
 
 
 def render(plan: "DeploymentPlan") -> modal.App:

@@ -146,6 +146,19 @@ def download_model(update: bool = False, repair: bool = False) -> None:
     vol.commit()
 
 
+# --- preflight (CPU, the HF secret; issue 16) ---------------------------------------------------
+
+
+def preflight_hub() -> dict:
+    """Preflight's Hub check with the profile's HF secret, for a user without a local token:
+    the same plain function the CLI runs locally (operate/preflight/hub.py hub_probe). Returns
+    JSON-able data; the token stays in this container."""
+    from modal_llm_deploy.operate.preflight.hub import hub_probe
+
+    w = current_plan().weights
+    return hub_probe(w.repo_id, w.revision, os.environ.get(w.token_env) or None)
+
+
 # --- 2. DeepGEMM kernels (profile's GPUs) ------------------------------------------------------
 
 

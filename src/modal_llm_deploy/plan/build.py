@@ -44,6 +44,7 @@ from modal_llm_deploy.plan.units import (
     download_unit,
     eval_unit,
     keep_warm_unit,
+    preflight_unit,
     server_unit,
     verify_unit,
 )
@@ -68,7 +69,7 @@ def build_plan(
     ctx = UnitContext.of(p, topo, cache_env(cache_work_dir))
     keep_warm = keep_warm_plan(s.warm_windows, s.min_containers, s.scaledown_window_s, per_container_usd(p))
     units = [download_unit(ctx), compile_unit(ctx), verify_unit(ctx), server_unit(ctx), bench_unit(ctx),
-             eval_unit(ctx), keep_warm_unit(keep_warm)]
+             eval_unit(ctx), keep_warm_unit(keep_warm), preflight_unit(ctx)]
     return DeploymentPlan(
         profile=p.name,
         plugin=plugin,

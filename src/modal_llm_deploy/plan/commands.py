@@ -264,6 +264,29 @@ def _family(profile: Profile, ov: Mapping[str, Any]) -> dict[str, str]:
     return cmds
 
 
+# --- preflight (issue 16): the fix lines of its checklist ------------------------------------
+
+
+def fix_cli(verb: str, profile: Profile, extra: Mapping[str, Any] | None = None) -> str:
+    """``modal-llm-deploy <verb> <profile> --set …``: the overrides in effect plus ``extra`` (a
+    fix's own change, e.g. ``{"engine.expert_parallel_size": 8}``), later keys winning."""
+    return _cli(verb, profile.name, (), {**overrides_in_effect(profile), **(extra or {})})
+
+
+def preflight_fixes(profile: Profile) -> dict[str, str]:
+    """The commands preflight's ✗ rows name: re-run it, set up, log in to Modal, create a secret."""
+    s = profile.secrets
+    return {
+        "rerun": fix_cli("preflight", profile),
+        "setup": fix_cli("setup", profile),
+        "modal_token": _record("modal token new"),
+        "hf_secret": (secret_create(s.hf_token_secret, [s.hf_token_env]) if s.hf_token_secret
+                      else fix_cli("preflight", profile, {"secrets.hf_token_secret": "huggingface-secret"})),
+        "set_repo": fix_cli("preflight", profile, {"model.repo_id": "<owner/name>"}),
+        "set_revision": fix_cli("preflight", profile, {"model.revision": "<branch, tag or 40-hex sha>"}),
+    }
+
+
 def plan_commands(profile: Profile) -> dict[str, str]:
     """``plan.commands``: the first steps, the ``modal run``/``modal deploy`` lines for the
     profile's deploy script and the equivalent CLI lines, all with the overrides in effect."""

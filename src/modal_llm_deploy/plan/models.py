@@ -45,7 +45,7 @@ DOWNLOAD_IMAGE_DEPS = ("pydantic", "pluggy", "huggingface-hub", "hf-xet")
 SGLANG_IMAGE_DEPS = ("pluggy",)
 SGLANG_IMAGE_PROVIDES = ("pydantic", "huggingface-hub")
 
-Role = Literal["download", "compile", "verify", "serve", "bench", "keep_warm", "eval"]
+Role = Literal["download", "compile", "verify", "serve", "bench", "keep_warm", "eval", "preflight"]
 
 # The in-region benchmark's results volume (``<app_name>-bench``) and where it is mounted: the
 # plan's bench unit and the benchmark run (operate/bench.py) both read these.

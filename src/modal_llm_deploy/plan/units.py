@@ -101,6 +101,25 @@ def compile_unit(c: UnitContext) -> UnitPlan | None:
     )
 
 
+def preflight_unit(c: UnitContext) -> UnitPlan:
+    """CPU only, no volumes: preflight's Hub check with the profile's HF secret, for a user with
+    no Hugging Face token on their machine (issue 16; body: operate/preflight/hub.py hub_probe)."""
+    p = c.profile
+    return UnitPlan(
+        name="preflight_hub",
+        role="preflight",
+        image="download",
+        gpu=None,
+        cpu=1.0,
+        memory_mib=1024,
+        volumes=[],
+        secrets=[p.secrets.hf_token_secret] if p.secrets.hf_token_secret else [],
+        env={},
+        timeout_s=300,  # a few small files; the unit answers in seconds
+        max_containers=1,
+    )
+
+
 def verify_unit(c: UnitContext) -> UnitPlan:
     """CPU only, both volumes read-only: proves them complete before any GPU is paid for."""
     return UnitPlan(
