@@ -122,5 +122,5 @@ def test_the_compile_step_refuses_another_installed_release(monkeypatch, tmp_pat
     gpu = GpuInfo(name="NVIDIA B200", arch="sm100", compute_cap="10.0", count=8)
     with pytest.raises(StepError) as ei:
         deepgemm._require_gpu(["python3", "-m", "sglang.compile_deep_gemm", "--tp-size", "8"], kernel,
-                              Fixes(download="dl", compile="cc"), lambda: gpu)
+                              Fixes(download="dl", compile="cc", repair="rp"), lambda: gpu)
     assert "SGLang 0.5.22 is installed" in str(ei.value) and "pins 0.5.23" in str(ei.value)

@@ -81,7 +81,7 @@ def test_offline_local_download_fails_in_seconds_and_leaves_nothing(case, tmp_pa
     assert "listing zai-org/GLM-5.1-FP8@main" in line, line
     # Nothing new: not the weights directory, not its parent, not a state folder.
     assert not (tmp_path / "models").exists()
-    rep = verify_weights(weights, revision=None, fixes=Fixes("dl", "cc"))
+    rep = verify_weights(weights, revision=None, fixes=Fixes("dl", "cc", "rp"))
     assert [p.kind for p in rep.problems] == ["weights.not_downloaded"], rep.problems
 
 
@@ -161,7 +161,7 @@ def test_a_download_that_failed_midway_is_not_complete_to_verify_and_resumes(hub
     with pytest.raises(StepError, match=SHARD2):
         download_weights(REPO_ID, "main", tmp_path, endpoint=hub_server.endpoint, retry=FAST, progress_every_s=0)
     assert state_dir(tmp_path).is_dir()  # kept: the next run resumes from it
-    rep = verify_weights(tmp_path, revision=None, fixes=Fixes("dl", "cc"))
+    rep = verify_weights(tmp_path, revision=None, fixes=Fixes("dl", "cc", "rp"))
     codes = {p.kind for p in rep.problems}
     assert not rep.ok and "weights.not_complete" in codes, rep.problems
     assert any(SHARD2 in str(p) for p in rep.problems), rep.problems  # the missing shard is named
@@ -170,7 +170,7 @@ def test_a_download_that_failed_midway_is_not_complete_to_verify_and_resumes(hub
     download_weights(REPO_ID, "main", tmp_path, endpoint=hub_server.endpoint, retry=FAST, progress_every_s=0)
     gets = [r for r in hub_server.file_gets() if r.file == SHARD2]
     assert [g.range for g in gets] == ["bytes=500000-"]  # resumed, not restarted
-    assert verify_weights(tmp_path, revision=None, fixes=Fixes("dl", "cc")).ok
+    assert verify_weights(tmp_path, revision=None, fixes=Fixes("dl", "cc", "rp")).ok
 
 
 def _chained(inner: OSError) -> Exception:

@@ -246,7 +246,9 @@ def test_missing_secret_fix_runs_as_printed_with_the_real_modal_cli(box, sides):
     assert res.returncode == 1
     assert "no secret named 'preflight-new-key' in workspace 'modalbox'" in row(res, "secret preflight-new-key")
     argv = fix_of(res, "secret preflight-new-key")
-    assert argv[:4] == ["modal", "secret", "create", "preflight-new-key"] and argv[4] == "API_KEY=<api key>"
+    # the printer's secret line reads the value from the user's shell: API_KEY="${API_KEY:?}"
+    assert argv[:4] == ["modal", "secret", "create", "preflight-new-key"] and argv[4] == "API_KEY=${API_KEY:?}"
+    argv[4] = "API_KEY=k-preflight"  # what bash makes of it with API_KEY exported
     created = box.modal(*argv[1:])
     assert created.returncode == 0, created.stdout + created.stderr
     assert preflight(box, sides, "glm51_fp8", "--set", "serving.api_key_secret=preflight-new-key").returncode == 0

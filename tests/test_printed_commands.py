@@ -44,6 +44,10 @@ from modalbox.box import BIN, REPO, box  # noqa: F401  (fixture)
 from modalbox.compare import compare_plan, sent_app
 from test_modalbox_run import calls_of
 
+from hubserver import FakeRepo, HubServer
+from registryserver import Registry
+from test_preflight import GLM_REPO, GLM_STANDIN_CONFIG, IMAGE_NAME, IMAGE_TAG, repo_files
+
 pytestmark = pytest.mark.timeout(600)
 
 SRC = Path(printer.__file__).resolve().parents[1]  # src/modal_llm_deploy
@@ -51,8 +55,17 @@ PRINTER = SRC / "plan" / "commands.py"
 PROFILE = "glm51_fp8"
 # Overrides a dropped override would betray: another app, secrets the box does not know yet,
 # other autoscaling (min 1: the idle month figure shows), a value with a space (shell quoting).
+# `setup` runs preflight first (issue 16): the far sides it checks are stand-ins here, the Hub
+# (HF_ENDPOINT, in `env`) and the image registry (an engine.image override, carried by every
+# printed command like any other).
+_HUB_REPO = FakeRepo(GLM_REPO)
+_HUB_REPO.add_commit(repo_files(GLM_STANDIN_CONFIG, 750_000_000_000))
+HUB = HubServer([_HUB_REPO]).start()
+REGISTRY = Registry().start()
+REGISTRY.add(IMAGE_NAME, IMAGE_TAG)
 SETS = ("app_name=glm-printed", "secrets.hf_token_secret=printed-hf", "serving.api_key_secret=printed-key",
-        "serving.max_containers=5", "serving.min_containers=1", "description=printed commands")
+        "serving.max_containers=5", "serving.min_containers=1", "description=printed commands",
+        f"engine.image={REGISTRY.host}/{IMAGE_NAME}:{IMAGE_TAG}")
 SET_ARGS = [a for s in SETS for a in ("--set", s)]
 
 # --- what a command looks like ------------------------------------------------------------------
@@ -192,7 +205,8 @@ def record(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def env(record) -> dict[str, str]:
     """A user's shell: the venv's commands on PATH, the printer's record on."""
-    return {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", RECORD_COMMANDS_ENV: str(record)}
+    return {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", RECORD_COMMANDS_ENV: str(record),
+            "HF_ENDPOINT": HUB.endpoint, "HF_HUB_DISABLE_XET": "1"}
 
 
 def cli(*args: str, env: dict[str, str], cwd: Path = REPO) -> subprocess.CompletedProcess[str]:

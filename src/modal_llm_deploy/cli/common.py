@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 
 from modal_llm_deploy.base.errors import StepError
 from modal_llm_deploy.plan.commands import cli_usage
@@ -53,8 +53,24 @@ def _main(
 # stdout's width from stdin or stderr when those are terminals (rich/console.py: Console.size
 # tries each standard stream), so piped is decided here, on stdout. soft_wrap=True: a command
 # printed with out.print stays one line (copyable); prose passes soft_wrap=False to wrap.
-out = Console(highlight=False, soft_wrap=True,
-              width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 80)
+class _Console(Console):
+    """Decides at each print, not at import: a command run by a caller that sets COLUMNS later
+    (a test runner, a wrapper script) gets that width (rich/console.py: ``options`` and ``width``
+    both read ``size``)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        real = Console.size.fget(self)
+        if self._width is None and not (sys.stdout.isatty() or os.environ.get("COLUMNS")):
+            return ConsoleDimensions(80, real.height)
+        return real
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)
+
+
+out = _Console(highlight=False, soft_wrap=True)
 
 ProfileArg = typer.Argument(..., metavar="PROFILE", help=f"Profile name (see `{cli_usage('profiles')}`).")
 SetOpt = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override a profile field, e.g. serving.max_containers=5 (repeatable).")

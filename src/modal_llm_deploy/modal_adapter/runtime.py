@@ -543,13 +543,7 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
                   f"be the ID and secret of a Proxy Auth Token of the server's workspace", file=sys.stderr, flush=True)
             raise SystemExit(2)
     if s.auth == "api_key":
-        key = os.environ.get(s.api_key_env)
-        if not key:
-            from modal_llm_deploy.plan.commands import extend, secret_create  # the printer, on this error path only
-
-            print(f"ERROR: Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
-                  f"{extend(secret_create(s.api_key_secret, [s.api_key_env]), '--force')}", file=sys.stderr, flush=True)
-            raise SystemExit(2)
+        key = _unit_api_key(s)
         env["OPENAI_API_KEY"] = key  # sglang/benchmark/serving.py sends it as Bearer
         refused = key_refused(base_url, key, proxy=proxy)
         if refused:
@@ -582,6 +576,19 @@ def bench(base_url: str, concurrency: list[int], input_len: int, output_len: int
 # --- 7. in-region accuracy gate (CPU, SGLang image, issue 17) ----------------------------------
 
 
+def _unit_api_key(s) -> str:
+    """The server's API key from the unit's Modal secret (bench, eval); exit 2 with the printer's
+    line that creates the secret when the variable is missing (never a score or a benchmark)."""
+    key = os.environ.get(s.api_key_env)
+    if not key:
+        from modal_llm_deploy.plan.commands import secret_create  # the printer, on this error path only
+
+        print(f"ERROR: Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
+              f"{secret_create(s.api_key_secret, [s.api_key_env], force=True)}", file=sys.stderr, flush=True)
+        raise SystemExit(2)
+    return key
+
+
 def _eval_credentials(plan: DeploymentPlan) -> tuple[str | None, dict[str, str] | None]:
     """The API key and the Modal proxy headers from the eval unit's secrets; exit 2 naming the
     secret when one is missing (never a score)."""
@@ -599,13 +606,7 @@ def _eval_credentials(plan: DeploymentPlan) -> tuple[str | None, dict[str, str] 
             raise SystemExit(2)
     key = None
     if s.auth == "api_key":
-        key = os.environ.get(s.api_key_env)
-        if not key:
-            from modal_llm_deploy.plan.commands import secret_create  # the printer, on this error path only
-
-            print(f"ERROR: Modal secret {s.api_key_secret!r} has no {s.api_key_env}: "
-                  f"{secret_create(s.api_key_secret, [s.api_key_env], force=True)}", file=sys.stderr, flush=True)
-            raise SystemExit(2)
+        key = _unit_api_key(s)
     return key, proxy
 
 
