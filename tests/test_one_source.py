@@ -56,6 +56,9 @@ def test_cold_start_is_one_figure_and_the_docs_quote_it():
     readme = (REPO / "README.md").read_text()
     assert f"expect ~{minutes} minutes ({est} s, the plan's startup" in readme
     assert not re.search(r"~(?!%d\b)\d+ minutes \(" % minutes, readme)
+    # the compile run's price, quoted next to the compile step, is the plan's (rounded)
+    assert f"≈ ${plan.cost.compile_once_usd:.0f}" in readme and not re.search(
+        r"compile_deepgemm .*≈ \$(?!%.0f\b)\d+" % plan.cost.compile_once_usd, readme)
     for doc in ("docs/architecture.md", "docs/profiles.md"):
         text = (REPO / doc).read_text()
         found = re.findall(r"~(\d+)[- ]min(?:ute)?s?\b", text)
