@@ -33,7 +33,7 @@ The API, for every caller (the CLI, the Modal adapter, operate code, triage):
   ``plan_cli`` to check it, ``deploy_cli`` and ``deploy`` (with ``MODAL_LLM_DEPLOY_SET=…``) to
   ship it. Triage's fix lines and ``revision``'s pin use it: a pasted fix redeploys the fixed
   server, not the old one. ``fix_commands(None, changes, name=…)`` names the script generically.
-* ``cli_command(sub, profile, *args)``: any other CLI command of a profile with its overrides
+* ``cli_command(sub, profile, *args, changes=)``: any other CLI command of a profile with its overrides (and a fix's own changes)
   (e.g. ``cli_command("scale", prof, "--min", "1")``); ``cli_usage(sub, *words)`` names a
   command generically (help text, ``PROFILE`` placeholders); ``local_command`` the local steps
   on the same directories.
@@ -185,9 +185,11 @@ def _cli(sub: str, name: str | None, args: Iterable[str], overrides: Mapping[str
     return _record(f"{CLI} {sub}{'' if name is None else ' ' + shlex.quote(name)}{words}{cli_set_args(overrides)}")
 
 
-def cli_command(sub: str, profile: Profile, *args: str) -> str:
-    """``modal-llm-deploy SUB PROFILE ARGS… --set …``: a CLI command on this deployment."""
-    return _cli(sub, profile.name, args, overrides_in_effect(profile))
+def cli_command(sub: str, profile: Profile, *args: str, changes: Mapping[str, Any] | None = None) -> str:
+    """``modal-llm-deploy SUB PROFILE ARGS… --set …``: a CLI command on this deployment, with a
+    fix's own ``changes`` (dotted keys, e.g. ``{"engine.expert_parallel_size": 8}``) on top of
+    the overrides in effect, later keys winning."""
+    return _cli(sub, profile.name, args, {**overrides_in_effect(profile), **(changes or {})})
 
 
 def cli_usage(sub: str, *words: str) -> str:
@@ -267,23 +269,17 @@ def _family(profile: Profile, ov: Mapping[str, Any]) -> dict[str, str]:
 # --- preflight (issue 16): the fix lines of its checklist ------------------------------------
 
 
-def fix_cli(verb: str, profile: Profile, extra: Mapping[str, Any] | None = None) -> str:
-    """``modal-llm-deploy <verb> <profile> --set …``: the overrides in effect plus ``extra`` (a
-    fix's own change, e.g. ``{"engine.expert_parallel_size": 8}``), later keys winning."""
-    return _cli(verb, profile.name, (), {**overrides_in_effect(profile), **(extra or {})})
-
-
 def preflight_fixes(profile: Profile) -> dict[str, str]:
     """The commands preflight's ✗ rows name: re-run it, set up, log in to Modal, create a secret."""
     s = profile.secrets
     return {
-        "rerun": fix_cli("preflight", profile),
-        "setup": fix_cli("setup", profile),
+        "rerun": cli_command("preflight", profile),
+        "setup": cli_command("setup", profile),
         "modal_token": _record("modal token new"),
         "hf_secret": (secret_create(s.hf_token_secret, [s.hf_token_env]) if s.hf_token_secret
-                      else fix_cli("preflight", profile, {"secrets.hf_token_secret": "huggingface-secret"})),
-        "set_repo": fix_cli("preflight", profile, {"model.repo_id": "<owner/name>"}),
-        "set_revision": fix_cli("preflight", profile, {"model.revision": "<branch, tag or 40-hex sha>"}),
+                      else cli_command("preflight", profile, changes={"secrets.hf_token_secret": "huggingface-secret"})),
+        "set_repo": cli_command("preflight", profile, changes={"model.repo_id": "<owner/name>"}),
+        "set_revision": cli_command("preflight", profile, changes={"model.revision": "<branch, tag or 40-hex sha>"}),
     }
 
 

@@ -22,7 +22,7 @@ from modal_llm_deploy.operate.preflight.image import image_rows, parse_ref
 from modal_llm_deploy.operate.preflight.modal_checks import ModalProbe, ProbeError, modal_rows
 from modal_llm_deploy.operate.preflight.rows import Row, fail, render
 from modal_llm_deploy.operate.preflight.volumes import volume_rows
-from modal_llm_deploy.plan.commands import fix_cli, preflight_fixes
+from modal_llm_deploy.plan.commands import cli_command, preflight_fixes
 from modal_llm_deploy.plan.models import DeploymentPlan
 from modal_llm_deploy.profile.model import Profile
 
@@ -56,7 +56,7 @@ def run(profile: Profile, plan: DeploymentPlan, modal_probe: ModalProbe, sides: 
         token_lookup: Callable[[str], tuple[str | None, str]] = local_hf_token) -> list[Row]:
     """Every check, in the order a first deployment would hit them."""
     fixes = {**preflight_fixes(profile),
-             "set_image": fix_cli("preflight", profile, {"engine.image": "<registry/name:tag>"})}
+             "set_image": cli_command("preflight", profile, changes={"engine.image": "<registry/name:tag>"})}
     ref = parse_ref(profile.engine.image)
     down = network.unreachable({"Hugging Face": sides.hf_endpoint, "Modal": sides.modal_server,
                                 "registry": ref.base_url})

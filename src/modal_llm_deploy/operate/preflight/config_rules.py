@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from modal_llm_deploy.engine import checkpoint_rules, known_bad
 from modal_llm_deploy.operate.preflight.hub import CONFIG, INDEX, parsed
 from modal_llm_deploy.operate.preflight.rows import Row, fail, info, ok, warn
-from modal_llm_deploy.plan.commands import fix_cli
+from modal_llm_deploy.plan.commands import cli_command
 from modal_llm_deploy.profile.model import Profile
 from modal_llm_deploy.profile.overrides import format_validation_error
 
@@ -40,10 +40,10 @@ def architecture_row(profile: Profile, config: dict) -> tuple[Row, str | None]:
     if said is None:
         return warn("config", "architecture", f"repo: {real}; the profile states none (known-bad entries then match "
                                                "on the repo name)",
-                    fix_cli("preflight", profile, {"engine.architecture": real})), real
+                    cli_command("preflight", profile, changes={"engine.architecture": real})), real
     if said != real:
         return fail("config", "architecture", f"profile says {said}, {CONFIG} says {real}",
-                    fix_cli("preflight", profile, {"engine.architecture": real})), real
+                    cli_command("preflight", profile, changes={"engine.architecture": real})), real
     return ok("config", "architecture", f"{real} (as the profile says)"), real
 
 
@@ -59,7 +59,7 @@ def size_rows(profile: Profile, probe: dict[str, Any]) -> list[Row]:
     if off > SIZE_TOLERANCE:
         rows.append(fail("config", "weights size", f"{real_gb:.1f} GB by {source}; the profile says {said:g} GB "
                          f"({off:.0%} off, tolerance {SIZE_TOLERANCE:.0%})",
-                         fix_cli("preflight", profile, {"model.expected_size_gb": fixed})))
+                         cli_command("preflight", profile, changes={"model.expected_size_gb": fixed})))
     else:
         rows.append(ok("config", "weights size", f"{real_gb:.1f} GB by {source} (profile: {said:g} GB)"))
     # Memory fit (profile/topology.py check) with the real size: re-validate the whole profile.
@@ -70,7 +70,7 @@ def size_rows(profile: Profile, probe: dict[str, Any]) -> list[Row]:
     except ValidationError as exc:
         rows.append(fail("config", "memory fit (real size)", format_validation_error(exc),
                          "more GPUs (hardware.nodes with engine.tensor_parallel_size) or a larger hardware.gpu, "
-                         f"then: {fix_cli('preflight', profile)}"))
+                         f"then: {cli_command('preflight', profile)}"))
     else:
         t = again.topology
         rows.append(ok("config", "memory fit (real size)", f"{t.weight_share_gb_per_gpu:.1f} GB of weights per GPU, "
@@ -98,9 +98,9 @@ def shape_rows(profile: Profile, config: dict, architecture: str | None) -> list
     ep = None
     if any(not f.ok for f in findings):
         ep = _ep_fix(profile, lay, config)
-    fix = (fix_cli("preflight", profile, {"engine.expert_parallel_size": ep}) if ep else
+    fix = (cli_command("preflight", profile, changes={"engine.expert_parallel_size": ep}) if ep else
            f"change the parallel layout (engine.tensor_parallel_size / expert_parallel_size / flags), then: "
-           f"{fix_cli('preflight', profile)}")
+           f"{cli_command('preflight', profile)}")
     rows = []
     for f in findings:
         where = f"SGLang {e.sglang_version} {f.source}"
@@ -124,7 +124,7 @@ def known_bad_row(profile: Profile, architecture: str | None) -> Row:
                                                        f"{hw.gpu} with SGLang {e.sglang_version}")
     entry, what = hit
     return fail("config", "known-bad combinations", f"{what}: {entry.effect} [{entry.id}; source: {entry.source}]",
-                f"{entry.instead}; then: {fix_cli('preflight', profile)}")
+                f"{entry.instead}; then: {cli_command('preflight', profile)}")
 
 
 def config_rows(profile: Profile, probe: dict[str, Any]) -> list[Row]:

@@ -47,7 +47,7 @@ def _access_error(exc: BaseException, repo: str, ref: str, token_given: bool) ->
         return "revision_not_found", f"revision '{ref}' does not exist in {repo} (HTTP {status})"
     if isinstance(exc, e.RepositoryNotFoundError):
         if status == 401 and token_given:
-            return "token_refused", f"the Hub refused the token (HTTP 401): it is invalid, expired or revoked"
+            return "token_refused", "the Hub refused the token (HTTP 401): it is invalid, expired or revoked"
         return "not_found", (f"{repo} was not found (HTTP {status}): it does not exist, or it is private and "
                              f"{'this token cannot see it' if token_given else 'no token was sent'}")
     if isinstance(exc, e.HfHubHTTPError) and status is not None:

@@ -9,7 +9,7 @@ import json
 from modal_llm_deploy.base.layout import COMPLETE_NAME, STATE_DIR, is_commit_sha
 from modal_llm_deploy.operate.preflight.modal_checks import ModalProbe, ProbeError
 from modal_llm_deploy.operate.preflight.rows import Row, fail, info, ok
-from modal_llm_deploy.plan.commands import fix_cli
+from modal_llm_deploy.plan.commands import cli_command
 from modal_llm_deploy.plan.models import DeploymentPlan
 from modal_llm_deploy.profile.model import Profile
 
@@ -38,7 +38,7 @@ def weights_row(profile: Profile, plan: DeploymentPlan, probe: ModalProbe, sha: 
                                                               f"and completes the download ({cost})"), sha
     if repo != w.repo_id:
         return fail("volumes", f"weights volume {w.volume}", f"holds {repo}, not {w.repo_id}",
-                    fix_cli("preflight", profile, {"storage.weights_volume": f"{w.volume}-2"})), sha
+                    cli_command("preflight", profile, changes={"storage.weights_volume": f"{w.volume}-2"})), sha
     if sha is None or recorded == sha:
         return ok("volumes", f"weights volume {w.volume}", f"complete for commit {recorded}: download_model "
                                                             "will only re-check it"), recorded
@@ -48,7 +48,7 @@ def weights_row(profile: Profile, plan: DeploymentPlan, probe: ModalProbe, sha: 
     return fail("volumes", f"weights volume {w.volume}",
                 f"holds commit {recorded[:12]}, but '{w.revision}' now resolves to {sha[:12]}: download_model "
                 "refuses a moved ref unless asked to update",
-                f"keep the recorded commit: {fix_cli('preflight', profile, {'model.revision': recorded})}"), recorded
+                f"keep the recorded commit: {cli_command('preflight', profile, changes={'model.revision': recorded})}"), recorded
 
 
 def kernel_row(plan: DeploymentPlan, probe: ModalProbe, commit: str | None) -> Row:
@@ -73,4 +73,4 @@ def volume_rows(profile: Profile, plan: DeploymentPlan, probe: ModalProbe, sha: 
         wrow, commit = weights_row(profile, plan, probe, sha)
         return [wrow, kernel_row(plan, probe, commit)]
     except ProbeError as exc:
-        return [fail("volumes", "volumes", str(exc), fix_cli("preflight", profile))]
+        return [fail("volumes", "volumes", str(exc), cli_command("preflight", profile))]
